@@ -1,0 +1,29 @@
+# The README's commands. `make lab` opens the course, `make test` runs every test; both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+READY := $(VENV)/.ready
+
+.PHONY: lab test bench notebooks demo clean
+
+$(READY): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	$(PY) -m ipykernel install --sys-prefix --name transformers-course --display-name "Transformers course (.venv)" >/dev/null
+	touch $(READY)
+
+lab: $(READY)  ## student versions into lab/ (never over your work), then JupyterLab on them
+	$(PY) -m autograde lab
+	$(VENV)/bin/jupyter lab --notebook-dir=lab
+
+test: $(READY)  ## the whole test suite
+	$(PY) -m pytest
+
+bench: $(READY)  ## speed and memory measurements, written to benchmarks/RESULTS.md
+	$(PY) benchmarks/run.py
+
+notebooks: $(READY)  ## rebuild notebooks/*.ipynb from notebooks/src/*.py
+	$(PY) notebooks/build.py
+
+clean:
+	rm -rf course .pytest_cache

@@ -1,0 +1,74 @@
+"""`python -m autograde`: the instructor's (and the student's) command line, one subcommand per step."""
+import argparse
+import sys
+from pathlib import Path
+
+from . import course
+
+
+def _course_dir(parser):
+    parser.add_argument("--course-dir", type=Path, default=course.DEFAULT_COURSE_DIR,
+                        help="the course folder nbgrader works in (default: %(default)s, ignored by git)")
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m autograde", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("release", help="make the student versions: solutions and hidden tests removed")
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                   help="assignment ids, i.e. notebook stems such as 03_self_attention (default: all)")
+    _course_dir(p)
+
+    p = sub.add_parser("lab", help="copy the student versions into the learner's working folder, keeping work")
+    p.add_argument("--lab-dir", type=Path, default=course.DEFAULT_LAB_DIR,
+                   help="the working folder (default: %(default)s, ignored by git)")
+    _course_dir(p)
+
+    p = sub.add_parser("grade", help="autograde a folder of submissions laid out <student_id>/<assignment>/<nb>.ipynb")
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="the folder of submissions")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes grading at once (default: %(default)s)")
+    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT,
+                   help="seconds one cell may run before it is stopped (default: %(default)s)")
+    p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _course_dir(p)
+
+    p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
+    p.add_argument("--csv", type=Path, required=True, metavar="FILE", help="where to write the CSV")
+    _course_dir(p)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.command == "release":
+        from .release import release
+
+        release(args.assignments, args.course_dir)
+    elif args.command == "lab":
+        from .release import make_lab
+
+        make_lab(args.lab_dir, args.course_dir)
+    elif args.command == "grade":
+        from .grade import grade
+
+        if args.jobs < 1 or args.timeout < 1:
+            sys.exit("error: --jobs and --timeout must be at least 1")
+        outcomes = grade(args.submissions, args.course_dir, args.jobs, args.timeout, args.student,
+                         progress=not args.no_progress)
+        print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
+        for o in outcomes:
+            print(f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"
+                  + (f": {o.message}" if o.message else ""))
+        if not outcomes:
+            print("no submissions found")
+    elif args.command == "export":
+        from .export import export_csv
+
+        table = export_csv(args.csv, args.course_dir)
+        print(f"wrote {len(table)} rows to {args.csv}")
+
+
+if __name__ == "__main__":
+    main()

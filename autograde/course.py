@@ -1,0 +1,71 @@
+"""Where things are: the source notebooks, the course folder nbgrader works in, and its configuration."""
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+# Generated things live in folders git ignores, never beside the sources.
+DEFAULT_COURSE_DIR = REPO / "course"
+DEFAULT_LAB_DIR = REPO / "lab"
+COURSE_ID = "transformers-first-principles"
+DEFAULT_CELL_TIMEOUT = 120  # seconds per cell; nbgrader's 30 s default would kill the training cells
+
+
+def assignments():
+    """Every assignment, in course order: an assignment's id is its notebook's stem."""
+    return sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def check_assignments(names):
+    """The names given, or a plain-word error naming the ones that do not exist."""
+    known = assignments()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise SystemExit(f"error: no assignment named {', '.join(unknown)}; the assignments are: "
+                         f"{', '.join(known)}")
+    return list(names) or known
+
+
+def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
+    """The nbgrader configuration of a course folder; every choice that departs from nbgrader says why."""
+    from traitlets.config import Config
+
+    c = Config()
+    c.CourseDirectory.root = str(course_dir)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    c.Execute.timeout = timeout
+    c.Execute.allow_errors = True
+    # A deleted or retyped test cell comes back from the gradebook's copy instead of silently scoring 0.
+    c.OverwriteCells.add_missing_cells = True
+    c.Autograde.autograde_preprocessors = [
+        "nbgrader.preprocessors.Execute",
+        # NB: StderrToStdout must come after Execute and before SaveAutoGrades: nbgrader scores a test cell
+        # with any stderr output 0, so a torch warning would cost a correct answer its points.
+        "autograde.preprocessors.StderrToStdout",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    return c
+
+
+def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
+    """An nbgrader API object on a course folder, quiet unless something goes wrong."""
+    import logging
+    import os
+    import sys
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    # nbgrader runs the `alembic` command to create a gradebook: find the one beside this interpreter,
+    # even when the virtual environment is not activated (make calls .venv/bin/python directly).
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    config = nbgrader_config(course_dir, timeout)
+    coursedir = CourseDirectory(config=config)
+    nbgrader_api = NbGraderAPI(coursedir=coursedir, config=config)
+    nbgrader_api.log.setLevel(logging.ERROR)
+    return nbgrader_api

@@ -1,0 +1,218 @@
+"""Grade: autograde every submission of a folder laid out `<student_id>/<assignment>/<notebook>.ipynb`.
+
+The pipeline, one named step each:
+1. `discover`  finds the submissions and rejects, in plain words, what is not laid out as expected;
+2. `inspect_notebook` rejects a file that is not a readable notebook (it never reaches a kernel);
+3. `execute`   runs nbgrader's autograde on a copy, in a worker process with its own scratch course folder
+               and gradebook, so sqlite is never written by two processes at once;
+4. `record`    saves the executed notebook's scores into the main gradebook, in the main process only.
+Handed-in files are only ever read: each is copied before anything touches it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import course
+from .release import ensure_released
+
+LOG_NAME = "grade_log.json"
+
+
+@dataclass
+class Submission:
+    student: str
+    assignment: str
+    path: str
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission: status is 'graded' or 'rejected' (with the reason in `message`)."""
+
+    student: str
+    assignment: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    message: str = ""
+
+
+# -- 1. discover -------------------------------------------------------------------------------------------
+def discover(folder, known_assignments, students=None):
+    """The submissions under `folder`, and Outcomes for what cannot be graded as laid out."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SystemExit(f"error: {folder} is not a folder of submissions "
+                         f"(expected <student_id>/<assignment>/<notebook>.ipynb)")
+    found, rejected = [], []
+    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        student = student_dir.name
+        if students and student not in students:
+            continue
+        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            assignment = assignment_dir.name
+            if assignment not in known_assignments:
+                rejected.append(Outcome(student, assignment, "rejected",
+                                        message=f"no assignment named {assignment!r}"))
+                continue
+            notebooks = sorted(p for p in assignment_dir.glob("*.ipynb") if not p.name.startswith("."))
+            exact = [p for p in notebooks if p.stem == assignment]
+            if exact or len(notebooks) == 1:
+                found.append(Submission(student, assignment, str((exact or notebooks)[0])))
+            else:
+                what = "no .ipynb file" if not notebooks else f"{len(notebooks)} notebooks and none named {assignment}.ipynb"
+                rejected.append(Outcome(student, assignment, "rejected", message=f"{what} in {assignment_dir}"))
+    return found, rejected
+
+
+# -- 2. inspect --------------------------------------------------------------------------------------------
+def inspect_notebook(path):
+    """None when the file is a readable notebook, else the reason in plain words."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return f"cannot read the file: {error.strerror}"
+    if not raw.strip():
+        return "the file is empty"
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"the file is not a notebook: it is not valid JSON ({error})"
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or data.get("nbformat") != 4:
+        return "the file is JSON but not a Jupyter notebook (version 4, with a list of cells)"
+    return None
+
+
+# -- 3. execute (in a worker process) -----------------------------------------------------------------------
+_scratch = None
+
+
+def _start_worker(course_dir):
+    """Give this worker a scratch course folder: the released sources and a copy of the gradebook."""
+    global _scratch
+    _scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(course_dir) / ".scratch"))
+    for part in ("source", "release"):
+        shutil.copytree(Path(course_dir) / part, _scratch / part)
+    shutil.copy2(Path(course_dir) / "gradebook.db", _scratch / "gradebook.db")
+
+
+def execute(submission: Submission, timeout: int):
+    """Autograde one submission in the scratch course folder; return the executed notebook's text or an error."""
+    api = course.api(_scratch, timeout)
+    staged = _scratch / "submitted" / submission.student / submission.assignment
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    shutil.copyfile(submission.path, staged / f"{submission.assignment}.ipynb")  # a copy: the original stays as handed in
+    result = api.autograde(submission.assignment, submission.student, force=True, create=True)
+    executed = _scratch / "autograded" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
+    if result["success"] and executed.exists():
+        return {"notebook": executed.read_text(), "error": None}
+    return {"notebook": None, "error": _last_error(result)}
+
+
+def _last_error(result):
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "[Error]" in line or "Error" in line.split(":")[0]]
+    return (errors or lines or ["nbgrader failed without a message"])[-1].strip()[:500]
+
+
+# -- 4. record (in the main process) ----------------------------------------------------------------------
+def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
+    """Save the scores of an executed notebook into the main gradebook and keep the notebook for feedback."""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import SaveAutoGrades
+
+    db_url = course.nbgrader_config(course_dir).CourseDirectory.db_url
+    nb = nbformat.reads(notebook_text, as_version=4)
+    with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
+        gb.update_or_create_student(submission.student)
+        gb.update_or_create_submission(submission.assignment, submission.student)
+    SaveAutoGrades().preprocess(nb, {"nbgrader": {"notebook": submission.assignment, "student": submission.student,
+                                                  "assignment": submission.assignment, "db_url": db_url}})
+    target = Path(course_dir) / "autograded" / submission.student / submission.assignment
+    target.mkdir(parents=True, exist_ok=True)
+    (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
+    with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
+        sub = gb.find_submission(submission.assignment, submission.student)
+        return Outcome(submission.student, submission.assignment, "graded", sub.score, sub.max_score)
+
+
+def _register_rejected(course_dir, outcome: Outcome):
+    """A rejected submission still puts its student in the gradebook, so the export shows the 0."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.nbgrader_config(course_dir).CourseDirectory.db_url, course_id=course.COURSE_ID) as gb:
+        gb.update_or_create_student(outcome.student)
+        try:
+            outcome.max_score = gb.find_assignment(outcome.assignment).max_score
+        except Exception:  # noqa: BLE001 - an unknown assignment has no maximum
+            pass
+
+
+# -- the whole step ---------------------------------------------------------------------------------------
+def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=course.DEFAULT_CELL_TIMEOUT,
+          students=None, progress=True):
+    """Grade every submission; return one Outcome per submission, and write the grade log."""
+    course_dir = Path(course_dir)
+    found, outcomes = discover(submissions, course.assignments(), students)
+    ready = []
+    for sub in found:
+        problem = inspect_notebook(sub.path)
+        if problem:
+            outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=problem))
+        else:
+            ready.append(sub)
+    ensure_released(sorted({s.assignment for s in found}), course_dir)
+    (course_dir / ".scratch").mkdir(exist_ok=True)
+    bar = _progress(len(ready), progress)
+    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
+                             initializer=_start_worker, initargs=(str(course_dir),)) as pool:
+        futures = [(sub, pool.submit(execute, sub, timeout)) for sub in ready]
+        for sub, future in futures:
+            try:
+                result = future.result()
+            except Exception as error:  # noqa: BLE001 - one broken submission never stops the others
+                result = {"notebook": None, "error": f"the grader failed on it: {type(error).__name__}: {error}"}
+            if result["notebook"] is None:
+                outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=result["error"]))
+            else:
+                outcomes.append(record(course_dir, sub, result["notebook"]))
+            bar.update(1)
+    bar.close()
+    shutil.rmtree(course_dir / ".scratch", ignore_errors=True)
+    for outcome in outcomes:
+        if outcome.status == "rejected":
+            _register_rejected(course_dir, outcome)
+    outcomes.sort(key=lambda o: (o.assignment, o.student))
+    _write_log(course_dir, outcomes)
+    return outcomes
+
+
+def _progress(total, enabled):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="grading", unit="submission", disable=not enabled or total == 0,
+                file=sys.stderr)
+
+
+def _write_log(course_dir, outcomes):
+    path = Path(course_dir) / LOG_NAME
+    log = json.loads(path.read_text()) if path.exists() else {}
+    for o in outcomes:
+        log[f"{o.assignment}/{o.student}"] = asdict(o)
+    path.write_text(json.dumps(log, indent=1, sort_keys=True))
+
+
+def read_log(course_dir):
+    path = Path(course_dir) / LOG_NAME
+    return json.loads(path.read_text()) if path.exists() else {}
+

@@ -1,0 +1,103 @@
+"""Build and read nbgrader notebooks: cell factories (as in nbgrader's own tests) and cell queries."""
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+SCHEMA_VERSION = 3
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def _nbgrader(grade_id, *, solution=False, grade=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA_VERSION,
+            "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def markdown(source):
+    """A markdown cell of prose, free for anyone to edit."""
+    return new_markdown_cell(source)
+
+
+def code(source):
+    """A plain code cell (a demo or an experiment), neither graded nor locked."""
+    return new_code_cell(source)
+
+
+def locked_code(source, grade_id):
+    """A read-only code cell (set-up, a public check): the grader restores it if a student edits it."""
+    return new_code_cell(source, metadata=_nbgrader(grade_id, locked=True))
+
+
+def solution_code(source, grade_id):
+    """A cell the student completes; the region between the solution markers is replaced by a stub."""
+    return new_code_cell(source, metadata=_nbgrader(grade_id, solution=True))
+
+
+def test_code(source, grade_id, points):
+    """A graded, read-only test cell; hidden tests sit between the hidden-test markers."""
+    return new_code_cell(source, metadata=_nbgrader(grade_id, grade=True, locked=True, points=points))
+
+
+def notebook(cells, title=None):
+    """A notebook of cells with the course's Python kernel."""
+    nb = new_notebook(cells=list(cells))
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:03d}"  # stable ids: a rebuilt notebook equals the committed one
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    if title:
+        nb.metadata["title"] = title
+    return nb
+
+
+def write(nb, path):
+    nbformat.write(nb, str(path))
+
+
+def grade_meta(cell):
+    """The nbgrader metadata of a cell, or an empty dict."""
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def is_solution(cell):
+    return bool(grade_meta(cell).get("solution"))
+
+
+def is_graded_test(cell):
+    return cell.get("cell_type") == "code" and bool(grade_meta(cell).get("grade"))
+
+
+def strip_markers(source, begin, end):
+    """The source with the marker lines removed and the region kept."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in (begin, end))
+
+
+def solution_source(obj):
+    """The source of a reference function or class with each body (after its docstring) inside markers.
+
+    Removing the marker lines gives back `inspect.getsource(obj)` exactly; the drift test relies on it.
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+    tree = ast.parse("\n".join(lines))
+    top = tree.body[0]
+    functions = [top] if isinstance(top, ast.FunctionDef) else [
+        node for node in top.body if isinstance(node, ast.FunctionDef)]
+    inserts = []  # (line index, marker line), applied bottom-up
+    for fn in functions:
+        body = fn.body
+        if (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str) and len(body) > 1):
+            body = body[1:]  # keep the docstring visible to the student
+        indent = " " * body[0].col_offset
+        inserts.append((body[0].lineno - 1, indent + BEGIN_SOLUTION))
+        inserts.append((fn.body[-1].end_lineno, indent + END_SOLUTION))
+    for index, marker in sorted(inserts, reverse=True):
+        lines.insert(index, marker)
+    return "\n".join(lines)

@@ -1,0 +1,55 @@
+"""Authoring helpers for the source notebooks: exercise headers, check cells and graded test cells.
+
+Each notebook `notebooks/<stem>.ipynb` is built by `notebooks/src/<stem>.py` (`make notebooks`); solution
+cells come from `course_lib.solutions`, so the two cannot drift, and `tests/test_notebooks.py` fails when a
+committed notebook differs from a fresh build.
+"""
+from autograde.notebook import code, locked_code, markdown, notebook, solution_code, solution_source, test_code  # noqa: F401
+
+
+def snake(name):
+    """`MultiHeadAttention` -> `multi_head_attention`, the naming rule of the check functions."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def exercise_header(number, name, signature, difficulty, importance, minutes, text, hint):
+    """An ARENA-style exercise header: difficulty, importance, time, signature and shapes, a hidden hint."""
+    dots = lambda n, on: on * n + "\u26aa" * (5 - n)  # noqa: E731
+    return markdown(
+        f"### Exercise {number}: `{name}`\n\n"
+        f"> **Difficulty** {dots(difficulty, chr(0x1F534))} &nbsp; **Importance** {dots(importance, chr(0x1F535))}"
+        f" &nbsp; about {minutes} minutes\n\n"
+        f"```python\n{signature}\n```\n\n{text}\n\n"
+        f"<details><summary>Hint</summary>\n\n{hint}\n\n</details>"
+    )
+
+
+def check_cell(name, impl_name=None):
+    """The read-only cell right after an exercise: run its public check on the learner's code."""
+    impl_name = impl_name or name
+    return locked_code(f"check_{snake(name)}({impl_name})", f"check_{snake(name)}")
+
+
+def graded_cell(name, points, seed, final_assert, impl_name=None):
+    """A graded test: the public check, hidden tests from a private copy of the checks, one visible assert.
+
+    `final_assert` is a small assert a learner can read; it ends the cell in both versions, so the cell
+    never ends in an expression (nbgrader would read its value as partial credit).
+    """
+    impl_name = impl_name or name
+    return test_code(
+        f"# Graded test for `{impl_name}` ({points} point{'s' if points != 1 else ''}): the check above, "
+        f"then hidden tests on other inputs.\n"
+        f"check_{snake(name)}({impl_name})\n"
+        f"### BEGIN HIDDEN TESTS\n"
+        f"import runpy as _runpy, course_lib as _course_lib  # a private copy of the checks: cells above cannot patch it\n"
+        f"_verify = _runpy.run_path(_course_lib.__path__[0] + \"/checks/_trusted.py\")[\"verify\"]\n"
+        f"assert _verify(\"{name}\", {impl_name}, seed={seed})\n"
+        f"### END HIDDEN TESTS\n"
+        f"{final_assert}",
+        f"test_{snake(name)}", points)
+
+
+def solution_cell(obj):
+    """The cell a learner completes, generated from the reference in `course_lib.solutions`."""
+    return solution_code(solution_source(obj), obj.__name__)
