@@ -35,8 +35,18 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     c.CourseDirectory.db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
     c.Execute.timeout = timeout
     c.Execute.allow_errors = True
-    # A deleted or retyped test cell comes back from the gradebook's copy instead of silently scoring 0.
-    c.OverwriteCells.add_missing_cells = True
+    # A deleted test or read-only cell comes back (then OverwriteCells restores its source from the
+    # gradebook). NB: RestoreMissingCells must come before OverwriteCells, and nbgrader's own
+    # add_missing_cells stays off: it fails when the cell before a deleted test cell is a locked cell.
+    c.RestoreMissingCells.release_root = str(course_dir)
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "autograde.preprocessors.RestoreMissingCells",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
     c.Autograde.autograde_preprocessors = [
         "nbgrader.preprocessors.Execute",
         # NB: StderrToStdout must come after Execute and before SaveAutoGrades: nbgrader scores a test cell

@@ -1,0 +1,318 @@
+"""Checks for notebook 04: split_heads, merge_heads and MultiHeadAttention."""
+import math
+
+import torch
+from torch import nn
+
+from ..solutions import multi_head_attention as ref
+from .framework import Case, Exercise, Mistake, randn, seeded
+
+__all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention"]
+
+
+# -- split_heads ------------------------------------------------------------------------------------------
+def _split_cases(seed):
+    g = seeded(seed)
+    return [
+        Case("B=2, T=5, h=3 heads of width 4", (randn(g, 2, 5, 12), 3)),
+        Case("features numbered 0..11, h=4", (torch.arange(24.0).reshape(1, 2, 12), 4)),
+        Case("batch 1, length 1", (randn(g, 1, 1, 12), 3)),
+        Case("one head", (randn(g, 2, 3, 8), 1)),
+        Case("one feature per head (h = D)", (randn(g, 2, 3, 6), 6)),
+        Case("B=3, T=4, h=2 heads of width 5", (randn(g, 3, 4, 10), 2)),
+        Case("float64", (randn(g, 2, 3, 12, dtype=torch.float64), 4)),
+    ]
+
+
+def _split_no_transpose(x, num_heads):
+    B, T, D = x.shape
+    return x.reshape(B, num_heads, T, D // num_heads)
+
+
+def _split_interleaved(x, num_heads):
+    B, T, D = x.shape
+    return x.reshape(B, T, D // num_heads, num_heads).permute(0, 3, 1, 2)
+
+
+def _split_time_before_heads(x, num_heads):
+    B, T, D = x.shape
+    return x.reshape(B, T, num_heads, D // num_heads)
+
+
+def _split_heads_as_width(x, num_heads):
+    B, T, D = x.shape
+    return x.reshape(B, T, D // num_heads, num_heads).transpose(1, 2)
+
+
+def _split_slices_transposed(x, num_heads):
+    B, T, D = x.shape
+    return x.reshape(B, T, num_heads, D // num_heads).permute(0, 2, 3, 1)
+
+
+SPLIT = Exercise(
+    "split_heads", ref.split_heads, _split_cases, arg_names=["x", "num_heads"],
+    mistakes=[
+        Mistake("heads split with a reshape but no transpose", _split_no_transpose,
+                "x.reshape(B, h, T, d) has the right shape but mixes positions into the heads: "
+                "reshape to (B, T, h, d) first, then .transpose(1, 2)."),
+        Mistake("heads interleaved (feature j goes to head j % h)", _split_interleaved,
+                "head i takes the consecutive features i·d .. (i+1)·d - 1: view as (B, T, h, d), "
+                "not (B, T, d, h)."),
+        Mistake("the heads axis left after the time axis: shape (B, T, h, d)", _split_time_before_heads,
+                "after x.view(B, T, h, d), swap the T and h axes with .transpose(1, 2)."),
+        Mistake("num_heads used as the width of a head", _split_heads_as_width,
+                "num_heads is the number of slices; each slice is d = D // num_heads wide."),
+        Mistake("each head's slice transposed: shape (B, h, d, T)", _split_slices_transposed,
+                "the result is (B, h, T, d): one (T, d) block per head, positions along the rows."),
+    ],
+)
+
+
+def check_split_heads(student, seed=0):
+    """Check `split_heads(x, num_heads)` against the reference; name the mistake when it differs."""
+    SPLIT.check(student, seed)
+
+
+# -- merge_heads ------------------------------------------------------------------------------------------
+def _merge_cases(seed):
+    g = seeded(seed)
+    return [
+        Case("B=2, h=3 heads, T=5, d=4", (randn(g, 2, 3, 5, 4),)),
+        Case("numbered entries, h=2, T=3, d=2", (torch.arange(12.0).reshape(1, 2, 3, 2),)),
+        Case("batch 1, length 1", (randn(g, 1, 3, 1, 4),)),
+        Case("one head", (randn(g, 2, 1, 3, 8),)),
+        Case("heads of width 1", (randn(g, 2, 6, 3, 1),)),
+        Case("B=3, h=2, T=4, d=5", (randn(g, 3, 2, 4, 5),)),
+        Case("float64", (randn(g, 2, 4, 3, 3, dtype=torch.float64),)),
+    ]
+
+
+def _merge_no_transpose(x):
+    B, h, T, d = x.shape
+    return x.reshape(B, T, h * d)
+
+
+def _merge_view(x):
+    B, h, T, d = x.shape
+    return x.transpose(1, 2).view(B, T, h * d)
+
+
+def _merge_not_flattened(x):
+    return x.transpose(1, 2)
+
+
+def _merge_interleaved(x):
+    B, h, T, d = x.shape
+    return x.permute(0, 2, 3, 1).reshape(B, T, d * h)
+
+
+def _merge_along_time(x):
+    B, h, T, d = x.shape
+    return x.reshape(B, h * T, d)
+
+
+MERGE = Exercise(
+    "merge_heads", ref.merge_heads, _merge_cases, arg_names=["x"],
+    mistakes=[
+        Mistake("heads merged with a reshape but no transpose", _merge_no_transpose,
+                "x.reshape(B, T, h·d) straight from (B, h, T, d) mixes positions: .transpose(1, 2) to "
+                "(B, T, h, d) first, then reshape."),
+        Mistake(".view() on the transposed tensor", _merge_view,
+                "after .transpose(1, 2) the tensor is not contiguous, so .view() fails: use .reshape(...) "
+                "or .contiguous().view(...)."),
+        Mistake("the heads transposed but not flattened: shape (B, T, h, d)", _merge_not_flattened,
+                "finish with .reshape(B, T, h * d): each position gets one vector of width h·d."),
+        Mistake("heads interleaved (feature j taken from head j % h)", _merge_interleaved,
+                "head i's features go back to the consecutive positions i·d .. (i+1)·d - 1: transpose to "
+                "(B, T, h, d) and flatten the last two axes, in that order."),
+        Mistake("heads stacked along the time axis: shape (B, h·T, d)", _merge_along_time,
+                "the heads go side by side in the feature axis: the result is (B, T, h·d)."),
+    ],
+)
+
+
+def check_merge_heads(student, seed=0):
+    """Check `merge_heads(x)` against the reference; name the mistake when it differs."""
+    MERGE.check(student, seed)
+
+
+# -- MultiHeadAttention -----------------------------------------------------------------------------------
+class _Weights(dict):
+    """Seeded parameters for w_q, w_k, w_v and w_o, injected into every module a case builds."""
+
+    def __repr__(self):
+        return "seeded w_q, w_k, w_v, w_o"
+
+
+def _seeded_weights(g, d_model, num_heads):
+    """The reference module's state_dict filled from `g`, leaving the global RNG alone."""
+    with torch.random.fork_rng(devices=[]):
+        names = ref.MultiHeadAttention(d_model, num_heads).state_dict()
+    weights = _Weights()
+    for name, tensor in names.items():
+        scale = 1 / math.sqrt(d_model) if name.endswith("weight") else 0.3
+        weights[name] = randn(g, *tensor.shape, scale=scale)
+    return weights
+
+
+def _inject(module, weights):
+    """Load the case's weights into a learner's module, or say plainly why they do not fit."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"MultiHeadAttention(d_model, num_heads) should build an nn.Module, "
+                        f"got {type(module).__name__}")
+    own = dict(module.named_parameters())
+    state = module.state_dict()
+    missing = [name for name in weights if name not in state]
+    extra = [name for name in own if name not in weights]
+    if missing or extra:
+        raise AttributeError(
+            "the check gives your module its own weights, so it needs exactly four nn.Linear(d_model, "
+            "d_model) members with bias named w_q, w_k, w_v, w_o and no other parameters; "
+            f"yours has {sorted(own) or 'no parameters'} (missing {missing or 'nothing'}, "
+            f"unexpected {extra or 'nothing'})")
+    module.load_state_dict(weights, strict=False)
+
+
+def _mha_invoke(impl, case):
+    """Build the module with (d_model, num_heads), inject the case's weights, set eval() and call forward."""
+    query, key, value = case.args
+    options = dict(case.kwargs)
+    weights, num_heads = options.pop("weights"), options.pop("num_heads")
+    module = impl(query.size(-1), num_heads)
+    _inject(module, weights)
+    module.eval()
+    return module(query, key, value, **options)
+
+
+def _mha_cases(seed):
+    g = seeded(seed)
+    D, h = 12, 3  # d_head = 4: D, h, d, Tq and Tk all differ, so a wrong axis or scale shows
+
+    def heads(num_heads=h, **mask):
+        return {**mask, "num_heads": num_heads, "weights": _seeded_weights(g, D, num_heads)}
+
+    def cross(B, Tq, Tk):
+        return randn(g, B, Tq, D), randn(g, B, Tk, D), randn(g, B, Tk, D)
+
+    x, y, z, w = randn(g, 2, 5, D), randn(g, 2, 6, D), randn(g, 1, 1, D), randn(g, 2, 4, D)
+    padding = (torch.arange(5)[None, :] < torch.tensor([5, 2])[:, None])[:, None, None, :]  # (B, 1, 1, Tk)
+    one_allowed = nn.functional.one_hot(torch.randint(0, 5, (2, 3), generator=g), 5).bool()  # (B, Tq, Tk)
+    per_head = (torch.rand(2, h, 3, 5, generator=g) < 0.5) | one_allowed[:, None]  # (B, h, Tq, Tk)
+    return [
+        Case("self-attention, B=2, T=5", (x, x, x), heads()),
+        Case("cross-attention, Tq=3, Tk=5", cross(2, 3, 5), heads(mask=None)),
+        Case("cross-attention, padding mask (B, 1, 1, Tk)", cross(2, 3, 5), heads(mask=padding)),
+        Case("causal self-attention, mask (T, T)", (y, y, y), heads(mask=torch.ones(6, 6, dtype=torch.bool).tril())),
+        Case("one allowed key per row, mask (B, 1, Tq, Tk)", cross(2, 3, 5), heads(mask=one_allowed[:, None])),
+        Case("a different mask per head (B, h, Tq, Tk)", cross(2, 3, 5), heads(mask=per_head)),
+        Case("batch 1, length 1", (z, z, z), heads()),
+        Case("batch 1, one query, Tk=4, last key padded", cross(1, 1, 4),
+             heads(mask=torch.tensor([True, True, True, False]).view(1, 1, 1, 4))),
+        Case("two heads of width 6", (w, w, w), heads(num_heads=2)),
+    ]
+
+
+def _split(x, h):
+    return ref.split_heads(x, h)
+
+
+def _merge(x):
+    return ref.merge_heads(x)
+
+
+class _MhaVariant(nn.Module):
+    """Multi-head attention with one thing changed, to build the known mistakes."""
+
+    def __init__(self, d_model, num_heads, split=_split, merge=_merge, scale="d_head", mask_use="as given",
+                 inputs="query, key, value", projections="w_q, w_k, w_v", output_projection=True,
+                 average_heads=False, bias=True):
+        super().__init__()
+        self.num_heads, self.split, self.merge = num_heads, split, merge
+        self.scale, self.mask_use, self.inputs, self.projections = scale, mask_use, inputs, projections
+        self.output_projection, self.average_heads = output_projection, average_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model, bias=bias) for _ in range(4))
+
+    def forward(self, query, key, value, mask=None):
+        h = self.num_heads
+        if self.inputs == "key, query, value":
+            query, key = key, query
+        elif self.inputs == "query, query, query":
+            key = value = query
+        project_v = {"w_q, w_k, w_v": self.w_v, "w_q, w_k, none": nn.Identity(), "w_q, w_k, w_k": self.w_k}
+        q = self.split(self.w_q(query), h)
+        k = self.split(self.w_k(key), h)
+        v = self.split(project_v[self.projections](value), h)
+        d_head, d_model = q.size(-1), query.size(-1)
+        scale = {"d_head": math.sqrt(d_head), "d_model": math.sqrt(d_model), "twice": d_head}[self.scale]
+        scores = q @ k.transpose(-2, -1) / scale
+        if mask is not None and self.mask_use != "ignored":
+            mask = {"as given": mask, "inverted": ~mask, "extra axis": mask.unsqueeze(1)}[self.mask_use]
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        out = self.merge(weights @ v)
+        if self.output_projection:
+            out = self.w_o(out)
+        return out, weights.mean(dim=1) if self.average_heads else weights
+
+
+def _mha_variant(**change):
+    return lambda d_model, num_heads, dropout=0.0: _MhaVariant(d_model, num_heads, **change)
+
+
+MHA = Exercise(
+    "MultiHeadAttention", ref.MultiHeadAttention, _mha_cases, arg_names=["query", "key", "value"],
+    outputs=["output", "weights"], invoke=_mha_invoke, given=("scaled_dot_product_attention",),
+    mistakes=[
+        Mistake("heads split with a reshape but no transpose", _mha_variant(split=_split_no_transpose),
+                "run check_split_heads on your split_heads: reshape to (B, T, h, d), then .transpose(1, 2)."),
+        Mistake("heads split and merged with reshapes but no transposes",
+                _mha_variant(split=_split_no_transpose, merge=_merge_no_transpose),
+                "the pair undo each other, but in between each 'head' holds a mix of positions: "
+                "split with .view(B, T, h, d).transpose(1, 2), merge with .transpose(1, 2).reshape(B, T, h·d)."),
+        Mistake("heads merged without a transpose", _mha_variant(merge=_merge_no_transpose),
+                "run check_merge_heads on your merge_heads: .transpose(1, 2) back to (B, T, h, d), then reshape."),
+        Mistake("heads interleaved (feature j goes to head j % h)",
+                _mha_variant(split=_split_interleaved, merge=_merge_interleaved),
+                "head i takes the consecutive features i·d .. (i+1)·d - 1, so the weights of w_q, w_k, w_v "
+                "and w_o line up with the heads as in nn.MultiheadAttention."),
+        Mistake("the output projection w_o not applied", _mha_variant(output_projection=False),
+                "after merging the heads, return self.w_o(merged): it is what mixes the heads' outputs."),
+        Mistake("scores divided by sqrt(d_model) instead of sqrt(d_head)", _mha_variant(scale="d_model"),
+                "each head's queries and keys are d_head = d_model // num_heads wide; "
+                "scaled_dot_product_attention on the split heads already divides by the right sqrt."),
+        Mistake("scores scaled twice (divided by d_head)", _mha_variant(scale="twice"),
+                "scaled_dot_product_attention already divides by sqrt(d_head): do not scale q or k yourself."),
+        Mistake("weights averaged over the heads: shape (B, Tq, Tk)", _mha_variant(average_heads=True),
+                "return every head's map, shape (B, h, Tq, Tk), as they come out of scaled_dot_product_attention "
+                "(nn.MultiheadAttention averages them by default; this course keeps them apart)."),
+        Mistake("the mask ignored", _mha_variant(mask_use="ignored"),
+                "pass `mask` on to scaled_dot_product_attention(q, k, v, mask)."),
+        Mistake("an inverted mask (True taken as blocked)", _mha_variant(mask_use="inverted"),
+                "in this course True means 'may attend' (nn.MultiheadAttention's boolean masks mean the "
+                "opposite): pass the mask on unchanged."),
+        Mistake("the mask given an extra head axis (mask.unsqueeze(1))", _mha_variant(mask_use="extra axis"),
+                "the mask already broadcasts against (B, h, Tq, Tk): a (B, 1, 1, Tk) padding mask or a (Tq, Tk) "
+                "causal mask works as it is. Pass it on unchanged."),
+        Mistake("the query and key projections swapped (w_q applied to the key)",
+                _mha_variant(inputs="key, query, value"),
+                "queries come from `query` through w_q, keys from `key` through w_k."),
+        Mistake("keys and values computed from the query (right only for self-attention)",
+                _mha_variant(inputs="query, query, query"),
+                "use the `key` and `value` arguments: in cross-attention they are another sequence, "
+                "of another length Tk."),
+        Mistake("the value not projected (w_v not applied)", _mha_variant(projections="w_q, w_k, none"),
+                "v = split_heads(self.w_v(value), num_heads): every input goes through its own projection."),
+        Mistake("the values projected with w_k", _mha_variant(projections="w_q, w_k, w_k"),
+                "a copy-paste slip: values go through self.w_v."),
+        Mistake("projections without bias", _mha_variant(bias=False),
+                "nn.Linear(d_model, d_model) has a bias by default: keep it (nn.MultiheadAttention has one too)."),
+    ],
+)
+
+
+def check_multi_head_attention(student, seed=0):
+    """Check the class `MultiHeadAttention` with injected weights; name the mistake when it differs."""
+    MHA.check(student, seed)
+
+
+EXERCISES = {e.name: e for e in (SPLIT, MERGE, MHA)}

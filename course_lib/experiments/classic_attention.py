@@ -1,0 +1,156 @@
+"""Notebook 02's experiment: a GRU encoder-decoder that reverses digit sequences, with and without attention.
+
+The attention is the reference `additive_attention` of `course_lib.solutions`, never the learner's code.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..solutions.classic_attention import additive_attention
+from ..train import progress
+
+BOS = 10  # the decoder's start token; digits are 0..9
+
+
+@dataclass
+class Seq2SeqConfig:
+    """Sizes of the toy encoder-decoder; small enough to train in seconds on a laptop CPU."""
+
+    vocab: int = 10  # the digits 0..9; the decoder also reads BOS
+    d_embed: int = 16  # a digit needs few features
+    d_hidden: int = 64  # encoder and decoder state width; the bottleneck vector has this width
+    d_attn: int = 32  # A, the width of the additive score's hidden layer
+    attention: bool = True  # False: the decoder sees only the encoder's last state (the bottleneck)
+
+
+def reversal_batch(n, length, gen):
+    """n random digit sequences (n, length) and their reversals, the targets."""
+    src = torch.randint(0, 10, (n, length), generator=gen)
+    return src, src.flip(1)
+
+
+class Seq2Seq(nn.Module):
+    """A GRU encoder and a GRU decoder that reads, at each output step, one context vector of the source."""
+
+    def __init__(self, config: Seq2SeqConfig):
+        super().__init__()
+        self.config = c = config
+        self.src_embed = nn.Embedding(c.vocab, c.d_embed)
+        self.encoder = nn.GRU(c.d_embed, c.d_hidden, batch_first=True)
+        self.tgt_embed = nn.Embedding(c.vocab + 1, c.d_embed)
+        self.decoder = nn.GRUCell(c.d_embed + c.d_hidden, c.d_hidden)
+        self.W_q = nn.Parameter(torch.randn(c.d_hidden, c.d_attn) / c.d_hidden ** 0.5)
+        self.W_k = nn.Parameter(torch.randn(c.d_hidden, c.d_attn) / c.d_hidden ** 0.5)
+        self.v = nn.Parameter(torch.randn(c.d_attn) / c.d_attn ** 0.5)
+        self.out = nn.Linear(2 * c.d_hidden, c.vocab)
+
+    def encode(self, src):
+        """Encoder states (B, T, H) and the last one (B, H)."""
+        states, last = self.encoder(self.src_embed(src))  # (B, T, E) -> (B, T, H), (1, B, H)
+        return states, last[0]
+
+    def step(self, token, s, states, last):
+        """One decoder step: logits (B, vocab), new state (B, H), attention weights (B, T) or None."""
+        if self.config.attention:
+            context, weights = additive_attention(s, states, states, self.W_q, self.W_k, self.v)  # (B, H), (B, T)
+        else:
+            context, weights = last, None  # the same fixed vector at every step
+        s = self.decoder(torch.cat([self.tgt_embed(token), context], dim=-1), s)  # (B, E + H) -> (B, H)
+        return self.out(torch.cat([s, context], dim=-1)), s, weights  # (B, 2H) -> (B, vocab)
+
+    def forward(self, src, tgt):
+        """Teacher-forced logits (B, T_out, vocab) and attention weights (B, T_out, T) or None."""
+        states, last = self.encode(src)
+        tokens = torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)  # the decoder reads BOS, y_0, ...
+        s, all_logits, all_weights = last, [], []
+        for i in range(tgt.size(1)):
+            logits, s, weights = self.step(tokens[:, i], s, states, last)
+            all_logits.append(logits)
+            all_weights.append(weights)
+        weights = torch.stack(all_weights, dim=1) if self.config.attention else None
+        return torch.stack(all_logits, dim=1), weights
+
+    @torch.no_grad()
+    def generate(self, src, length):
+        """Greedy decoding: predictions (B, length) and attention weights (B, length, T) or None."""
+        states, last = self.encode(src)
+        token, s, preds, all_weights = torch.full_like(src[:, 0], BOS), last, [], []
+        for _ in range(length):
+            logits, s, weights = self.step(token, s, states, last)
+            token = logits.argmax(dim=-1)
+            preds.append(token)
+            all_weights.append(weights)
+        weights = torch.stack(all_weights, dim=1) if self.config.attention else None
+        return torch.stack(preds, dim=1), weights
+
+
+def train_reversal(config, length=8, steps=600, batch=64, lr=3e-3, seed=0, desc=None):
+    """Train a Seq2Seq on digit reversal; return the model and its training losses."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = Seq2Seq(config)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in progress(range(steps), desc=desc or ("with attention" if config.attention else "without attention")):
+        src, tgt = reversal_batch(batch, length, gen)
+        logits, _ = model(src, tgt)
+        loss = F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(loss.item())
+    return model, losses
+
+
+@dataclass
+class ReversalScore:
+    """What a trained model does on fresh sequences."""
+
+    token_accuracy: float  # share of output digits right
+    sequence_accuracy: float  # share of sequences reversed without a single error
+    mean_weights: torch.Tensor | None  # (T_out, T) attention averaged over the test sequences
+    mass_on_source: float | None  # mean weight on the source position output step i copies, T - 1 - i
+
+
+def evaluate_reversal(model, length=8, n=1000, seed=1):
+    """Greedy-decode n fresh sequences; accuracy and how much attention lands on the right source digit."""
+    src, tgt = reversal_batch(n, length, torch.Generator().manual_seed(seed))
+    model.eval()
+    preds, weights = model.generate(src, length)
+    model.train()
+    right = preds == tgt
+    score = ReversalScore(right.float().mean().item(), right.all(dim=1).float().mean().item(), None, None)
+    if weights is not None:
+        score.mean_weights = weights.mean(dim=0)  # (B, T_out, T) -> (T_out, T)
+        source = torch.arange(length - 1, -1, -1)  # output step i copies source position T - 1 - i
+        score.mass_on_source = weights[:, torch.arange(length), source].mean().item()
+    return score
+
+
+def alignment_figure(mean_weights, example=None, title="Learned alignment, averaged over test sequences"):
+    """Heat maps of attention weights: output step (rows) against source position (columns).
+
+    `example` is an optional (src, tgt, weights) triple of one sequence, drawn beside the average with its digits.
+    """
+    import matplotlib.pyplot as plt
+
+    panels = [(mean_weights, title, None)]
+    if example is not None:
+        src, tgt, weights = example
+        panels.append((weights, "One sequence", (src, tgt)))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.0), squeeze=False)
+    for ax, (w, name, digits) in zip(axes[0], panels):
+        T_out, T = w.shape
+        image = ax.imshow(w.detach().numpy(), cmap="viridis", vmin=0.0, vmax=1.0)
+        ax.set(title=name, xlabel="source position (encoder state)", ylabel="output step (decoder)",
+               xticks=range(T), yticks=range(T_out))
+        if digits is not None:
+            src, tgt = digits
+            ax.set_xticklabels([f"{j}\n{d}" for j, d in enumerate(src.tolist())])
+            ax.set_yticklabels([f"{i}: {d}" for i, d in enumerate(tgt.tolist())])
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,158 @@
+"""Notebook 04's experiments: per-head attention maps on a two-relation toy task, and the cost of heads.
+
+The attention is the reference `MultiHeadAttention` of `course_lib.solutions` unless a class is passed in.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from ..solutions.multi_head_attention import MultiHeadAttention
+from ..solutions.self_attention import causal_mask
+from ..train import progress
+
+
+# -- the toy task: copy the previous token and the first token ----------------------------------------------
+@dataclass
+class ToyConfig:
+    """Sizes of the two-relation task and its one-layer model; small enough to train in seconds."""
+
+    vocab: int = 10  # tokens 0..9
+    length: int = 8  # positions 0..7: long enough that "one to the left" and "the first" differ
+    d_model: int = 32  # room for a token and a position in each head's slice
+    num_heads: int = 2  # one head per relation, if the heads divide the work
+    steps: int = 300  # Adam steps; the 2-head model is near 100 % after about 200
+    batch: int = 128
+    lr: float = 1e-2
+
+
+def two_relation_batch(n, length, vocab, gen):
+    """Random tokens (n, length) and two targets per position: the token one step left, and the first token."""
+    tokens = torch.randint(0, vocab, (n, length), generator=gen)
+    previous = tokens.roll(1, dims=1)  # position t's target: token t-1 (position 0's is not scored)
+    first = tokens[:, :1].expand(-1, length)  # position t's target: token 0
+    return tokens, previous, first
+
+
+class TwoRelationModel(nn.Module):
+    """Token and position embeddings, one causal multi-head attention, two linear read-outs.
+
+    There is no residual path: whatever a position predicts it must have read through attention.
+    """
+
+    def __init__(self, config: ToyConfig, attention_cls=MultiHeadAttention):
+        super().__init__()
+        c = self.config = config
+        self.embed = nn.Embedding(c.vocab, c.d_model)
+        self.position = nn.Embedding(c.length, c.d_model)  # learned, so a query can ask for "position t-1"
+        self.attn = attention_cls(c.d_model, c.num_heads)
+        self.read_previous = nn.Linear(c.d_model, c.vocab)
+        self.read_first = nn.Linear(c.d_model, c.vocab)
+
+    def forward(self, tokens):
+        """Logits for both targets (B, T, vocab) each, and the attention weights (B, h, T, T)."""
+        B, T = tokens.shape
+        x = self.embed(tokens) + self.position(torch.arange(T))  # (B, T, D)
+        out, weights = self.attn(x, x, x, mask=causal_mask(T))  # (B, T, D), (B, h, T, T)
+        return self.read_previous(out), self.read_first(out), weights
+
+
+def train_two_relations(config: ToyConfig, attention_cls=MultiHeadAttention, seed=0):
+    """Train the toy model with Adam; return the model and the loss of every step."""
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = TwoRelationModel(config, attention_cls)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    losses = []
+    for _ in progress(range(config.steps), desc=f"{config.num_heads} head(s)"):
+        tokens, previous, first = two_relation_batch(config.batch, config.length, config.vocab, gen)
+        logits_prev, logits_first, _ = model(tokens)
+        loss = (F.cross_entropy(logits_prev[:, 1:].flatten(0, 1), previous[:, 1:].flatten())
+                + F.cross_entropy(logits_first.flatten(0, 1), first.flatten()))
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    return model, losses
+
+
+@torch.no_grad()
+def evaluate_two_relations(model, n=512, seed=1):
+    """Accuracy on each relation, and per head where its largest weight falls (positions t >= 2 only)."""
+    c = model.config
+    model.eval()
+    tokens, previous, first = two_relation_batch(n, c.length, c.vocab, torch.Generator().manual_seed(seed))
+    logits_prev, logits_first, weights = model(tokens)  # weights (n, h, T, T)
+    model.train()
+    T = c.length
+    queries = torch.arange(2, T)  # from t = 2 on, "one to the left" and "the first" are different keys
+    w = weights[:, :, queries, :]  # (n, h, T-2, T)
+    top = w.argmax(dim=-1)  # (n, h, T-2): the key each head weighs most
+    heads = []
+    for i in range(w.size(1)):
+        heads.append({
+            "head": i,
+            "top is previous": (top[:, i] == queries - 1).float().mean().item(),
+            "top is first": (top[:, i] == 0).float().mean().item(),
+            "weight on previous": w[:, i, torch.arange(T - 2), queries - 1].mean().item(),
+            "weight on first": w[:, i, :, 0].mean().item(),
+        })
+    return {
+        "accuracy previous": (logits_prev[:, 1:].argmax(-1) == previous[:, 1:]).float().mean().item(),
+        "accuracy first": (logits_first.argmax(-1) == first).float().mean().item(),
+        "heads": heads,
+        "tokens": tokens[0],
+        "weights": weights[0],  # (h, T, T): the maps of one example
+    }
+
+
+def plot_head_maps(results):
+    """Heat maps of each head's attention on one example, one row per model; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    columns = max(r["weights"].size(0) for r in results.values())
+    fig, axes = plt.subplots(len(results), columns, figsize=(3.6 * columns + 0.6, 3.3 * len(results)),
+                             squeeze=False)
+    for row, (label, r) in enumerate(results.items()):
+        T = r["weights"].size(-1)
+        for i in range(columns):
+            ax = axes[row, i]
+            if i >= r["weights"].size(0):
+                ax.axis("off")
+                continue
+            image = ax.imshow(r["weights"][i], vmin=0, vmax=1, cmap="viridis")
+            head = r["heads"][i]
+            ax.set(title=f"{label}, head {i}\nlargest weight on t-1: {head['top is previous']:.0%}, "
+                         f"on 0: {head['top is first']:.0%}",
+                   xlabel="key position", ylabel="query position", xticks=range(T), yticks=range(T))
+            ax.title.set_fontsize(9)
+        fig.colorbar(image, ax=axes[row, :].tolist(), label="attention weight")
+    return fig
+
+
+# -- the cost of heads ------------------------------------------------------------------------------------
+def attention_costs(d_model=64, length=128, batch=8, heads=(1, 2, 4, 8), attention_cls=MultiHeadAttention):
+    """Parameters, counted matmul FLOPs and softmax sizes of one forward pass, per number of heads."""
+    rows = []
+    x = torch.randn(batch, length, d_model, generator=torch.Generator().manual_seed(0))
+    for h in heads:
+        torch.manual_seed(0)
+        module = attention_cls(d_model, h).eval()
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), counter:
+            _, weights = module(x, x, x)
+        flops = counter.get_flop_counts()
+        projections = sum(sum(flops.get(f"{type(module).__name__}.{m}", {}).values())
+                          for m in ("w_q", "w_k", "w_v", "w_o"))
+        rows.append({
+            "heads": h,
+            "d_head": d_model // h,
+            "parameters": sum(p.numel() for p in module.parameters()),
+            "projection FLOPs": projections,
+            "attention FLOPs": counter.get_total_flops() - projections,  # q k^T and weights v
+            "softmax rows": weights.shape[:-1].numel(),
+            "attention-map entries": weights.numel(),
+        })
+    return rows

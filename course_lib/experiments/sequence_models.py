@@ -1,0 +1,187 @@
+"""Notebook 01's experiments: an RNN's time per sequence, gradients that fade with distance, and a recall task.
+
+Everything here runs on the CPU in seconds. The models are small, so they run on one thread (`threads(1)`),
+which is also the fastest for them; only the timing experiment varies the number of threads.
+"""
+import time
+from contextlib import contextmanager
+
+import torch
+from torch import nn
+
+from ..train import progress
+
+VOCAB = 8  # symbols of the recall task: chance level is 1/8
+
+
+@contextmanager
+def threads(n):
+    """Run the block with `n` intra-op threads, then restore the previous number."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def open_forget_gate(lstm, bias):
+    """Set an nn.LSTM's or nn.LSTMCell's forget-gate bias, so that f = sigmoid(bias) at the start."""
+    with torch.no_grad():
+        for name, param in lstm.named_parameters():
+            if name.startswith("bias"):
+                H = param.shape[0] // 4
+                param[H:2 * H] = bias / 2  # bias_ih and bias_hh are added: together they give `bias`
+
+
+# -- (a) time per sequence ----------------------------------------------------------------------------------
+def time_per_sequence(lengths, num_threads, input_size=32, hidden=64, repeats=5, seed=0):
+    """Seconds an nn.RNN needs to read one sequence of each length (best of `repeats`), on `num_threads`."""
+    torch.manual_seed(seed)
+    rnn = nn.RNN(input_size, hidden, batch_first=True)
+    seconds = []
+    with threads(num_threads), torch.no_grad():
+        for T in lengths:
+            x = torch.randn(1, T, input_size)  # one sequence: (B=1, T, D)
+            rnn(x)  # warm-up
+            best = float("inf")
+            for _ in range(repeats):
+                start = time.perf_counter()
+                rnn(x)
+                best = min(best, time.perf_counter() - start)
+            seconds.append(best)
+    return seconds
+
+
+def plot_time_vs_length(lengths, times):
+    """Time per sequence against its length, one line per number of threads; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for n, seconds in times.items():
+        ax.plot(lengths, [s * 1e3 for s in seconds], "o-", label=f"{n} thread{'s' if n > 1 else ''}")
+    ax.set(xlabel="sequence length T (steps)", ylabel="time per sequence (ms)",
+           title="nn.RNN: time to read one sequence")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# -- (b) gradient reaching the first step -------------------------------------------------------------------
+def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bias=None, seed=0):
+    """For t = 0..T-1, the norm of d(loss at step t)/d(input at step 0), averaged over a batch, at random init.
+
+    The loss at step t is a fixed random read-out of the hidden state h_t. `kind` is "rnn" or "lstm";
+    `forget_bias` (LSTM only) replaces PyTorch's initial forget-gate bias.
+    """
+    torch.manual_seed(seed)
+    model = nn.RNN(input_size, hidden, batch_first=True) if kind == "rnn" else nn.LSTM(input_size, hidden,
+                                                                                      batch_first=True)
+    if forget_bias is not None:
+        open_forget_gate(model, forget_bias)
+    x = torch.randn(batch, T, input_size, requires_grad=True)  # (B, T, D)
+    readout = torch.randn(hidden)  # (H,)
+    norms = []
+    with threads(1):
+        outputs, _ = model(x)  # (B, T, H)
+        for t in range(T):
+            loss = (outputs[:, t] @ readout).sum()  # (B, H) x (H,) -> (B,), summed
+            (grad,) = torch.autograd.grad(loss, x, retain_graph=True)  # (B, T, D)
+            norms.append(grad[:, 0].norm(dim=-1).mean().item())  # what reaches the input at step 0
+    return norms
+
+
+def plot_gradient_norms(curves):
+    """Gradient norm at step 0 against the step t of the loss, log scale; `curves` maps label -> norms."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for label, norms in curves.items():
+        ax.plot(range(len(norms)), norms, label=label)
+    ax.set(yscale="log", xlabel="distance t (steps between the input and the loss)",
+           ylabel="||d loss_t / d x_0|| (mean over batch)",
+           title="Gradient reaching step 0 from the loss at step t")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# -- (c) recall the first token -----------------------------------------------------------------------------
+def recall_batch(n, k, generator):
+    """n sequences of k random symbols (one-hot, (n, k, VOCAB)); the answer is each sequence's first symbol."""
+    tokens = torch.randint(0, VOCAB, (n, k), generator=generator)  # (n, k)
+    return nn.functional.one_hot(tokens, VOCAB).float(), tokens[:, 0]
+
+
+class Recaller(nn.Module):
+    """An nn.RNN or nn.LSTM that reads the sequence; a linear layer reads its last state out as a symbol."""
+
+    def __init__(self, kind, hidden=32, forget_bias=3.0):
+        super().__init__()
+        rnn = nn.RNN if kind == "rnn" else nn.LSTM
+        self.rnn = rnn(VOCAB, hidden, batch_first=True)
+        if kind == "lstm" and forget_bias is not None:
+            open_forget_gate(self.rnn, forget_bias)
+        self.head = nn.Linear(hidden, VOCAB)
+
+    def forward(self, x):
+        outputs, _ = self.rnn(x)  # (B, k, VOCAB) -> (B, k, H)
+        return self.head(outputs[:, -1])  # the state after the last symbol: (B, H) -> (B, VOCAB)
+
+
+def train_recall(kind, k, steps, hidden=32, lr=3e-3, batch=64, forget_bias=3.0, seed=0, bar=None, patience=20):
+    """Train a Recaller on sequences of length k; return its accuracy on 1000 fresh sequences.
+
+    Training stops early once `patience` batches in a row are answered without a single error.
+    """
+    torch.manual_seed(seed)
+    data = torch.Generator().manual_seed(seed)
+    model = Recaller(kind, hidden, forget_bias)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    perfect = 0  # batches in a row without an error
+    with threads(1):
+        for step in range(steps):
+            x, y = recall_batch(batch, k, data)
+            logits = model(x)  # (B, VOCAB)
+            loss = nn.functional.cross_entropy(logits, y)
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            perfect = perfect + 1 if bool((logits.argmax(dim=-1) == y).all()) else 0
+            if bar is not None:
+                bar.update(1 if perfect < patience else steps - step)  # an early stop skips the rest
+            if perfect >= patience:
+                break
+        with torch.no_grad():
+            x, y = recall_batch(1000, k, torch.Generator().manual_seed(10_000 + seed))
+            return (model(x).argmax(dim=-1) == y).float().mean().item()
+
+
+def accuracy_vs_k(ks, steps, kinds=("rnn", "lstm"), **kwargs):
+    """Accuracy of each kind of model on the recall task for each k, all trained under one progress bar."""
+    results = {kind: [] for kind in kinds}
+    with progress(total=len(kinds) * len(ks) * steps, desc="recall task") as bar:
+        for k in ks:
+            for kind in kinds:
+                bar.set_postfix_str(f"{kind}, k={k}")
+                results[kind].append(train_recall(kind, k, steps, bar=bar, **kwargs))
+    return results
+
+
+def plot_accuracy_vs_k(ks, results):
+    """Accuracy against the distance k, one line per model, chance level dotted; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for kind, accuracies in results.items():
+        ax.plot(ks, accuracies, "o-", label={"rnn": "nn.RNN", "lstm": "nn.LSTM"}.get(kind, kind))
+    ax.axhline(1 / VOCAB, color="grey", lw=0.8, ls=":", label=f"chance (1/{VOCAB})")
+    ax.set(xscale="log", xlabel="k (steps between the symbol and the question)", ylabel="test accuracy",
+           title="Recall the first of k symbols", ylim=(0, 1.05))
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.legend()
+    fig.tight_layout()
+    return fig
