@@ -11,6 +11,16 @@ def _course_dir(parser):
                         help="the course folder nbgrader works in (default: %(default)s, ignored by git)")
 
 
+def _size(text):
+    """'4G', '512M', '1.5G' or a number of bytes."""
+    units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+    text = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    try:
+        return int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (write it like 4G or 512M)") from None
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m autograde", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -30,6 +40,8 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=1, help="worker processes grading at once (default: %(default)s)")
     p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT,
                    help="seconds one cell may run before it is stopped (default: %(default)s)")
+    p.add_argument("--memory-limit", type=_size, default="4G", metavar="SIZE",
+                   help="address space one student kernel may use, e.g. 4G or 512M (default: %(default)s); 0 for none")
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _course_dir(p)
@@ -56,7 +68,7 @@ def main(argv=None):
         if args.jobs < 1 or args.timeout < 1:
             sys.exit("error: --jobs and --timeout must be at least 1")
         outcomes = grade(args.submissions, args.course_dir, args.jobs, args.timeout, args.student,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, memory_limit=args.memory_limit)
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:
             print(f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"

@@ -33,8 +33,9 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     c.CourseDirectory.root = str(course_dir)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
-    c.Execute.timeout = timeout
-    c.Execute.allow_errors = True
+    c.SurviveDeadKernel.timeout = timeout
+    c.SurviveDeadKernel.allow_errors = True
+    c.SurviveDeadKernel.interrupt_on_timeout = True  # an infinite loop costs its cell, and the notebook goes on
     # A deleted test or read-only cell comes back (then OverwriteCells restores its source from the
     # gradebook). NB: RestoreMissingCells must come before OverwriteCells, and nbgrader's own
     # add_missing_cells stays off: it fails when the cell before a deleted test cell is a locked cell.
@@ -48,11 +49,12 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     c.Autograde.autograde_preprocessors = [
-        "nbgrader.preprocessors.Execute",
-        # NB: StderrToStdout must come after Execute and before SaveAutoGrades: nbgrader scores a test cell
+        "autograde.preprocessors.SurviveDeadKernel",
+        # NB: StderrToStdout must come after SurviveDeadKernel (nbgrader's Execute) and before SaveAutoGrades: nbgrader scores a test cell
         # with any stderr output 0, so a torch warning would cost a correct answer its points.
         "autograde.preprocessors.StderrToStdout",
         "nbgrader.preprocessors.LimitOutput",
+        "autograde.preprocessors.CapOutputSize",
         "nbgrader.preprocessors.SaveAutoGrades",
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",

@@ -14,6 +14,7 @@ import json
 import shutil
 import sys
 import tempfile
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
@@ -23,6 +24,7 @@ from . import course
 from .release import ensure_released
 
 LOG_NAME = "grade_log.json"
+DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of address space per student kernel
 
 
 @dataclass
@@ -94,13 +96,17 @@ def inspect_notebook(path):
 _scratch = None
 
 
-def _start_worker(course_dir):
-    """Give this worker a scratch course folder: the released sources and a copy of the gradebook."""
+def _start_worker(course_dir, hide, memory_limit):
+    """Give this worker a scratch course folder (the released sources, a copy of the gradebook) and a
+    grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring)."""
     global _scratch
+    from . import sandbox
+
     _scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(course_dir) / ".scratch"))
     for part in ("source", "release"):
         shutil.copytree(Path(course_dir) / part, _scratch / part)
     shutil.copy2(Path(course_dir) / "gradebook.db", _scratch / "gradebook.db")
+    sandbox.install_kernelspec(_scratch / "jupyter", hide=hide, memory_limit=memory_limit)
 
 
 def execute(submission: Submission, timeout: int):
@@ -124,6 +130,14 @@ def _last_error(result):
     return (errors or lines or ["nbgrader failed without a message"])[-1].strip()[:500]
 
 
+def _hidden_from_kernels(course_dir, submissions):
+    """What no student kernel may see: the course folder (gradebook, sources, other students' work), the
+    submissions, the repository's source notebooks and Jupyter's runtime folder (other kernels' keys)."""
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    return [str(Path(p).resolve()) for p in (course_dir, submissions, course.REPO, jupyter_runtime_dir())]
+
+
 # -- 4. record (in the main process) ----------------------------------------------------------------------
 def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     """Save the scores of an executed notebook into the main gradebook and keep the notebook for feedback."""
@@ -133,7 +147,8 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
 
     db_url = course.nbgrader_config(course_dir).CourseDirectory.db_url
     nb = nbformat.reads(notebook_text, as_version=4)
-    with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
+    with Gradebook(db_url, course_id=course.COURSE_ID) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader 0.9.5 on SQLAlchemy 2 warns of its own autoflush here
         gb.update_or_create_student(submission.student)
         gb.update_or_create_submission(submission.assignment, submission.student)
     SaveAutoGrades().preprocess(nb, {"nbgrader": {"notebook": submission.assignment, "student": submission.student,
@@ -160,7 +175,7 @@ def _register_rejected(course_dir, outcome: Outcome):
 
 # -- the whole step ---------------------------------------------------------------------------------------
 def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=course.DEFAULT_CELL_TIMEOUT,
-          students=None, progress=True):
+          students=None, progress=True, memory_limit=DEFAULT_MEMORY_LIMIT):
     """Grade every submission; return one Outcome per submission, and write the grade log."""
     course_dir = Path(course_dir)
     found, outcomes = discover(submissions, course.assignments(), students)
@@ -175,7 +190,9 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
     (course_dir / ".scratch").mkdir(exist_ok=True)
     bar = _progress(len(ready), progress)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
-                             initializer=_start_worker, initargs=(str(course_dir),)) as pool:
+                             initializer=_start_worker,
+                             initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions),
+                                       memory_limit)) as pool:
         futures = [(sub, pool.submit(execute, sub, timeout)) for sub in ready]
         for sub, future in futures:
             try:

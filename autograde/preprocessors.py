@@ -3,8 +3,9 @@ import copy
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer, Unicode
 
 
 class StderrToStdout(NbGraderPreprocessor):
@@ -57,3 +58,53 @@ class RestoreMissingCells(NbGraderPreprocessor):
 
 def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+class CapOutputSize(NbGraderPreprocessor):
+    """Cut every text output to `max_chars`, so tens of megabytes printed by one cell stay out of the gradebook,
+    the stored notebook and the feedback. (nbgrader's LimitOutput counts lines; one huge line passes it.)"""
+
+    max_chars = Integer(20000, help="the longest text an output keeps").tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        for output in cell.get("outputs", []):
+            if "text" in output and len(output.text) > self.max_chars:
+                output.text = output.text[: self.max_chars] + f"\n... [output cut: {len(output.text):,} characters]"
+            for mime, value in list(output.get("data", {}).items()):
+                if isinstance(value, str) and len(value) > self.max_chars and mime.startswith("text/"):
+                    output.data[mime] = value[: self.max_chars] + "\n... [output cut]"
+            if output.get("output_type") == "error" and sum(map(len, output.traceback)) > self.max_chars:
+                output.traceback = [line[:2000] for line in output.traceback[-20:]]
+        return cell, resources
+
+
+class SurviveDeadKernel(Execute):
+    """nbgrader's Execute, except that a kernel that dies (os._exit, a crash, the memory cap) costs only the
+    cells from there on: the cells already run keep their outputs and scores, and the rest are marked as not
+    run, in plain words, instead of the whole submission failing."""
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._dead_at = None
+        try:
+            return super().preprocess(nb, resources, km)
+        except DeadKernelError:
+            if self._dead_at is None:
+                raise
+            return self.nb, self.resources
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._dead_at is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error("KernelDied", f"not run: the kernel died in an earlier cell (cell {self._dead_at})")]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead_at = index
+            cell.outputs.append(_error("KernelDied", "the kernel died while running this cell: os._exit(), a crash "
+                                                     "or the memory limit"))
+            return cell, resources
+
+
+def _error(name, message):
+    return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])

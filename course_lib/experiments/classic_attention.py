@@ -38,7 +38,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         self.config = c = config
         self.src_embed = nn.Embedding(c.vocab, c.d_embed)
-        self.encoder = nn.GRU(c.d_embed, c.d_hidden, batch_first=True)
+        self.encoder = nn.GRU(c.d_embed, c.d_hidden // 2, batch_first=True, bidirectional=True)
         self.tgt_embed = nn.Embedding(c.vocab + 1, c.d_embed)
         self.decoder = nn.GRUCell(c.d_embed + c.d_hidden, c.d_hidden)
         self.W_q = nn.Parameter(torch.randn(c.d_hidden, c.d_attn) / c.d_hidden ** 0.5)
@@ -47,9 +47,9 @@ class Seq2Seq(nn.Module):
         self.out = nn.Linear(2 * c.d_hidden, c.vocab)
 
     def encode(self, src):
-        """Encoder states (B, T, H) and the last one (B, H)."""
-        states, last = self.encoder(self.src_embed(src))  # (B, T, E) -> (B, T, H), (1, B, H)
-        return states, last[0]
+        """Encoder states (B, T, H), each read from both directions, and the summary of the whole source (B, H)."""
+        states, last = self.encoder(self.src_embed(src))  # (B, T, E) -> (B, T, H), (2, B, H/2)
+        return states, torch.cat([last[0], last[1]], dim=-1)  # forward's last state, backward's last state
 
     def step(self, token, s, states, last):
         """One decoder step: logits (B, vocab), new state (B, H), attention weights (B, T) or None."""
@@ -60,11 +60,15 @@ class Seq2Seq(nn.Module):
         s = self.decoder(torch.cat([self.tgt_embed(token), context], dim=-1), s)  # (B, E + H) -> (B, H)
         return self.out(torch.cat([s, context], dim=-1)), s, weights  # (B, 2H) -> (B, vocab)
 
+    def start(self, last):
+        """The decoder's first state: the encoder's summary without attention, a blank slate with it."""
+        return torch.zeros_like(last) if self.config.attention else last
+
     def forward(self, src, tgt):
         """Teacher-forced logits (B, T_out, vocab) and attention weights (B, T_out, T) or None."""
         states, last = self.encode(src)
         tokens = torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)  # the decoder reads BOS, y_0, ...
-        s, all_logits, all_weights = last, [], []
+        s, all_logits, all_weights = self.start(last), [], []
         for i in range(tgt.size(1)):
             logits, s, weights = self.step(tokens[:, i], s, states, last)
             all_logits.append(logits)
@@ -76,7 +80,7 @@ class Seq2Seq(nn.Module):
     def generate(self, src, length):
         """Greedy decoding: predictions (B, length) and attention weights (B, length, T) or None."""
         states, last = self.encode(src)
-        token, s, preds, all_weights = torch.full_like(src[:, 0], BOS), last, [], []
+        token, s, preds, all_weights = torch.full_like(src[:, 0], BOS), self.start(last), [], []
         for _ in range(length):
             logits, s, weights = self.step(token, s, states, last)
             token = logits.argmax(dim=-1)

@@ -1,0 +1,139 @@
+"""The student's kernel, confined: the grading kernelspec runs `python -m autograde.sandbox -f CONNECTION_FILE`.
+
+On Linux as root (the grader's machine), the kernel starts inside its own mount and PID namespaces
+(`unshare`, see `kernel_argv`), and before it runs a line of student code this launcher:
+1. hides the folders named in AUTOGRADE_HIDE (the course folder with the gradebook and the hidden tests, the
+   submissions, the source notebooks, Jupyter's runtime folder with other kernels' keys) under empty tmpfs;
+2. shows again, read-only, the folders named in AUTOGRADE_SHOW that lie inside them (course_lib, .venv);
+3. gives the kernel a private /tmp and /dev/shm, and its working copy (the current folder) read-write;
+4. makes every other mount read-only;
+5. caps its address space at AUTOGRADE_MEMORY bytes;
+6. drops every capability and execs ipykernel, so none of the above can be undone.
+Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap applies, and the grader says so.
+"""
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+NAMESPACES = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
+
+
+def available():
+    """Whether the kernel can be confined here: Linux, root, and the util-linux tools."""
+    return (sys.platform.startswith("linux") and os.geteuid() == 0
+            and all(shutil.which(t) for t in ("unshare", "mount", "setpriv"))
+            and os.environ.get("AUTOGRADE_SANDBOX", "1") != "0")
+
+
+def kernel_argv(python=sys.executable):
+    """The argv of the grading kernelspec."""
+    launcher = [python, "-m", "autograde.sandbox", "-f", "{connection_file}"]
+    return (NAMESPACES + launcher) if available() else launcher
+
+
+def install_kernelspec(jupyter_dir, hide, memory_limit):
+    """Write the grading kernelspec `python3` under `jupyter_dir` and put it first on JUPYTER_PATH.
+
+    The kernel may see again, read-only, what it needs to run: this interpreter's environment and course_lib.
+    Interrupts go as messages: in its own PID namespace the kernel is not the process the manager signals.
+    """
+    import course_lib
+
+    spec_dir = Path(jupyter_dir) / "kernels" / "python3"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    mpl_cache = Path(jupyter_dir) / "matplotlib"
+    _build_font_cache(mpl_cache)
+    show = [os.path.dirname(os.path.abspath(course_lib.__file__)), sys.prefix, str(mpl_cache)]
+    spec = {
+        "argv": kernel_argv(), "display_name": "Python 3 (grading sandbox)", "language": "python",
+        "interrupt_mode": "message",
+        "env": {"AUTOGRADE_HIDE": json.dumps(hide), "AUTOGRADE_SHOW": json.dumps(show),
+                "AUTOGRADE_MEMORY": str(memory_limit or 0), "AUTOGRADE_MPLCACHE": str(mpl_cache)},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(jupyter_dir)] + [p for p in os.environ.get(
+        "JUPYTER_PATH", "").split(os.pathsep) if p])
+
+
+def _build_font_cache(path):
+    """Build matplotlib's font list once per worker, not once per kernel (it takes a second or two)."""
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={**os.environ, "MPLCONFIGDIR": str(path)},
+                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _mount(*args):
+    subprocess.run(["mount", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _mount_points():
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4].replace("\\040", " ") for line in f]
+
+
+def confine(workdir, connection_file, hide, show):
+    """Steps 1-4 of the module docstring; returns the connection file's path inside the sandbox."""
+    _mount("--make-rprivate", "/")
+    stage = tempfile.mkdtemp(prefix="autograde-", dir="/run")  # unique: every kernel is pid 1 in its namespace
+    _mount("-t", "tmpfs", "tmpfs", stage)
+    keep = [p for p in show if os.path.exists(p)] + [workdir]
+    for i, path in enumerate(keep):
+        os.makedirs(f"{stage}/{i}")
+        _mount("--bind", path, f"{stage}/{i}")
+    private_connection = os.path.join(workdir, ".kernel-connection.json")
+    shutil.copyfile(connection_file, private_connection)
+    os.chmod(private_connection, 0o600)
+    for path in hide:
+        if os.path.isdir(path):
+            _mount("-t", "tmpfs", "-o", "mode=755,size=1m", "tmpfs", path)
+    for path in ("/tmp", "/dev/shm"):
+        if os.path.isdir(path):
+            _mount("-t", "tmpfs", "-o", "mode=1777", "tmpfs", path)
+    for i, path in enumerate(keep):
+        os.makedirs(path, exist_ok=True)
+        _mount("--bind", f"{stage}/{i}", path)
+    subprocess.run(["umount", "-l", stage], check=True)
+    os.rmdir(stage)
+    writable = {workdir, "/tmp", "/dev/shm"}
+    for point in _mount_points():
+        if point in writable or point.startswith(("/proc", "/sys", "/dev")):
+            continue
+        subprocess.run(["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)  # a mount that refuses stays as it is; the checks in tests tell
+    os.chdir(workdir)  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
+    return private_connection
+
+
+def main(argv):
+    if "-f" not in argv[:-1]:
+        sys.exit("usage: python -m autograde.sandbox -f CONNECTION_FILE [kernel options]")
+    at = argv.index("-f")
+    connection_file, options = argv[at + 1], argv[:at] + argv[at + 2:]
+    memory = int(os.environ.get("AUTOGRADE_MEMORY", "0"))
+    env = dict(os.environ)
+    command = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *options]
+    if available():
+        hide = json.loads(env.get("AUTOGRADE_HIDE", "[]"))
+        show = json.loads(env.get("AUTOGRADE_SHOW", "[]"))
+        workdir = os.getcwd()
+        connection_file = confine(workdir, connection_file, hide, show)
+        env.update(HOME=workdir, IPYTHONDIR=os.path.join(workdir, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
+        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--",
+                   sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *options]
+    cache = env.pop("AUTOGRADE_MPLCACHE", None)
+    if cache and os.path.isdir(cache):  # a private, writable copy of the prebuilt font cache
+        shutil.copytree(cache, os.path.join(os.getcwd(), ".matplotlib"), dirs_exist_ok=True)
+        env["MPLCONFIGDIR"] = os.path.join(os.getcwd(), ".matplotlib")
+    for key in ("AUTOGRADE_HIDE", "AUTOGRADE_SHOW"):
+        env.pop(key, None)
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    os.execvpe(command[0], command, env)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,170 @@
+"""Notebook 05's experiments: attention and permutations, what the sinusoids encode, an order-dependent toy task.
+
+The positional encodings under test come from the caller (the learner's own functions in the notebook); the
+self-attention is notebook 04's `MultiHeadAttention` from `course_lib.solutions`. Plot helpers return the figure.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..solutions.multi_head_attention import MultiHeadAttention
+from ..train import progress
+
+
+def self_attention_layer(d_model, num_heads):
+    """A multi-head self-attention layer, called as attn(x, x, x) and returning (output, weights)."""
+    # notebook 04's module; nn.MultiheadAttention(d_model, num_heads, batch_first=True) is called the same way
+    return MultiHeadAttention(d_model, num_heads)
+
+
+# -- the toy task: which of two marked tokens comes first? -------------------------------------------------
+FIRST, SECOND = 0, 1  # the two marker tokens; every other token id is filler
+
+
+def order_task(n, T, vocab, generator):
+    """n sequences of length T with one FIRST and one SECOND marker among fillers; label 1 when FIRST comes first."""
+    tokens = torch.randint(2, vocab, (n, T), generator=generator)  # (n, T) fillers
+    where = torch.rand(n, T, generator=generator).argsort(dim=-1)[:, :2]  # (n, 2) two distinct positions
+    rows = torch.arange(n)
+    tokens[rows, where[:, 0]] = FIRST
+    tokens[rows, where[:, 1]] = SECOND
+    return tokens, (where[:, 0] < where[:, 1]).long()  # (n, T), (n,)
+
+
+class AddFixedTable(nn.Module):
+    """Add rows 0..T-1 of a fixed (max_len, d_model) table, such as the sinusoidal encoding, to x (B, T, D)."""
+
+    def __init__(self, table):
+        super().__init__()
+        self.register_buffer("table", table)
+
+    def forward(self, x):
+        return x + self.table[: x.size(1)]  # (B, T, D) + (T, D)
+
+
+class OrderClassifier(nn.Module):
+    """Token embedding, positions, one attention block (self-attention and feed-forward), mean pool, read-out."""
+
+    def __init__(self, vocab, d_model, positions, num_heads=2):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, d_model)
+        self.positions = positions  # nn.Identity() for none, or a module that adds position vectors
+        self.attn = self_attention_layer(d_model, num_heads)
+        self.ff = nn.Sequential(nn.Linear(d_model, 2 * d_model), nn.ReLU(), nn.Linear(2 * d_model, d_model))
+        self.out = nn.Linear(d_model, 2)
+
+    def forward(self, tokens):
+        x = self.positions(self.tokens(tokens))  # (B, T) -> (B, T, D)
+        x = x + self.attn(x, x, x)[0]  # (B, T, D)
+        x = x + self.ff(x)  # (B, T, D)
+        return self.out(x.mean(dim=1))  # (B, D) -> (B, 2): the mean over positions forgets their order
+
+
+def train_order_task(positions, name, steps=200, T=12, vocab=10, d_model=32, batch=128, lr=3e-3, seed=0,
+                     n_test=2000):
+    """Train an OrderClassifier with the given positions module; return its test accuracy and its history."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tensors this small train faster on one thread than on several that wait for each other
+    try:
+        torch.manual_seed(seed)
+        model = OrderClassifier(vocab, d_model, positions)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        data = torch.Generator().manual_seed(seed)
+        history = []
+        for _ in progress(range(steps), desc=name):
+            tokens, labels = order_task(batch, T, vocab, data)  # fresh data every step: nothing to memorise
+            logits = model(tokens)  # (batch, 2)
+            loss = F.cross_entropy(logits, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append((logits.argmax(-1) == labels).float().mean().item())
+        tokens, labels = order_task(n_test, T, vocab, torch.Generator().manual_seed(10_000 + seed))  # unseen
+        with torch.no_grad():
+            accuracy = (model(tokens).argmax(-1) == labels).float().mean().item()
+    finally:
+        torch.set_num_threads(threads)
+    return accuracy, history
+
+
+# -- figures ----------------------------------------------------------------------------------------------
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_permutation_gaps(gaps_without, gaps_with):
+    """Bar chart of the per-position gap |attn(x[perm]) - attn(x)[perm]|, without and with positions."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3))
+    positions = torch.arange(len(gaps_without))
+    ax.bar(positions - 0.2, gaps_without, width=0.4, label="no positions")
+    ax.bar(positions + 0.2, gaps_with, width=0.4, label="sinusoidal positions added")
+    ax.set(yscale="log", xlabel="position in the shuffled sequence", ylabel="greatest |difference|",
+           title="attn(shuffled x) vs shuffled attn(x)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_encoding(pe):
+    """Heat map of the table: positions down, dimensions across."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    image = ax.imshow(pe, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="PE[p, j]")
+    ax.set(xlabel="dimension j (pairs of sin, cos; frequency falls to the right)", ylabel="position p",
+           title=f"Sinusoidal positional encoding, {pe.shape[0]} positions x {pe.shape[1]} dimensions")
+    fig.tight_layout()
+    return fig
+
+
+def plot_similarity(pe, starts=(0, 20, 50)):
+    """Dot products PE[p]·PE[q] as a heat map, and PE[p]·PE[p+k] against the distance k for a few p."""
+    plt = _plt()
+    gram = pe @ pe.T  # (max_len, D) x (D, max_len) -> (max_len, max_len)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    image = axes[0].imshow(gram, cmap="viridis", interpolation="nearest")
+    fig.colorbar(image, ax=axes[0], label="PE[p] · PE[q]")
+    axes[0].set(xlabel="position q", ylabel="position p", title="Dot products between positions")
+    longest = pe.shape[0] - max(starts)
+    for p, style in zip(starts, ("-", "--", ":")):
+        ks = torch.arange(longest)
+        axes[1].plot(ks, gram[p, p + ks], style, lw=2, label=f"from p = {p}")
+    axes[1].set(xlabel="distance k (positions)", ylabel="PE[p] · PE[p + k]",
+                title="It depends only on the distance k")
+    axes[1].legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_shift(M, k, ks, errors):
+    """The block-diagonal matrix M_k, and the greatest |PE[p] @ M_k - PE[p + k]| over all p, for each k."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    image = axes[0].imshow(M, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+    fig.colorbar(image, ax=axes[0])
+    axes[0].set(xlabel="column", ylabel="row", title=f"M_k for k = {k}: a 2x2 rotation per pair")
+    axes[1].plot(ks, errors, "o-", ms=3)
+    axes[1].set(yscale="log", ylim=(1e-8, 1), xlabel="shift k (positions)",
+                ylabel="greatest |PE[p] @ M_k - PE[p+k]| over p", title="One matrix per shift, the same for every p")
+    fig.tight_layout()
+    return fig
+
+
+def plot_training(histories, accuracies, window=10):
+    """Training accuracy (moving average) per positions variant, with the final test accuracy in the legend."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for name, history in histories.items():
+        h = torch.tensor(history)
+        smooth = h.unfold(0, window, 1).mean(dim=1) if len(h) >= window else h
+        ax.plot(torch.arange(len(smooth)) + (len(h) - len(smooth)), smooth,
+                label=f"{name}: test accuracy {accuracies[name]:.1%}")
+    ax.axhline(0.5, color="grey", ls=":", lw=1, label="chance")
+    ax.set(xlabel="training step", ylabel=f"batch accuracy ({window}-step mean)", ylim=(0.3, 1.02),
+           title="Which marker comes first? One attention block, three kinds of positions")
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,385 @@
+"""Notebook 04: the reference equals nn.MultiheadAttention, the checks accept correct code written differently
+and name the mistakes of student-style buggy code (written here independently of the check's catalog), and the
+experiments measure an effect in the claimed direction."""
+import math
+import runpy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import course_lib
+from course_lib import solutions as S
+from course_lib.checks import check_merge_heads, check_multi_head_attention, check_split_heads
+from course_lib.experiments import multi_head_attention as E
+
+
+# -- the reference against PyTorch --------------------------------------------------------------------------
+def torch_twin(ours):
+    """nn.MultiheadAttention(batch_first=True) holding the weights of our module."""
+    D = ours.w_q.in_features
+    theirs = nn.MultiheadAttention(D, ours.num_heads, batch_first=True).eval()
+    with torch.no_grad():
+        theirs.in_proj_weight.copy_(torch.cat([ours.w_q.weight, ours.w_k.weight, ours.w_v.weight]))
+        theirs.in_proj_bias.copy_(torch.cat([ours.w_q.bias, ours.w_k.bias, ours.w_v.bias]))
+        theirs.out_proj.weight.copy_(ours.w_o.weight)
+        theirs.out_proj.bias.copy_(ours.w_o.bias)
+    return theirs
+
+
+@pytest.mark.parametrize("kind", ["self, no mask", "cross, padding", "self, causal", "cross, per-head mask"])
+def test_reference_equals_torch_multihead_attention(kind):
+    """Same weights, same inputs: the same output and per-head weights (PyTorch's bool masks are inverted)."""
+    torch.manual_seed(3)
+    B, Tq, Tk, D, h = 3, 4, 6, 20, 5
+    ours = S.MultiHeadAttention(D, h).eval()
+    theirs = torch_twin(ours)
+    x, memory = torch.randn(B, Tq, D), torch.randn(B, Tk, D)
+    if kind == "self, no mask":
+        args, mine, pytorch = (x, x, x), {}, {}
+    elif kind == "cross, padding":
+        real = S.padding_mask(torch.tensor([6, 2, 1]), Tk)  # (B, Tk), True at real keys
+        args, mine, pytorch = (x, memory, memory), {"mask": real[:, None, None, :]}, {"key_padding_mask": ~real}
+    elif kind == "self, causal":
+        causal = S.causal_mask(Tq)
+        args, mine, pytorch = (x, x, x), {"mask": causal}, {"attn_mask": ~causal}
+    else:
+        allowed = torch.rand(B, h, Tq, Tk) < 0.6
+        allowed[..., 0] = True  # no row entirely blocked
+        args, mine = (x, memory, memory), {"mask": allowed}
+        pytorch = {"attn_mask": ~allowed.reshape(B * h, Tq, Tk)}  # PyTorch takes (B·h, Tq, Tk)
+    with torch.no_grad():
+        out, weights = ours(*args, **mine)
+        out_t, weights_t = theirs(*args, **pytorch, average_attn_weights=False)
+    assert weights.shape == (B, h, Tq, args[1].size(1))
+    torch.testing.assert_close(out, out_t)
+    torch.testing.assert_close(weights, weights_t)
+
+
+def test_split_and_merge_equal_chunk_and_cat():
+    x = torch.randn(2, 5, 12)
+    heads = S.split_heads(x, 3)
+    torch.testing.assert_close(heads, torch.stack(x.chunk(3, dim=-1), dim=1), rtol=0, atol=0)
+    torch.testing.assert_close(S.merge_heads(heads), torch.cat(heads.unbind(1), dim=-1), rtol=0, atol=0)
+
+
+def test_dropout_acts_on_the_weights_only_while_training():
+    torch.manual_seed(0)
+    mha = S.MultiHeadAttention(8, 2, dropout=0.5)
+    x = torch.randn(2, 5, 8)
+    mha.eval()
+    out_eval, w_eval = mha(x, x, x)
+    torch.testing.assert_close(w_eval.sum(-1), torch.ones(2, 2, 5))
+    mha.train()
+    out, w = mha(x, x, x)
+    assert (w == 0).any(), "some attention links are dropped while training"
+    v = S.split_heads(mha.w_v(x), 2)
+    torch.testing.assert_close(out, mha.w_o(S.merge_heads(w @ v)))  # the output reads the dropped weights
+
+
+def test_the_check_leaves_the_global_rng_alone():
+    torch.manual_seed(11)
+    before = torch.random.get_rng_state()
+    check_multi_head_attention(S.MultiHeadAttention)
+    assert torch.equal(before, torch.random.get_rng_state())
+
+
+# -- correct, written differently: must pass --------------------------------------------------------------
+def split_chunk_stack(x, num_heads):
+    return torch.stack(x.chunk(num_heads, dim=-1), dim=1)
+
+
+def split_loop(x, num_heads):
+    d = x.shape[-1] // num_heads
+    return torch.stack([x[..., i * d:(i + 1) * d] for i in range(num_heads)], dim=1)
+
+
+def split_unflatten_permute(x, num_heads):
+    return x.unflatten(-1, (num_heads, -1)).permute(0, 2, 1, 3).contiguous()
+
+
+def merge_cat(x):
+    return torch.cat(x.unbind(dim=1), dim=-1)
+
+
+def merge_permute_contiguous_view(x):
+    B, h, T, d = x.shape
+    return x.permute(0, 2, 1, 3).contiguous().view(B, T, h * d)
+
+
+def merge_einsum_flatten(x):
+    return torch.einsum("bhtd->bthd", x).flatten(2)
+
+
+@pytest.mark.parametrize("impl", [S.split_heads, split_chunk_stack, split_loop, split_unflatten_permute])
+def test_split_heads_written_differently_passes(impl):
+    check_split_heads(impl)
+
+
+@pytest.mark.parametrize("impl", [merge_cat, merge_permute_contiguous_view, merge_einsum_flatten])
+def test_merge_heads_written_differently_passes(impl):
+    check_merge_heads(impl)
+
+
+class MhaAsInNotebook(nn.Module):
+    """What a learner writes: own split/merge, notebook 03's attention handed out by the notebook."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.num_heads = num_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+
+    def split(self, x):
+        return split_chunk_stack(x, self.num_heads)
+
+    def forward(self, query, key, value, mask=None):
+        q, k, v = self.split(self.w_q(query)), self.split(self.w_k(key)), self.split(self.w_v(value))
+        out, weights = S.scaled_dot_product_attention(q, k, v, mask)
+        return self.w_o(merge_cat(out)), weights
+
+
+class MhaEinsumFloat64(nn.Module):
+    """Einsum with an explicit head axis, computed in float64, masked with -1e9."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.h = num_heads
+        self.w_q = nn.Linear(d_model, d_model)
+        self.w_k = nn.Linear(d_model, d_model)
+        self.w_v = nn.Linear(d_model, d_model)
+        self.w_o = nn.Linear(d_model, d_model)
+
+    def forward(self, query, key, value, mask=None):
+        q = self.w_q(query).double().unflatten(-1, (self.h, -1))  # (B, Tq, h, d)
+        k = self.w_k(key).double().unflatten(-1, (self.h, -1))
+        v = self.w_v(value).double().unflatten(-1, (self.h, -1))
+        scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(q.shape[-1])
+        if mask is not None:
+            scores = scores.masked_fill(~mask, -1e9)
+        weights = scores.softmax(dim=-1)
+        out = torch.einsum("bhqk,bkhd->bqhd", weights, v).flatten(2)
+        return self.w_o(out.float()), weights.float()
+
+
+class MhaPerHeadLoop(nn.Module):
+    """One head at a time, each with its slice of the weights, and PyTorch's fused attention."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.h, self.d = num_heads, d_model // num_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+
+    def forward(self, query, key, value, mask=None):
+        outs, maps = [], []
+        for i in range(self.h):
+            rows = slice(i * self.d, (i + 1) * self.d)
+            q = F.linear(query, self.w_q.weight[rows], self.w_q.bias[rows])
+            k = F.linear(key, self.w_k.weight[rows], self.w_k.bias[rows])
+            v = F.linear(value, self.w_v.weight[rows], self.w_v.bias[rows])
+            m = None if mask is None else mask[:, i] if mask.dim() == 4 else mask
+            outs.append(F.scaled_dot_product_attention(q, k, v, attn_mask=m))
+            scores = q @ k.transpose(1, 2) / math.sqrt(self.d)
+            maps.append((scores if m is None else scores.masked_fill(~m, -math.inf)).softmax(-1))
+        return self.w_o(torch.cat(outs, dim=-1)), torch.stack(maps, dim=1)
+
+
+class MhaFusedProjection(nn.Module):
+    """The three input projections as one matrix product, as nn.MultiheadAttention computes them."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.h = num_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+
+    def forward(self, query, key, value, mask=None):
+        W = torch.cat([self.w_q.weight, self.w_k.weight, self.w_v.weight])
+        b = torch.cat([self.w_q.bias, self.w_k.bias, self.w_v.bias])
+        Wq, Wk, Wv = W.chunk(3)
+        bq, bk, bv = b.chunk(3)
+        q = split_loop(F.linear(query, Wq, bq), self.h)
+        k = split_loop(F.linear(key, Wk, bk), self.h)
+        v = split_loop(F.linear(value, Wv, bv), self.h)
+        scores = q @ k.transpose(-2, -1) * q.shape[-1] ** -0.5
+        if mask is not None:
+            scores = torch.where(mask, scores, torch.finfo(scores.dtype).min)
+        weights = torch.softmax(scores, dim=-1)
+        return self.w_o(merge_permute_contiguous_view(weights @ v)), weights
+
+
+VERIFY = runpy.run_path(course_lib.__path__[0] + "/checks/_trusted.py")["verify"]
+
+
+@pytest.mark.parametrize("impl", [MhaAsInNotebook, MhaEinsumFloat64, MhaPerHeadLoop, MhaFusedProjection])
+def test_multi_head_attention_written_differently_passes_public_and_hidden_checks(impl):
+    check_multi_head_attention(impl)
+    assert VERIFY("MultiHeadAttention", impl, seed=4409)
+
+
+def test_hidden_check_rejects_a_module_built_on_the_reference_pieces():
+    class UsesReferenceSplit(MhaAsInNotebook):
+        def split(self, x):
+            return S.split_heads(x, self.num_heads)
+
+    with pytest.raises(AssertionError, match="runs the reference solution"):
+        VERIFY("MultiHeadAttention", UsesReferenceSplit, seed=4409)
+
+
+def test_members_with_other_names_get_a_plain_message():
+    class ProjNames(MhaAsInNotebook):
+        def __init__(self, d_model, num_heads, dropout=0.0):
+            nn.Module.__init__(self)
+            self.num_heads = num_heads
+            self.q_proj, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+
+    with pytest.raises(AssertionError, match=r"named w_q, w_k, w_v, w_o.*missing \['w_q.weight', 'w_q.bias'\]"):
+        check_multi_head_attention(ProjNames)
+
+
+# -- student-style mistakes: must fail and be named -------------------------------------------------------
+def split_view_no_transpose(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, num_heads, T, D // num_heads)
+
+
+def split_interleaved(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, -1, num_heads).permute(0, 3, 1, 2)
+
+
+def split_forgot_transpose(x, num_heads):
+    B, T, D = x.shape
+    return x.view(B, T, num_heads, -1)
+
+
+def merge_view_no_transpose(x):
+    B, h, T, d = x.shape
+    return x.contiguous().view(B, T, -1)
+
+
+def merge_view_after_transpose(x):
+    return x.transpose(1, 2).view(x.shape[0], x.shape[2], -1)
+
+
+def merge_interleaved(x):
+    return torch.stack(x.unbind(1), dim=-1).flatten(2)
+
+
+@pytest.mark.parametrize("impl,name", [
+    (split_view_no_transpose, "reshape but no transpose"),
+    (split_interleaved, "interleaved"),
+    (split_forgot_transpose, "heads axis left after the time axis"),
+])
+def test_split_heads_mistakes_are_named(impl, name):
+    with pytest.raises(AssertionError, match=name):
+        check_split_heads(impl)
+
+
+@pytest.mark.parametrize("impl,name", [
+    (merge_view_no_transpose, "reshape but no transpose"),
+    (merge_view_after_transpose, r"\.view\(\) on the transposed tensor"),
+    (merge_interleaved, "interleaved"),
+])
+def test_merge_heads_mistakes_are_named(impl, name):
+    with pytest.raises(AssertionError, match=name):
+        check_merge_heads(impl)
+
+
+class Student(nn.Module):
+    """A learner's module with switches for the slips people make; each test turns on one."""
+
+    slip = None
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        bias = self.slip != "no bias"
+        self.d_model, self.num_heads = d_model, num_heads
+        self.w_q = nn.Linear(d_model, d_model, bias=bias)
+        self.w_k = nn.Linear(d_model, d_model, bias=bias)
+        self.w_v = nn.Linear(d_model, d_model, bias=bias)
+        self.w_o = nn.Linear(d_model, d_model, bias=bias)
+
+    def split(self, x):
+        if self.slip == "split no transpose":
+            return split_view_no_transpose(x, self.num_heads)
+        if self.slip in ("interleaved", "reshapes both ways"):
+            return (split_interleaved if self.slip == "interleaved" else split_view_no_transpose)(x, self.num_heads)
+        return split_chunk_stack(x, self.num_heads)
+
+    def merge(self, x):
+        if self.slip in ("merge no transpose", "reshapes both ways"):
+            return merge_view_no_transpose(x)
+        if self.slip == "interleaved":
+            return merge_interleaved(x)
+        return merge_cat(x)
+
+    def forward(self, query, key, value, mask=None):
+        s = self.slip
+        q = self.w_q(key if s == "swap q k" else query)
+        k = self.w_k(query if s == "swap q k" else key)
+        v = value if s == "raw value" else self.w_v(value)
+        q, k, v = self.split(q), self.split(k), self.split(v)
+        if s == "sqrt d_model":
+            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_model)
+            if mask is not None:
+                scores = scores.masked_fill(~mask, float("-inf"))
+            weights = scores.softmax(-1)
+            out = weights @ v
+        else:
+            if s == "scaled twice":
+                q = q / math.sqrt(q.shape[-1])
+            if mask is not None:
+                mask = {"ignore mask": None, "invert mask": ~mask, "unsqueeze mask": mask.unsqueeze(1)}.get(s, mask)
+            out, weights = S.scaled_dot_product_attention(q, k, v, mask)
+        out = self.merge(out)
+        if s != "no w_o":
+            out = self.w_o(out)
+        return out, weights.mean(1) if s == "average heads" else weights
+
+
+@pytest.mark.parametrize("slip,name", [
+    ("split no transpose", "heads split with a reshape but no transpose"),
+    ("reshapes both ways", "heads split and merged with reshapes but no transposes"),
+    ("merge no transpose", "heads merged without a transpose"),
+    ("interleaved", "heads interleaved"),
+    ("no w_o", "output projection w_o not applied"),
+    ("sqrt d_model", "sqrt(d_model) instead of sqrt(d_head)"),
+    ("scaled twice", "scaled twice"),
+    ("average heads", "averaged over the heads"),
+    ("ignore mask", "mask ignored"),
+    ("invert mask", "inverted mask"),
+    ("unsqueeze mask", r"extra head axis"),
+    ("swap q k", "query and key projections swapped"),
+    ("raw value", "value not projected"),
+    ("no bias", "without bias"),
+])
+def test_multi_head_attention_mistakes_are_named(slip, name):
+    impl = type(f"Student_{slip.replace(' ', '_')}", (Student,), {"slip": slip})
+    with pytest.raises(AssertionError, match=name):
+        check_multi_head_attention(impl)
+
+
+def test_the_student_switchboard_without_a_slip_passes():
+    check_multi_head_attention(Student)
+
+
+# -- the experiments measure the claimed effect -----------------------------------------------------------
+def test_two_heads_divide_the_two_relations_between_them():
+    model, losses = E.train_two_relations(E.ToyConfig(num_heads=2, steps=150), seed=0)
+    result = E.evaluate_two_relations(model, n=256)
+    assert result["accuracy previous"] > 0.95 and result["accuracy first"] > 0.95
+    heads = result["heads"]
+    assert max(h["top is previous"] for h in heads) > 0.9, "one head reads the token one step to the left"
+    assert max(h["top is first"] for h in heads) > 0.9, "another head reads the first token"
+    assert {max(heads, key=lambda h: h["top is previous"])["head"],
+            max(heads, key=lambda h: h["top is first"])["head"]} == {0, 1}, "and they are different heads"
+    _, losses_one = E.train_two_relations(E.ToyConfig(num_heads=1, steps=150), seed=0)
+    assert losses_one[-1] > 10 * losses[-1], "one head of the same width does worse"
+
+
+def test_heads_cost_the_same_parameters_and_flops_but_more_softmax_rows():
+    rows = E.attention_costs(d_model=16, length=8, batch=2, heads=(1, 2, 4))
+    D = 16
+    assert {r["parameters"] for r in rows} == {4 * D * D + 4 * D}
+    assert len({r["projection FLOPs"] for r in rows}) == 1 and len({r["attention FLOPs"] for r in rows}) == 1
+    assert [r["softmax rows"] for r in rows] == [2 * 8 * h for h in (1, 2, 4)]
