@@ -35,6 +35,21 @@ def build_parser():
                    help="the working folder (default: %(default)s, ignored by git)")
     _course_dir(p)
 
+    p = sub.add_parser("validate", help="(students) run a notebook as the grader will, with the public checks")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)")
+
+    p = sub.add_parser("submit", help="(students) validate, then write the hand-in zip named for collect")
+    p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
+    p.add_argument("--student", required=True, metavar="ID", help="your student id")
+    p.add_argument("--out", type=Path, default=Path("."), help="where to write the zip (default: here)")
+    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)")
+
+    p = sub.add_parser("collect", help="lay out per-student folders or zip files as <student>/<assignment>/<nb>.ipynb")
+    p.add_argument("source", type=Path, metavar="ZIPS_OR_FOLDER", help="a folder of student folders or zip files, or one zip")
+    p.add_argument("--into", type=Path, default=course.DEFAULT_COURSE_DIR / "submissions",
+                   help="the submissions folder to fill (default: %(default)s)")
+
     p = sub.add_parser("grade", help="autograde a folder of submissions laid out <student_id>/<assignment>/<nb>.ipynb")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="the folder of submissions")
     p.add_argument("--jobs", type=int, default=1, help="worker processes grading at once (default: %(default)s)")
@@ -44,6 +59,13 @@ def build_parser():
                    help="address space one student kernel may use, e.g. 4G or 512M (default: %(default)s); 0 for none")
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _course_dir(p)
+
+    p = sub.add_parser("feedback", help="write an HTML feedback page per student and assignment (no hidden test shown)")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    _course_dir(p)
+
+    p = sub.add_parser("report", help="the class at a glance: score distributions, most failed exercises, common mistakes")
     _course_dir(p)
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
@@ -62,6 +84,22 @@ def main(argv=None):
         from .release import make_lab
 
         make_lab(args.lab_dir, args.course_dir)
+    elif args.command == "validate":
+        from .student import validate
+
+        passed, _ = validate(args.notebook, args.timeout)
+        sys.exit(0 if passed else 1)
+    elif args.command == "submit":
+        from .student import submit
+
+        submit(args.notebook, args.student, args.out, args.timeout)
+    elif args.command == "collect":
+        from .collect import collect
+
+        collected, rejected = collect(args.source, args.into)
+        print(f"collected {len(collected)} notebooks into {args.into}")
+        for line in rejected:
+            print(f"rejected  {line}")
     elif args.command == "grade":
         from .grade import grade
 
@@ -75,6 +113,15 @@ def main(argv=None):
                   + (f": {o.message}" if o.message else ""))
         if not outcomes:
             print("no submissions found")
+    elif args.command == "feedback":
+        from .feedback import write_feedback
+
+        paths = write_feedback(args.course_dir, args.student)
+        print(f"wrote {len(paths)} feedback pages under {Path(args.course_dir) / 'feedback'}")
+    elif args.command == "report":
+        from .report import write_report
+
+        print(f"wrote {write_report(args.course_dir)}")
     elif args.command == "export":
         from .export import export_csv
 

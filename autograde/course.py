@@ -67,6 +67,7 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     import logging
     import os
     import sys
+    import warnings
 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -76,6 +77,8 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    # nbgrader 0.9.5 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
+    warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
     config = nbgrader_config(course_dir, timeout)
     coursedir = CourseDirectory(config=config)
     nbgrader_api = NbGraderAPI(coursedir=coursedir, config=config)

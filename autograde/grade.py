@@ -16,12 +16,13 @@ import sys
 import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
 from . import course
 from .release import ensure_released
+from .results import exercise_results, tampering
 
 LOG_NAME = "grade_log.json"
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of address space per student kernel
@@ -44,6 +45,8 @@ class Outcome:
     score: float = 0.0
     max_score: float = 0.0
     message: str = ""
+    exercises: list = field(default_factory=list)  # per graded cell, see results.exercise_results
+    notes: list = field(default_factory=list)  # tampering and incidents, in plain words
 
 
 # -- 1. discover -------------------------------------------------------------------------------------------
@@ -148,7 +151,7 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     db_url = course.nbgrader_config(course_dir).CourseDirectory.db_url
     nb = nbformat.reads(notebook_text, as_version=4)
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # nbgrader 0.9.5 on SQLAlchemy 2 warns of its own autoflush here
+        warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")  # see course.api
         gb.update_or_create_student(submission.student)
         gb.update_or_create_submission(submission.assignment, submission.student)
     SaveAutoGrades().preprocess(nb, {"nbgrader": {"notebook": submission.assignment, "student": submission.student,
@@ -156,9 +159,19 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     target = Path(course_dir) / "autograded" / submission.student / submission.assignment
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
+    exercises = exercise_results(nb)
+    notes = [f"{r['exercise']}: the kernel died or was stopped" for r in exercises if "KernelDied" in r["message"]]
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         sub = gb.find_submission(submission.assignment, submission.student)
-        return Outcome(submission.student, submission.assignment, "graded", sub.score, sub.max_score)
+        return Outcome(submission.student, submission.assignment, "graded", sub.score, sub.max_score,
+                       exercises=exercises, notes=notes)
+
+
+def _tampering_notes(course_dir, submission):
+    import nbformat
+
+    released = nbformat.read(Path(course_dir) / "release" / submission.assignment / f"{submission.assignment}.ipynb", 4)
+    return tampering(json.loads(Path(submission.path).read_bytes()), released)
 
 
 def _register_rejected(course_dir, outcome: Outcome):
@@ -187,6 +200,7 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
         else:
             ready.append(sub)
     ensure_released(sorted({s.assignment for s in found}), course_dir)
+    notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
     bar = _progress(len(ready), progress)
     with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
@@ -203,6 +217,7 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
                 outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=result["error"]))
             else:
                 outcomes.append(record(course_dir, sub, result["notebook"]))
+            outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
             bar.update(1)
     bar.close()
     shutil.rmtree(course_dir / ".scratch", ignore_errors=True)

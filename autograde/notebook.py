@@ -57,6 +57,13 @@ def write(nb, path):
     nbformat.write(nb, str(path))
 
 
+def fingerprint(source):
+    """A short hash of a cell's source, as stamped on read-only cells at release."""
+    import hashlib
+
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
 def grade_meta(cell):
     """The nbgrader metadata of a cell, or an empty dict."""
     return cell.get("metadata", {}).get("nbgrader", {}) or {}

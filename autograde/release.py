@@ -19,9 +19,25 @@ def release(names=(), course_dir=course.DEFAULT_COURSE_DIR, quiet=False):
         if not result["success"]:
             raise SystemExit(f"error: could not release {name}:\n{result.get('error') or result.get('log')}")
         released[name] = course_dir / "release" / name / f"{name}.ipynb"
+        _stamp(released[name], name)
         if not quiet:
             print(f"released {name} -> {released[name]}")
     return released
+
+
+def _stamp(path, assignment):
+    """Mark a released notebook with its assignment id and a fingerprint of every read-only cell, so
+    `validate` and `collect` work from the student's file alone, without the instructor's course folder."""
+    import nbformat
+
+    from .notebook import fingerprint, grade_meta
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata["autograde"] = {"assignment": assignment}
+    for cell in nb.cells:
+        if grade_meta(cell).get("locked"):
+            cell.metadata["autograde"] = {"sha256": fingerprint(cell.source)}
+    nbformat.write(nb, str(path))
 
 
 def ensure_released(names, course_dir):

@@ -1,0 +1,75 @@
+"""For students: `validate` a notebook as the grader will run it, and `submit` it as a hand-in file."""
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from .grade import inspect_notebook
+from .notebook import fingerprint, grade_meta
+from .results import exercise_results
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def assignment_of(nb, path):
+    """The assignment a notebook belongs to: stamped at release, else its file name's stem."""
+    return nb.metadata.get("autograde", {}).get("assignment") or Path(path).stem
+
+
+def edited_cells(nb):
+    """grade_ids of read-only cells whose source no longer matches the fingerprint stamped at release."""
+    return [grade_meta(c)["grade_id"] for c in nb.cells
+            if "sha256" in c.metadata.get("autograde", {}) and fingerprint(c.source) != c.metadata["autograde"]["sha256"]]
+
+
+def validate(path, timeout=120, quiet=False):
+    """Run a copy of the notebook with the public checks, as the grader will; return (passed, report lines)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    problem = inspect_notebook(path)
+    if problem:
+        raise SystemExit(f"error: {path}: {problem}")
+    nb = nbformat.read(str(path), as_version=4)
+    lines = [f"{assignment_of(nb, path)}: {Path(path).name}"]
+    edited = edited_cells(nb)
+    with tempfile.TemporaryDirectory() as work:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                interrupt_on_timeout=True, resources={"metadata": {"path": work}})
+        import os
+
+        previous = os.environ.get("NBGRADER_EXECUTION")
+        os.environ["NBGRADER_EXECUTION"] = "validate"  # the experiments shrink, as when grading
+        try:
+            client.execute()
+        finally:
+            os.environ.pop("NBGRADER_EXECUTION") if previous is None else os.environ.update(NBGRADER_EXECUTION=previous)
+    results = exercise_results(nb)
+    for r in results:
+        mark = "pass" if r["passed"] else "FAIL"
+        lines.append(f"  {mark}  {r['exercise']:<34} {r['points']:g} / {r['max_points']:g}")
+        if not r["passed"]:
+            lines += ["          " + line for line in r["message"].splitlines()[:6]]
+    for gid in edited:
+        lines.append(f"  note: you edited the read-only cell {gid}; the grader restores it, so the edit earns nothing")
+    passed = all(r["passed"] for r in results)
+    lines.append(f"{sum(r['passed'] for r in results)} of {len(results)} exercises pass the public checks"
+                 + ("" if passed else "; the hidden tests run only when your notebook is graded"))
+    if not quiet:
+        print("\n".join(lines))
+    return passed, lines
+
+
+def submit(path, student, out_dir=".", timeout=120):
+    """Validate, then write `<student>__<assignment>.zip` holding the notebook; return the zip's path."""
+    if not STUDENT_ID.match(student):
+        raise SystemExit(f"error: {student!r} is not a student id: use letters, digits, '.', '_' or '-'")
+    import nbformat
+
+    validate(path, timeout)
+    assignment = assignment_of(nbformat.read(str(path), as_version=4), path)
+    target = Path(out_dir) / f"{student}__{assignment}.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(path, f"{assignment}.ipynb")
+    print(f"\nhand-in file: {target.resolve()}\nupload this file where your instructor collects the assignment.")
+    return target
