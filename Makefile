@@ -27,3 +27,6 @@ notebooks: $(READY)  ## rebuild notebooks/*.ipynb from notebooks/src/*.py
 
 clean:
 	rm -rf course .pytest_cache
+
+demo: $(READY)  ## a sample class released, graded, fed back and reported end to end
+	$(PY) -m autograde.demo

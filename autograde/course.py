@@ -42,7 +42,7 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     c.RestoreMissingCells.release_root = str(course_dir)
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
-        "nbgrader.preprocessors.DeduplicateIds",
+        "autograde.preprocessors.DropDuplicateIds",  # instead of nbgrader's DeduplicateIds, see its docstring
         "nbgrader.preprocessors.OverwriteKernelspec",
         "autograde.preprocessors.RestoreMissingCells",
         "nbgrader.preprocessors.OverwriteCells",

@@ -108,3 +108,24 @@ class SurviveDeadKernel(Execute):
 
 def _error(name, message):
     return nbformat.v4.new_output("error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
+
+
+class DropDuplicateIds(NbGraderPreprocessor):
+    """A cell copied with its nbgrader metadata keeps its text but loses the metadata; the first one stays.
+
+    Replaces nbgrader's DeduplicateIds, which keeps the last copy and leaves an empty `nbgrader` dict on the
+    others, which its own metadata check then rejects (SchemaTooOldError), failing the whole submission.
+    """
+
+    def preprocess(self, nb, resources):
+        seen = set()
+        for cell in nb.cells:
+            gid = _grade_id(cell)
+            if gid is None:
+                cell.get("metadata", {}).pop("nbgrader", None) if cell.get("metadata", {}).get("nbgrader") == {} else None
+                continue
+            if gid in seen:
+                self.log.warning("Cell with id '%s' exists multiple times; the copy is plain student code", gid)
+                del cell.metadata["nbgrader"]
+            seen.add(gid)
+        return nb, resources

@@ -9,7 +9,9 @@ import sys
 import nbformat
 import pytest
 
-from autograde.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, END_SOLUTION, grade_meta, strip_markers
+from autograde import demo
+from autograde.demo import solutions_of, student_notebook
+from autograde.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
 
 NB = "03_self_attention"
 POINTS = {"softmax": 2, "scaled_dot_product_attention": 4, "causal_mask": 1, "padding_mask": 1}
@@ -24,38 +26,49 @@ def autograde(*args, check=True):
     return result
 
 
-# -- factories -----------------------------------------------------------------------------------------------
-def solutions_of(source_nb):
-    """The complete solution of each exercise, as a student who got it right would write it."""
-    return {grade_meta(c)["grade_id"]: strip_markers(c.source, BEGIN_SOLUTION, END_SOLUTION)
-            for c in source_nb.cells if grade_meta(c).get("solution")}
-
-
-def student_notebook(released, answers, extra_cells=(), edit=None):
-    """A copy of the released notebook with `answers` (grade_id -> source) typed into the solution cells.
-
-    `extra_cells` are (index, source) code cells the student added; `edit(nb)` changes anything else.
-    """
-    nb = nbformat.from_dict(json.loads(json.dumps(released)))
-    for cell in nb.cells:
-        gid = grade_meta(cell).get("grade_id")
-        if gid in answers:
-            cell.source = answers[gid]
-    for index, source in sorted(extra_cells, reverse=True):
-        nb.cells.insert(index, nbformat.v4.new_code_cell(source))
-    if edit:
-        edit(nb)
-    return nb
-
-
 def hand_in(folder, student, content):
-    path = folder / student / NB / f"{NB}.ipynb"
-    path.parent.mkdir(parents=True)
-    if isinstance(content, (bytes, str)):
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    else:
-        nbformat.write(content, str(path))
-    return path
+    return demo.hand_in(folder, student, NB, content)
+
+
+def _after(nb, grade_id):
+    """The index just after a cell, to insert a student's own cell there."""
+    return next(i for i, c in enumerate(nb.cells) if grade_meta(c).get("grade_id") == grade_id) + 1
+
+
+def _retype(nb, grade_id):
+    for cell in nb.cells:
+        if grade_meta(cell).get("grade_id") == grade_id:
+            cell.cell_type = "markdown"
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
+
+
+def _duplicate_and_reorder(nb):
+    """Duplicate the set-up cell at the end and swap two demo cells: ids stay unique, nbgrader cells stay."""
+    nb.cells.append(nbformat.from_dict(json.loads(json.dumps(nb.cells[1]))))
+    nb.cells[-1].id = "duplicate-setup"
+    demos = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and not grade_meta(c)]
+    nb.cells[demos[0]], nb.cells[demos[1]] = nb.cells[demos[1]], nb.cells[demos[0]]
+
+
+SNOOP = """import glob, json, os
+tried = {{}}
+def attempt(name, action):
+    try:
+        action()
+        tried[name] = "done"
+    except Exception as error:
+        tried[name] = type(error).__name__
+attempt("read_gradebook", lambda: open("{course}/gradebook.db", "rb").read(16))
+attempt("read_source_notebook", lambda: open("{course}/source/03_self_attention/03_self_attention.ipynb").read(16))
+attempt("read_repo_notebook", lambda: open("{repo}/notebooks/03_self_attention.ipynb").read(16))
+attempt("read_other_submission", lambda: open("{subs}/correct/03_self_attention/03_self_attention.ipynb").read(16))
+attempt("delete_other_submission", lambda: os.remove("{subs}/empty/03_self_attention/03_self_attention.ipynb"))
+attempt("write_course", lambda: open("{course}/planted.txt", "w").write("x"))
+attempt("write_elsewhere", lambda: open("{repo}/planted.txt", "w").write("x"))
+attempt("kill_parent", lambda: os.kill(os.getppid(), 9) if os.getppid() > 1 else (_ for _ in ()).throw(PermissionError()))
+attempt("write_own_copy", lambda: open("scratch.txt", "w").write("x"))
+print("SNOOP" + json.dumps(tried))"""
 
 
 # -- the class ---------------------------------------------------------------------------------------------
@@ -103,17 +116,34 @@ def graded_class(tmp_path_factory, repo):
         "raises": student_notebook(released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return 1 / 0"}),
         "malformed": b'{"cells": [ this is not json',
         "empty_file": b"",
+        "not_a_notebook": b'{"hello": "world"}',
+        "dies": student_notebook(released, good, extra_cells=[(_after(released, "test_scaled_dot_product_attention"),
+                                                               "import os\nos._exit(1)")]),
+        "loops": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"), "while True:\n    pass")]),
+        "floods": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"), "print('x' * 30_000_000)")]),
+        "memory_bomb": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"),
+                                                                      "hog = bytearray(12 * 2**30)")]),
+        "patches_torch": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled},
+                                          extra_cells=[(2, "import torch\ntorch.allclose = lambda *a, **k: True")]),
+        "retypes_test": student_notebook(released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return None"},
+                                         edit=lambda nb: _retype(nb, "test_padding_mask")),
+        "shuffles": student_notebook(released, good, edit=_duplicate_and_reorder),
+        "snoops": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"),
+                                                                 SNOOP.format(course=course_dir, subs=subs, repo=repo))]),
     }
     hashes = {}
     for student, content in class_.items():
         path = hand_in(subs, student, content)
         hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-    run = autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress")
+    run = autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress",
+                    "--timeout", "30", "--memory-limit", "4G")
     csv_path = root / "grades.csv"
     autograde("export", "--course-dir", course_dir, "--csv", csv_path)
     with open(csv_path) as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    return {"rows": rows, "hashes": hashes, "stdout": run.stdout, "course_dir": course_dir}
+    log = json.loads((course_dir / "grade_log.json").read_text())
+    return {"rows": rows, "hashes": hashes, "stdout": run.stdout, "course_dir": course_dir, "subs": subs,
+            "log": log, "root": root}
 
 
 EXPECTED = {
@@ -129,6 +159,16 @@ EXPECTED = {
     "raises": FULL - POINTS["padding_mask"],
     "malformed": 0,
     "empty_file": 0,
+    "not_a_notebook": 0,
+    "dies": FULL - POINTS["causal_mask"] - POINTS["padding_mask"],  # the cells run before the crash keep their points
+    "loops": FULL,  # the loop is stopped at the cell timeout; the notebook goes on
+    "floods": FULL,
+    "memory_bomb": FULL,  # MemoryError in its own cell only
+    "patches_torch": FULL - POINTS["scaled_dot_product_attention"] - POINTS["causal_mask"] - POINTS["padding_mask"]
+                     - POINTS["softmax"],  # replacing torch for the whole kernel touches every exercise after it
+    "retypes_test": FULL - POINTS["padding_mask"],
+    "shuffles": FULL,
+    "snoops": FULL,
 }
 
 
@@ -167,3 +207,71 @@ def test_released_version_has_no_solution_and_no_hidden_test(graded_class, repo)
 def test_unknown_assignment_is_a_plain_error(tmp_path):
     result = autograde("release", "99_nope", "--course-dir", tmp_path, check=False)
     assert result.returncode != 0 and "no assignment named 99_nope" in result.stderr
+
+
+def test_each_case_of_the_catalog_is_reported_in_plain_words(graded_class):
+    log = graded_class["log"]
+    entry = lambda s: log[f"{NB}/{s}"]  # noqa: E731
+    assert any("kernel died" in n for n in entry("dies")["notes"])
+    assert any("edited the read-only cell test_scaled_dot_product_attention" in n for n in entry("edits_test")["notes"])
+    assert any("deleted the read-only cell test_softmax" in n for n in entry("deletes_test")["notes"])
+    assert any("changed the read-only cell test_padding_mask into a markdown cell" in n for n in entry("retypes_test")["notes"])
+    assert entry("correct")["notes"] == [], "an honest submission is not reported for tampering"
+    sdpa = next(r for r in entry("imports_reference")["exercises"] if r["exercise"] == "scaled_dot_product_attention")
+    assert "runs the reference solution" in sdpa["message"]
+    unscaled = next(r for r in entry("unscaled")["exercises"] if r["exercise"] == "scaled_dot_product_attention")
+    assert unscaled["mistake"] == "no 1/sqrt(d_k) scaling"
+    assert "cannot grade, the notebook replaced torch functions (torch.allclose)" in entry("patches_torch")["exercises"][0]["message"]
+
+
+def test_huge_output_is_capped_in_the_stored_notebook(graded_class):
+    stored = graded_class["course_dir"] / "autograded" / "floods" / NB / f"{NB}.ipynb"
+    assert stored.stat().st_size < 2_000_000
+
+
+@pytest.mark.skipif(not __import__("autograde.sandbox").sandbox.available(), reason="the sandbox needs Linux and root")
+def test_the_sandbox_keeps_a_kernel_inside_its_own_working_copy(graded_class):
+    stored = nbformat.read(graded_class["course_dir"] / "autograded" / "snoops" / NB / f"{NB}.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in stored.cells if c.cell_type == "code" for o in c.outputs)
+    tried = json.loads(text.split("SNOOP", 1)[1].splitlines()[0])
+    # Here the course folder lies under /tmp, which the kernel sees as its own private, empty tmpfs: a write
+    # there lands in that tmpfs and vanishes with the kernel. What matters is that it never reaches the
+    # real folder (asserted below); outside /tmp the same write fails (write_elsewhere).
+    allowed = {"write_own_copy", "write_course"}
+    assert tried["write_own_copy"] == "done"
+    assert all(v != "done" for k, v in tried.items() if k not in allowed), tried
+    assert not (graded_class["course_dir"] / "planted.txt").exists()
+
+
+def test_regrading_is_idempotent_and_sequential_equals_parallel(graded_class):
+    """Grade a part of the class again, one job, in the same course folder: the same scores, no new rows."""
+    subset = ["correct", "unscaled", "dies", "patches_checks"]
+    args = [a for s in subset for a in ("--student", s)]
+    autograde("grade", graded_class["subs"], "--course-dir", graded_class["course_dir"], "--jobs", "1",
+              "--no-progress", "--timeout", "30", *args)
+    csv_path = graded_class["root"] / "again.csv"
+    autograde("export", "--course-dir", graded_class["course_dir"], "--csv", csv_path)
+    with open(csv_path) as f:
+        again = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert len(again) == len(graded_class["rows"])
+    for s in subset:
+        assert again[s]["score"] == graded_class["rows"][s]["score"], s
+
+
+def test_feedback_never_shows_a_hidden_test(graded_class):
+    autograde("feedback", "--course-dir", graded_class["course_dir"])
+    pages = list((graded_class["course_dir"] / "feedback").rglob("*.html"))
+    assert len(pages) == len(EXPECTED)
+    for page in pages:
+        text = page.read_text()
+        assert "_verify" not in text and "_trusted" not in text and "BEGIN HIDDEN" not in text and "seed=" not in text
+    unscaled = (graded_class["course_dir"] / "feedback" / "unscaled" / f"{NB}.html").read_text()
+    assert "no 1/sqrt(d_k) scaling" in unscaled and "Score: 4 / 8" in unscaled
+
+
+def test_report_names_the_most_failed_exercise_and_its_mistake(graded_class):
+    autograde("report", "--course-dir", graded_class["course_dir"])
+    report = (graded_class["course_dir"] / "report" / "report.md").read_text()
+    first_row = next(line for line in report.splitlines() if line.startswith("| `"))
+    assert "`scaled_dot_product_attention`" in first_row
+    assert (graded_class["course_dir"] / "report" / f"{NB}_scores.png").stat().st_size > 1000

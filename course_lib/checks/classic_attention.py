@@ -79,8 +79,9 @@ def _additive(query, keys, values, W_q, W_k, v, mask=None, *, fill=float("-inf")
 
 
 def _variant(**change):
-    return lambda query, keys, values, W_q, W_k, v, mask=None: _additive(query, keys, values, W_q, W_k, v, mask,
-                                                                         **change)
+    def mistake(query, keys, values, W_q, W_k, v, mask=None):
+        return _additive(query, keys, values, W_q, W_k, v, mask, **change)
+    return mistake
 
 
 ADDITIVE = Exercise(
@@ -97,7 +98,7 @@ ADDITIVE = Exercise(
         Mistake("no softmax (the raw scores used as weights)", _variant(normalise=False),
                 "turn the scores into weights with torch.softmax(scores, dim=-1): positive, summing to 1."),
         Mistake("no tanh (the score is linear in query and key)", _variant(tanh="none"),
-                "score_t = v . tanh(query @ W_q + keys_t @ W_k): apply tanh to the sum before the dot with v."),
+                "score_t = v . tanh(query @ W_q + keys_t @ W_k): tanh of the sum, then the dot with v."),
         Mistake("tanh applied after the dot with v", _variant(tanh="after"),
                 "tanh goes on the (B, T, A) hidden layer, before the dot with v; the scores themselves are "
                 "not squashed."),
@@ -121,14 +122,15 @@ ADDITIVE = Exercise(
         Mistake("weights @ values without an extra axis (a (B, B, Dv) context)", _variant(context="no axis"),
                 "(B, T) @ (B, T, Dv) multiplies every row of weights with every batch's values: use "
                 "(weights[:, None, :] @ values).squeeze(1), shape (B, 1, T) x (B, T, Dv) -> (B, Dv)."),
-        Mistake("a .squeeze() without a dim (it also drops the batch axis when B = 1)", _variant(context="squeeze()"),
+        Mistake("a .squeeze() without a dim (it also drops the batch axis when B = 1)",
+                _variant(context="squeeze()"),
                 "squeeze only the axis you added: .squeeze(1)."),
     ],
 )
 
 
 def check_additive_attention(student, seed=0):
-    """Check `additive_attention(query, keys, values, W_q, W_k, v, mask=None)`; name the mistake when it differs."""
+    """Check `additive_attention(query, keys, values, W_q, W_k, v, mask=None)`; name the mistake it sees."""
     ADDITIVE.check(student, seed)
 
 

@@ -178,7 +178,8 @@ def _mha_invoke(impl, case):
     query, key, value = case.args
     options = dict(case.kwargs)
     weights, num_heads = options.pop("weights"), options.pop("num_heads")
-    module = impl(query.size(-1), num_heads)
+    with torch.random.fork_rng(devices=[]):  # the module's initialisation leaves the learner's RNG alone
+        module = impl(query.size(-1), num_heads)
     _inject(module, weights)
     module.eval()
     return module(query, key, value, **options)
@@ -198,12 +199,14 @@ def _mha_cases(seed):
     padding = (torch.arange(5)[None, :] < torch.tensor([5, 2])[:, None])[:, None, None, :]  # (B, 1, 1, Tk)
     one_allowed = nn.functional.one_hot(torch.randint(0, 5, (2, 3), generator=g), 5).bool()  # (B, Tq, Tk)
     per_head = (torch.rand(2, h, 3, 5, generator=g) < 0.5) | one_allowed[:, None]  # (B, h, Tq, Tk)
+    causal = torch.ones(6, 6, dtype=torch.bool).tril()  # (T, T)
     return [
         Case("self-attention, B=2, T=5", (x, x, x), heads()),
         Case("cross-attention, Tq=3, Tk=5", cross(2, 3, 5), heads(mask=None)),
         Case("cross-attention, padding mask (B, 1, 1, Tk)", cross(2, 3, 5), heads(mask=padding)),
-        Case("causal self-attention, mask (T, T)", (y, y, y), heads(mask=torch.ones(6, 6, dtype=torch.bool).tril())),
-        Case("one allowed key per row, mask (B, 1, Tq, Tk)", cross(2, 3, 5), heads(mask=one_allowed[:, None])),
+        Case("causal self-attention, mask (T, T)", (y, y, y), heads(mask=causal)),
+        Case("one allowed key per row, mask (B, 1, Tq, Tk)", cross(2, 3, 5),
+             heads(mask=one_allowed[:, None])),
         Case("a different mask per head (B, h, Tq, Tk)", cross(2, 3, 5), heads(mask=per_head)),
         Case("batch 1, length 1", (z, z, z), heads()),
         Case("batch 1, one query, Tk=4, last key padded", cross(1, 1, 4),
@@ -268,9 +271,14 @@ MHA = Exercise(
         Mistake("heads split and merged with reshapes but no transposes",
                 _mha_variant(split=_split_no_transpose, merge=_merge_no_transpose),
                 "the pair undo each other, but in between each 'head' holds a mix of positions: "
-                "split with .view(B, T, h, d).transpose(1, 2), merge with .transpose(1, 2).reshape(B, T, h·d)."),
+                "split with .view(B, T, h, d).transpose(1, 2), merge with "
+                ".transpose(1, 2).reshape(B, T, h·d)."),
         Mistake("heads merged without a transpose", _mha_variant(merge=_merge_no_transpose),
-                "run check_merge_heads on your merge_heads: .transpose(1, 2) back to (B, T, h, d), then reshape."),
+                "run check_merge_heads on your merge_heads: .transpose(1, 2) back to (B, T, h, d), "
+                "then reshape."),
+        Mistake("heads merged with .view() on the transposed tensor", _mha_variant(merge=_merge_view),
+                "run check_merge_heads on your merge_heads: after .transpose(1, 2) use .reshape(...), "
+                "not .view(...)."),
         Mistake("heads interleaved (feature j goes to head j % h)",
                 _mha_variant(split=_split_interleaved, merge=_merge_interleaved),
                 "head i takes the consecutive features i·d .. (i+1)·d - 1, so the weights of w_q, w_k, w_v "
@@ -281,9 +289,11 @@ MHA = Exercise(
                 "each head's queries and keys are d_head = d_model // num_heads wide; "
                 "scaled_dot_product_attention on the split heads already divides by the right sqrt."),
         Mistake("scores scaled twice (divided by d_head)", _mha_variant(scale="twice"),
-                "scaled_dot_product_attention already divides by sqrt(d_head): do not scale q or k yourself."),
+                "scaled_dot_product_attention already divides by sqrt(d_head): "
+                "do not scale q or k yourself."),
         Mistake("weights averaged over the heads: shape (B, Tq, Tk)", _mha_variant(average_heads=True),
-                "return every head's map, shape (B, h, Tq, Tk), as they come out of scaled_dot_product_attention "
+                "return every head's map, shape (B, h, Tq, Tk), as they come out of "
+                "scaled_dot_product_attention "
                 "(nn.MultiheadAttention averages them by default; this course keeps them apart)."),
         Mistake("the mask ignored", _mha_variant(mask_use="ignored"),
                 "pass `mask` on to scaled_dot_product_attention(q, k, v, mask)."),
@@ -291,8 +301,8 @@ MHA = Exercise(
                 "in this course True means 'may attend' (nn.MultiheadAttention's boolean masks mean the "
                 "opposite): pass the mask on unchanged."),
         Mistake("the mask given an extra head axis (mask.unsqueeze(1))", _mha_variant(mask_use="extra axis"),
-                "the mask already broadcasts against (B, h, Tq, Tk): a (B, 1, 1, Tk) padding mask or a (Tq, Tk) "
-                "causal mask works as it is. Pass it on unchanged."),
+                "the mask already broadcasts against (B, h, Tq, Tk): a (B, 1, 1, Tk) padding mask or a "
+                "(Tq, Tk) causal mask works as it is. Pass it on unchanged."),
         Mistake("the query and key projections swapped (w_q applied to the key)",
                 _mha_variant(inputs="key, query, value"),
                 "queries come from `query` through w_q, keys from `key` through w_k."),
@@ -305,7 +315,8 @@ MHA = Exercise(
         Mistake("the values projected with w_k", _mha_variant(projections="w_q, w_k, w_k"),
                 "a copy-paste slip: values go through self.w_v."),
         Mistake("projections without bias", _mha_variant(bias=False),
-                "nn.Linear(d_model, d_model) has a bias by default: keep it (nn.MultiheadAttention has one too)."),
+                "nn.Linear(d_model, d_model) has a bias by default: keep it "
+                "(nn.MultiheadAttention has one too)."),
     ],
 )
 

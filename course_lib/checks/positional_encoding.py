@@ -13,18 +13,19 @@ __all__ = ["check_sinusoidal_positional_encoding", "check_learned_positional_emb
 # -- the sinusoidal encoding ------------------------------------------------------------------------------
 def _sinusoidal_cases(seed):
     g = seeded(seed)
-    d_model = 2 * int(torch.randint(2, 4, (), generator=g))  # 4 or 6
-    max_len = int(torch.randint(2, 8, (), generator=g))
+    d_model = 2 * int(torch.randint(2, 5, (), generator=g))  # 4, 6 or 8
     # Sizes stay moderate on purpose: with the exponent's sign wrong the angles reach (max_len - 1) ·
-    # 10000^((d - 2)/d), and above a few thousand radians float32 rounding alone makes sin() differ by more
-    # than the tolerance, so that mistake could no longer be recognised.
+    # 10000^((d - 2)/d), and beyond about a thousand radians float32 rounding alone makes sin() differ by more
+    # than the tolerance between two ways of writing that same mistake, which then could not be recognised.
+    longest = 2 + int(1200 / 10000 ** ((d_model - 2) / d_model))  # 14 for d_model 4, 4 for 6, 3 for 8
+    max_len = int(torch.randint(2, longest, (), generator=g))
     return [
         Case("one position, one pair", (1, 2)),
         Case("one position, d_model 8", (1, 8)),
         Case("d_model 2: a single pair", (9, 2)),
-        Case("d_model 6, not a power of 2", (5, 6)),
-        Case("d_model 10, not a power of 2", (3, 10)),
-        Case("square table", (6, 6)),
+        Case("d_model 6, not a power of 2", (3, 6)),
+        Case("d_model 10, not a power of 2", (2, 10)),
+        Case("square table", (4, 4)),
         Case("long table", (40, 2)),
         Case("more positions than dimensions", (12, 4)),
         Case(f"random size ({max_len}, {d_model})", (max_len, d_model)),
@@ -63,32 +64,38 @@ SINUSOIDAL = Exercise(
     arg_names=["max_len", "d_model"], rtol=1e-4, atol=1e-3,
     mistakes=[
         Mistake("sin and cos swapped (cos on the even dimensions)", _variant(combine="swap"),
-                "PE[p, 2i] = sin(...) on the even dimensions 0, 2, 4, ... and PE[p, 2i+1] = cos(...) on the odd "
-                "ones: position 0 is [0, 1, 0, 1, ...]."),
+                "PE[p, 2i] = sin(...) on the even dimensions 0, 2, 4, ... and PE[p, 2i+1] = cos(...) on "
+                "the odd ones: position 0 is [0, 1, 0, 1, ...]."),
         Mistake("sines and cosines concatenated in halves ([sin..., cos...]) instead of interleaved",
                 _variant(combine="halves"),
                 "put the sines in the even columns and the cosines in the odd ones: pe[:, 0::2] = sin, "
                 "pe[:, 1::2] = cos (not torch.cat([sin, cos], dim=-1))."),
-        Mistake("the exponent taken per dimension (10000^(j/d) with j the dimension index) instead of per pair",
+        Mistake("the exponent taken per dimension (10000^(j/d) with j the dimension index) "
+                "instead of per pair",
                 _variant(exponent=lambda i, d: (2 * i / d, (2 * i + 1) / d)),
-                "both dimensions of a pair share one frequency: dimension 2i+1 uses the exponent 2i/d, like "
-                "dimension 2i. Take the exponents from torch.arange(0, d_model, 2) and use them for sin and cos."),
+                "both dimensions of a pair share one frequency: dimension 2i+1 uses the exponent 2i/d, "
+                "like dimension 2i. Take the exponents from torch.arange(0, d_model, 2) and use them for "
+                "sin and cos."),
         Mistake("the pair index i in the exponent instead of 2i (10000^(i/d))",
                 _variant(exponent=lambda i, d: i / d),
-                "the exponent is 2i/d, i = 0 .. d/2 - 1, so it runs from 0 to almost 1: torch.arange(0, d_model, 2) "
-                "/ d_model gives 2i/d directly."),
+                "the exponent is 2i/d, i = 0 .. d/2 - 1, so it runs from 0 to almost 1: "
+                "torch.arange(0, d_model, 2) / d_model gives 2i/d directly."),
         Mistake("the exponent doubled (2·(2i)/d)", _variant(exponent=lambda i, d: 4 * i / d),
-                "torch.arange(0, d_model, 2) already holds 2i: divide it by d_model without multiplying by 2 again."),
+                "torch.arange(0, d_model, 2) already holds 2i: divide it by d_model without multiplying "
+                "by 2 again."),
         Mistake("the angle multiplied by 10000^(2i/d) instead of divided (the exponent's sign)",
                 _variant(sign=1.0),
-                "the angle is p / 10000^(2i/d) = p · 10000^(-2i/d): frequencies fall from 1 to about 1/10000. In "
-                "the exp form the exponent needs its minus sign: torch.exp(two_i * -(math.log(10000.0) / d_model))."),
+                "the angle is p / 10000^(2i/d) = p · 10000^(-2i/d): frequencies fall from 1 to about "
+                "1/10000. In the exp form the exponent needs its minus sign: "
+                "torch.exp(two_i * -(math.log(10000.0) / d_model))."),
         Mistake("base 1000 instead of 10000", _variant(base=1000.0),
                 "the base of the paper is 10000 (1e4): its longest wavelength is 10000·2π positions."),
-        Mistake("the natural log and log10 mixed up (base e^4 instead of 10000)", _variant(base=math.exp(4.0)),
-                "in the exp form, 10000^(-2i/d) = exp(-2i · ln(10000) / d): use math.log(10000.0), the natural "
-                "log, not math.log10 (which gives 4)."),
-        Mistake("an exponent that is always 0 (integer division 2i // d)", _variant(exponent=lambda i, d: 0 * i),
+        Mistake("the natural log and log10 mixed up (base e^4 instead of 10000)",
+                _variant(base=math.exp(4.0)),
+                "in the exp form, 10000^(-2i/d) = exp(-2i · ln(10000) / d): use math.log(10000.0), the "
+                "natural log, not math.log10 (which gives 4)."),
+        Mistake("an exponent that is always 0 (integer division 2i // d)",
+                _variant(exponent=lambda i, d: 0 * i),
                 "2i // d is 0 for every pair, so all pairs get the frequency 1: use true division, 2i / d."),
         Mistake("positions counted from 1 instead of 0", _variant(start=1),
                 "the first row is position 0, so PE[0] = [0, 1, 0, 1, ...]: use torch.arange(max_len)."),
@@ -102,8 +109,8 @@ SINUSOIDAL = Exercise(
                 lambda max_len, d_model: ref.sinusoidal_positional_encoding(max_len, d_model)[None],
                 "return the table itself, (max_len, d_model); whoever adds it to a batch broadcasts it."),
         Mistake("a float64 table", lambda max_len, d_model: _table(max_len, d_model),
-                "return float32, the dtype of the model's activations: build it with dtype=torch.float32 or "
-                "end with .float() (NumPy and math give float64)."),
+                "return float32, the dtype of the model's activations: build it with dtype=torch.float32 "
+                "or end with .float() (NumPy and math give float64)."),
     ],
 )
 
@@ -115,13 +122,14 @@ def check_sinusoidal_positional_encoding(student, seed=0):
 
 # -- the learned positional embedding ----------------------------------------------------------------------
 def _learned_invoke(impl, case):
-    """Build the module with (max_len, d_model), copy the case's table into `embedding`, call forward(x)."""
-    max_len, d_model, table, x = case.args
+    """Build the module with the case's table size, copy the table into `embedding`, call forward(x)."""
+    table, x = case.args
+    max_len, d_model = table.shape
     module = impl(max_len, d_model)
     embedding = getattr(module, "embedding", None)
     if not isinstance(embedding, nn.Embedding):
-        raise AttributeError("the module needs an nn.Embedding member named `embedding` "
-                             "(self.embedding = nn.Embedding(max_len, d_model)), so its weights can be checked")
+        raise AttributeError("the module needs an nn.Embedding member named `embedding` (self.embedding = "
+                             "nn.Embedding(max_len, d_model)), so its weights can be checked")
     if tuple(embedding.weight.shape) != (max_len, d_model):
         raise ValueError(f"self.embedding.weight has shape {tuple(embedding.weight.shape)}, expected "
                          f"(max_len, d_model) = {(max_len, d_model)}: one row per position")
@@ -134,7 +142,7 @@ def _learned_cases(seed):
     g = seeded(seed)
 
     def case(label, max_len, d_model, B, T):
-        return Case(label, (max_len, d_model, randn(g, max_len, d_model), randn(g, B, T, d_model)))
+        return Case(label, (randn(g, max_len, d_model), randn(g, B, T, d_model)))  # (max_len, D), (B, T, D)
 
     return [
         case("shorter than max_len", 10, 6, 2, 4),
@@ -178,11 +186,11 @@ class _LearnedScaled(ref.LearnedPositionalEmbedding):
 
 LEARNED = Exercise(
     "LearnedPositionalEmbedding", ref.LearnedPositionalEmbedding, _learned_cases,
-    arg_names=["max_len", "d_model", "embedding.weight", "x"], invoke=_learned_invoke,
+    arg_names=["embedding.weight", "x"], invoke=_learned_invoke,
     mistakes=[
         Mistake("the position vectors returned without x", _LearnedNoInput,
-                "return x + self.embedding(positions): the positions are added to the tokens, not put in place "
-                "of them."),
+                "return x + self.embedding(positions): the positions are added to the tokens, not put in "
+                "place of them."),
         Mistake("the whole table added (all max_len rows, not the first T)", _LearnedWholeTable,
                 "a sequence of length T = x.size(1) needs the rows 0..T-1: self.embedding(torch.arange(T))."),
         Mistake("positions counted from 1 instead of 0", _LearnedFromOne,
@@ -223,8 +231,8 @@ def _rope(x, positions=None, start=0, pairing="interleave", direction=1.0, expon
     """Rotary embedding with one thing changed, to build the known mistakes."""
     T, D = x.shape[-2:]
     if positions is None or not use_positions:
-        positions = torch.arange(T)
-    p = positions.to(torch.float64)[:, None] + start  # (T, 1)
+        positions = torch.arange(start, start + T)  # the default positions, counted from `start`
+    p = positions.to(torch.float64)[:, None]  # (T, 1)
     i = torch.arange(D // 2, dtype=torch.float64)
     angle = p / 10000 ** ((2 * i / D) if exponent is None else exponent(i, D))  # (T, D/2)
     cos, sin = torch.cos(angle).to(x.dtype), (direction * torch.sin(angle)).to(x.dtype)
@@ -255,8 +263,8 @@ ROPE = Exercise(
     mistakes=[
         Mistake("features paired in halves (i, i + D/2), the rotate_half convention",
                 _rope_variant(pairing="halves"),
-                "GPT-NeoX and LLaMA pair feature i with i + D/2; this course pairs neighbours (2i, 2i+1), as the "
-                "RoFormer paper and the sinusoidal table do: x1, x2 = x[..., 0::2], x[..., 1::2]."),
+                "GPT-NeoX and LLaMA pair feature i with i + D/2; this course pairs neighbours (2i, 2i+1), "
+                "as the RoFormer paper and the sinusoidal table do: x1, x2 = x[..., 0::2], x[..., 1::2]."),
         Mistake("the rotated pairs written back in halves ([x1'..., x2'...]) instead of interleaved",
                 _rope_variant(output="halves"),
                 "put each pair back where it came from: torch.stack([r1, r2], dim=-1).flatten(-2), "

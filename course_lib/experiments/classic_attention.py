@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..solutions.classic_attention import additive_attention
-from ..train import progress
+from ..train import progress, threads
 
 BOS = 10  # the decoder's start token; digits are 0..9
 
@@ -47,14 +47,16 @@ class Seq2Seq(nn.Module):
         self.out = nn.Linear(2 * c.d_hidden, c.vocab)
 
     def encode(self, src):
-        """Encoder states (B, T, H), each read from both directions, and the summary of the whole source (B, H)."""
+        """Encoder states (B, T, H), each read in both directions, and a summary of the source (B, H)."""
         states, last = self.encoder(self.src_embed(src))  # (B, T, E) -> (B, T, H), (2, B, H/2)
         return states, torch.cat([last[0], last[1]], dim=-1)  # forward's last state, backward's last state
 
     def step(self, token, s, states, last):
         """One decoder step: logits (B, vocab), new state (B, H), attention weights (B, T) or None."""
         if self.config.attention:
-            context, weights = additive_attention(s, states, states, self.W_q, self.W_k, self.v)  # (B, H), (B, T)
+            # query: the decoder's state (B, H); keys and values: the encoder's states (B, T, H)
+            context, weights = additive_attention(s, states, states, self.W_q, self.W_k, self.v)
+            # context (B, H), weights (B, T)
         else:
             context, weights = last, None  # the same fixed vector at every step
         s = self.decoder(torch.cat([self.tgt_embed(token), context], dim=-1), s)  # (B, E + H) -> (B, H)
@@ -67,7 +69,8 @@ class Seq2Seq(nn.Module):
     def forward(self, src, tgt):
         """Teacher-forced logits (B, T_out, vocab) and attention weights (B, T_out, T) or None."""
         states, last = self.encode(src)
-        tokens = torch.cat([torch.full_like(tgt[:, :1], BOS), tgt[:, :-1]], dim=1)  # the decoder reads BOS, y_0, ...
+        bos = torch.full_like(tgt[:, :1], BOS)
+        tokens = torch.cat([bos, tgt[:, :-1]], dim=1)  # (B, T_out): the decoder reads BOS, y_0, y_1, ...
         s, all_logits, all_weights = self.start(last), [], []
         for i in range(tgt.size(1)):
             logits, s, weights = self.step(tokens[:, i], s, states, last)
@@ -90,22 +93,24 @@ class Seq2Seq(nn.Module):
         return torch.stack(preds, dim=1), weights
 
 
-def train_reversal(config, length=8, steps=600, batch=64, lr=3e-3, seed=0, desc=None):
+def train_reversal(config, length=12, steps=600, batch=64, lr=1e-2, seed=0, desc=None):
     """Train a Seq2Seq on digit reversal; return the model and its training losses."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = Seq2Seq(config)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
-    for _ in progress(range(steps), desc=desc or ("with attention" if config.attention else "without attention")):
-        src, tgt = reversal_batch(batch, length, gen)
-        logits, _ = model(src, tgt)
-        loss = F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(loss.item())
+    desc = desc or ("with attention" if config.attention else "without attention")
+    with threads(1):
+        for _ in progress(range(steps), desc=desc):
+            src, tgt = reversal_batch(batch, length, gen)
+            logits, _ = model(src, tgt)  # (B, T, vocab)
+            loss = F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            losses.append(loss.item())
     return model, losses
 
 
@@ -115,36 +120,46 @@ class ReversalScore:
 
     token_accuracy: float  # share of output digits right
     sequence_accuracy: float  # share of sequences reversed without a single error
-    mean_weights: torch.Tensor | None  # (T_out, T) attention averaged over the test sequences
-    mass_on_source: float | None  # mean weight on the source position output step i copies, T - 1 - i
+    step_accuracy: torch.Tensor  # (T_out,) share right at each output step
+    mean_weights: torch.Tensor | None = None  # (T_out, T) attention averaged over the test sequences
+    mass_on_source: float | None = None  # mean weight on the source position output step i copies, T - 1 - i
+    mass_near_source: float | None = None  # the same, counting that position and its two neighbours
+    peak_on_source: float | None = None  # share of output steps whose largest weight is on that position
 
 
-def evaluate_reversal(model, length=8, n=1000, seed=1):
+def evaluate_reversal(model, length=12, n=1000, seed=1):
     """Greedy-decode n fresh sequences; accuracy and how much attention lands on the right source digit."""
     src, tgt = reversal_batch(n, length, torch.Generator().manual_seed(seed))
     model.eval()
-    preds, weights = model.generate(src, length)
+    with threads(1):
+        preds, weights = model.generate(src, length)
     model.train()
-    right = preds == tgt
-    score = ReversalScore(right.float().mean().item(), right.all(dim=1).float().mean().item(), None, None)
+    right = preds == tgt  # (n, T_out)
+    score = ReversalScore(right.float().mean().item(), right.all(dim=1).float().mean().item(),
+                          right.float().mean(dim=0))
     if weights is not None:
-        score.mean_weights = weights.mean(dim=0)  # (B, T_out, T) -> (T_out, T)
-        source = torch.arange(length - 1, -1, -1)  # output step i copies source position T - 1 - i
-        score.mass_on_source = weights[:, torch.arange(length), source].mean().item()
+        steps = torch.arange(length)
+        source = length - 1 - steps  # output step i copies source position T - 1 - i
+        score.mean_weights = weights.mean(dim=0)  # (n, T_out, T) -> (T_out, T)
+        score.mass_on_source = weights[:, steps, source].mean().item()
+        near = (torch.arange(length)[None, :] - source[:, None]).abs() <= 1  # (T_out, T)
+        score.mass_near_source = (weights * near).sum(dim=-1).mean().item()
+        score.peak_on_source = (weights.argmax(dim=-1) == source).float().mean().item()
     return score
 
 
 def alignment_figure(mean_weights, example=None, title="Learned alignment, averaged over test sequences"):
     """Heat maps of attention weights: output step (rows) against source position (columns).
 
-    `example` is an optional (src, tgt, weights) triple of one sequence, drawn beside the average with its digits.
+    `example` is an optional (src, out, weights) triple of one sequence: its source digits, the digits the
+    model wrote and its weights (T_out, T), drawn beside the average with the digits on the axes.
     """
     import matplotlib.pyplot as plt
 
     panels = [(mean_weights, title, None)]
     if example is not None:
-        src, tgt, weights = example
-        panels.append((weights, "One sequence", (src, tgt)))
+        src, out, weights = example
+        panels.append((weights, "One test sequence", (src, out)))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.0), squeeze=False)
     for ax, (w, name, digits) in zip(axes[0], panels):
         T_out, T = w.shape
@@ -152,9 +167,10 @@ def alignment_figure(mean_weights, example=None, title="Learned alignment, avera
         ax.set(title=name, xlabel="source position (encoder state)", ylabel="output step (decoder)",
                xticks=range(T), yticks=range(T_out))
         if digits is not None:
-            src, tgt = digits
+            src, out = digits
             ax.set_xticklabels([f"{j}\n{d}" for j, d in enumerate(src.tolist())])
-            ax.set_yticklabels([f"{i}: {d}" for i, d in enumerate(tgt.tolist())])
+            ax.set_yticklabels([f"{i}: {d}" for i, d in enumerate(out.tolist())])
+            ax.set(xlabel="source position (its digit below)", ylabel="output step: digit written")
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
     fig.tight_layout()
     return fig

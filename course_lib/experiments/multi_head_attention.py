@@ -11,7 +11,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..solutions.multi_head_attention import MultiHeadAttention
 from ..solutions.self_attention import causal_mask
-from ..train import progress
+from ..train import progress, threads
 
 
 # -- the toy task: copy the previous token and the first token ----------------------------------------------
@@ -29,7 +29,7 @@ class ToyConfig:
 
 
 def two_relation_batch(n, length, vocab, gen):
-    """Random tokens (n, length) and two targets per position: the token one step left, and the first token."""
+    """Random tokens (n, length) and two targets per position: the token one step left and the first token."""
     tokens = torch.randint(0, vocab, (n, length), generator=gen)
     previous = tokens.roll(1, dims=1)  # position t's target: token t-1 (position 0's is not scored)
     first = tokens[:, :1].expand(-1, length)  # position t's target: token 0
@@ -66,9 +66,7 @@ def train_two_relations(config: ToyConfig, attention_cls=MultiHeadAttention, see
     model = TwoRelationModel(config, attention_cls)
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # matrices this small: synchronising threads costs more than it saves
-    try:
+    with threads(1):  # matrices this small: synchronising threads costs more than it saves
         for _ in progress(range(config.steps), desc=f"{config.num_heads} head(s)"):
             tokens, previous, first = two_relation_batch(config.batch, config.length, config.vocab, gen)
             logits_prev, logits_first, _ = model(tokens)
@@ -78,14 +76,12 @@ def train_two_relations(config: ToyConfig, attention_cls=MultiHeadAttention, see
             loss.backward()
             optimiser.step()
             losses.append(loss.item())
-    finally:
-        torch.set_num_threads(threads)
     return model, losses
 
 
 @torch.no_grad()
 def evaluate_two_relations(model, n=512, seed=1):
-    """Accuracy on each relation, and per head where its largest weight falls (positions t >= 2 only)."""
+    """Test loss, accuracy on each relation, and per head where its largest weight falls (queries t >= 2)."""
     c = model.config
     model.eval()
     tokens, previous, first = two_relation_batch(n, c.length, c.vocab, torch.Generator().manual_seed(seed))
@@ -104,7 +100,10 @@ def evaluate_two_relations(model, n=512, seed=1):
             "weight on previous": w[:, i, torch.arange(T - 2), queries - 1].mean().item(),
             "weight on first": w[:, i, :, 0].mean().item(),
         })
+    loss = (F.cross_entropy(logits_prev[:, 1:].flatten(0, 1), previous[:, 1:].flatten())
+            + F.cross_entropy(logits_first.flatten(0, 1), first.flatten()))  # the training loss, on new data
     return {
+        "loss": loss.item(),
         "accuracy previous": (logits_prev[:, 1:].argmax(-1) == previous[:, 1:]).float().mean().item(),
         "accuracy first": (logits_first.argmax(-1) == first).float().mean().item(),
         "heads": heads,
@@ -113,13 +112,15 @@ def evaluate_two_relations(model, n=512, seed=1):
     }
 
 
-def plot_head_maps(results):
+def plot_head_maps(results, title=None):
     """Heat maps of every head's attention on one example, models side by side; returns the figure."""
     import matplotlib.pyplot as plt
 
     panels = [(label, i, r) for label, r in results.items() for i in range(r["weights"].size(0))]
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels) + 1, 3.6), layout="constrained",
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.3 * len(panels) + 1, 4.4), layout="constrained",
                              squeeze=False)
+    if title:
+        fig.suptitle(title)
     for ax, (label, i, r) in zip(axes[0], panels):
         T = r["weights"].size(-1)
         image = ax.imshow(r["weights"][i], vmin=0, vmax=1, cmap="viridis")

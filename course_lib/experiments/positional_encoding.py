@@ -1,14 +1,15 @@
-"""Notebook 05's experiments: attention and permutations, what the sinusoids encode, an order-dependent toy task.
+"""Notebook 05's experiments: figures of what the sinusoids encode, and an order-dependent toy task.
 
-The positional encodings under test come from the caller (the learner's own functions in the notebook); the
-self-attention is notebook 04's `MultiHeadAttention` from `course_lib.solutions`. Plot helpers return the figure.
+The positional encodings under test come from the caller (the learner's own code in the notebook); the
+self-attention is notebook 04's `MultiHeadAttention` from `course_lib.solutions`. Plot helpers return the
+figure.
 """
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..solutions.multi_head_attention import MultiHeadAttention
-from ..train import progress
+from ..train import progress, threads
 
 
 def self_attention_layer(d_model, num_heads):
@@ -22,7 +23,7 @@ FIRST, SECOND = 0, 1  # the two marker tokens; every other token id is filler
 
 
 def order_task(n, T, vocab, generator):
-    """n sequences of length T with one FIRST and one SECOND marker among fillers; label 1 when FIRST comes first."""
+    """n sequences of T tokens: fillers, one FIRST and one SECOND marker; label 1 when FIRST comes first."""
     tokens = torch.randint(2, vocab, (n, T), generator=generator)  # (n, T) fillers
     where = torch.rand(n, T, generator=generator).argsort(dim=-1)[:, :2]  # (n, 2) two distinct positions
     rows = torch.arange(n)
@@ -32,7 +33,7 @@ def order_task(n, T, vocab, generator):
 
 
 class AddFixedTable(nn.Module):
-    """Add rows 0..T-1 of a fixed (max_len, d_model) table, such as the sinusoidal encoding, to x (B, T, D)."""
+    """Add rows 0..T-1 of a fixed (max_len, d_model) table, such as the sinusoidal one, to x (B, T, D)."""
 
     def __init__(self, table):
         super().__init__()
@@ -43,7 +44,7 @@ class AddFixedTable(nn.Module):
 
 
 class OrderClassifier(nn.Module):
-    """Token embedding, positions, one attention block (self-attention and feed-forward), mean pool, read-out."""
+    """Token embedding, positions, one block of self-attention and feed-forward, mean pool, read-out."""
 
     def __init__(self, vocab, d_model, positions, num_heads=2):
         super().__init__()
@@ -63,9 +64,7 @@ class OrderClassifier(nn.Module):
 def train_order_task(positions, name, steps=200, T=12, vocab=10, d_model=32, batch=128, lr=3e-3, seed=0,
                      n_test=2000):
     """Train an OrderClassifier with the given positions module; return its test accuracy and its history."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tensors this small train faster on one thread than on several that wait for each other
-    try:
+    with threads(1):  # tensors this small train faster on one thread than on several that wait
         torch.manual_seed(seed)
         model = OrderClassifier(vocab, d_model, positions)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -82,8 +81,6 @@ def train_order_task(positions, name, steps=200, T=12, vocab=10, d_model=32, bat
         tokens, labels = order_task(n_test, T, vocab, torch.Generator().manual_seed(10_000 + seed))  # unseen
         with torch.no_grad():
             accuracy = (model(tokens).argmax(-1) == labels).float().mean().item()
-    finally:
-        torch.set_num_threads(threads)
     return accuracy, history
 
 
@@ -101,9 +98,9 @@ def plot_permutation_gaps(gaps_without, gaps_with):
     positions = torch.arange(len(gaps_without))
     ax.bar(positions - 0.2, gaps_without, width=0.4, label="no positions")
     ax.bar(positions + 0.2, gaps_with, width=0.4, label="sinusoidal positions added")
-    ax.set(yscale="log", xlabel="position in the shuffled sequence", ylabel="greatest |difference|",
-           title="attn(shuffled x) vs shuffled attn(x)")
-    ax.legend()
+    ax.set(yscale="log", ylim=(1e-9, 10), xlabel="position in the shuffled sequence",
+           ylabel="greatest |difference|", title="attn(shuffled x) vs shuffled attn(x)")
+    ax.legend(loc="upper left", ncol=2)
     fig.tight_layout()
     return fig
 
@@ -139,22 +136,27 @@ def plot_similarity(pe, starts=(0, 20, 50)):
     return fig
 
 
-def plot_shift(M, k, ks, errors):
+def plot_shift(M, k, ks, errors, rounding=None):
     """The block-diagonal matrix M_k, and the greatest |PE[p] @ M_k - PE[p + k]| over all p, for each k."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     image = axes[0].imshow(M, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
     fig.colorbar(image, ax=axes[0])
-    axes[0].set(xlabel="column", ylabel="row", title=f"M_k for k = {k}: a 2x2 rotation per pair")
-    axes[1].plot(ks, errors, "o-", ms=3)
+    axes[0].set(xlabel="column", ylabel="row",
+                title=f"M_k for k = {k}, d_model = {M.shape[0]}: a rotation per pair")
+    axes[1].plot(ks, errors, "o-", ms=3, label="your float32 table")
+    if rounding is not None:
+        axes[1].axhline(rounding, color="grey", ls=":", label="float32 spacing at the largest angle")
+    axes[1].legend()
     axes[1].set(yscale="log", ylim=(1e-8, 1), xlabel="shift k (positions)",
-                ylabel="greatest |PE[p] @ M_k - PE[p+k]| over p", title="One matrix per shift, the same for every p")
+                ylabel="greatest |PE[p] @ M_k - PE[p+k]| over p",
+                title="One matrix per shift, the same for every p")
     fig.tight_layout()
     return fig
 
 
 def plot_training(histories, accuracies, window=10):
-    """Training accuracy (moving average) per positions variant, with the final test accuracy in the legend."""
+    """Training accuracy (moving average) of each variant, with its final test accuracy in the legend."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for name, history in histories.items():

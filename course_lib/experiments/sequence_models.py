@@ -4,25 +4,13 @@ Everything here runs on the CPU in seconds. The models are small, so they run on
 which is also the fastest for them; only the timing experiment varies the number of threads.
 """
 import time
-from contextlib import contextmanager
 
 import torch
 from torch import nn
 
-from ..train import progress
+from ..train import progress, threads
 
 VOCAB = 8  # symbols of the recall task: chance level is 1/8
-
-
-@contextmanager
-def threads(n):
-    """Run the block with `n` intra-op threads, then restore the previous number."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def open_forget_gate(lstm, bias):
@@ -36,34 +24,42 @@ def open_forget_gate(lstm, bias):
 
 # -- (a) time per sequence ----------------------------------------------------------------------------------
 def time_per_sequence(lengths, num_threads, input_size=32, hidden=64, repeats=5, seed=0):
-    """Seconds an nn.RNN needs to read one sequence of each length (best of `repeats`), on `num_threads`."""
+    """Seconds an nn.RNN needs to read one sequence of each length (best of `repeats`), on `num_threads`.
+
+    The lengths are timed in turns, one run of each per round, so a moment when the machine is busy with
+    something else slows one run of every length rather than every run of one length.
+    """
     torch.manual_seed(seed)
     rnn = nn.RNN(input_size, hidden, batch_first=True)
-    seconds = []
+    inputs = [torch.randn(1, T, input_size) for T in lengths]  # one sequence each: (B=1, T, D)
+    best = [float("inf")] * len(lengths)
     with threads(num_threads), torch.no_grad():
-        for T in lengths:
-            x = torch.randn(1, T, input_size)  # one sequence: (B=1, T, D)
-            rnn(x)  # warm-up
-            best = float("inf")
-            for _ in range(repeats):
+        for x in inputs * 2:  # warm-up: the thread pool and the allocator settle in
+            rnn(x)
+        for _ in range(repeats):
+            for i, x in enumerate(inputs):
                 start = time.perf_counter()
                 rnn(x)
-                best = min(best, time.perf_counter() - start)
-            seconds.append(best)
-    return seconds
+                best[i] = min(best[i], time.perf_counter() - start)
+    return best
 
 
 def plot_time_vs_length(lengths, times):
-    """Time per sequence against its length, one line per number of threads; returns the figure."""
+    """Time per sequence against its length on log-log axes, one line per number of threads; returns the figure.
+
+    A dashed line of slope 1 marks "proportional to T": a fixed cost per step.
+    """
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for n, seconds in times.items():
         ax.plot(lengths, [s * 1e3 for s in seconds], "o-", label=f"{n} thread{'s' if n > 1 else ''}")
-    ax.set(xlabel="sequence length T (steps)", ylabel="time per sequence (ms)",
+    first = times[min(times)]
+    per_step = sorted(s / T for s, T in zip(first, lengths))[len(lengths) // 2]  # the median cost of a step
+    ax.plot(lengths, [per_step * T * 1e3 for T in lengths], "k--", lw=0.8, label="proportional to T")
+    ax.set(xscale="log", yscale="log", xlabel="sequence length T (steps)", ylabel="time per sequence (ms)",
            title="nn.RNN: time to read one sequence")
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_xticks(lengths, [str(T) for T in lengths])
     ax.legend()
     fig.tight_layout()
     return fig

@@ -9,7 +9,7 @@ __all__ = ["split_heads", "merge_heads", "MultiHeadAttention"]
 def split_heads(x, num_heads):
     """Cut each position's features into num_heads consecutive slices and give every head its own axis."""
     B, T, D = x.shape
-    x = x.view(B, T, num_heads, D // num_heads)  # (B, T, h·d) -> (B, T, h, d): head i gets features i·d .. (i+1)·d - 1
+    x = x.view(B, T, num_heads, D // num_heads)  # (B, T, h·d) -> (B, T, h, d): head i gets i·d..(i+1)·d-1
     return x.transpose(1, 2)  # (B, T, h, d) -> (B, h, T, d)
 
 
@@ -17,7 +17,7 @@ def merge_heads(x):
     """Put the heads' slices side by side again, undoing split_heads."""
     B, h, T, d = x.shape
     x = x.transpose(1, 2)  # (B, h, T, d) -> (B, T, h, d)
-    return x.reshape(B, T, h * d)  # (B, T, h, d) -> (B, T, h·d); reshape copies, since x is no longer contiguous
+    return x.reshape(B, T, h * d)  # (B, T, h, d) -> (B, T, h·d); reshape, as x is no longer contiguous
 
 
 class MultiHeadAttention(nn.Module):
@@ -40,7 +40,7 @@ class MultiHeadAttention(nn.Module):
         k = split_heads(self.w_k(key), self.num_heads)  # (B, Tk, D) -> (B, h, Tk, d)
         v = split_heads(self.w_v(value), self.num_heads)  # (B, Tk, D) -> (B, h, Tk, d)
         out, weights = scaled_dot_product_attention(q, k, v, mask)  # (B, h, Tq, d), (B, h, Tq, Tk)
-        if self.training and self.dropout.p > 0:  # drop attention links at random, as nn.MultiheadAttention does
+        if self.training and self.dropout.p > 0:  # drop attention links, as nn.MultiheadAttention does
             weights = self.dropout(weights)
             out = weights @ v  # (B, h, Tq, Tk) x (B, h, Tk, d) -> (B, h, Tq, d)
         out = merge_heads(out)  # (B, h, Tq, d) -> (B, Tq, D)

@@ -146,7 +146,8 @@ x_t, h_prev, c_prev = torch.randn(2, 3), torch.randn(2, 5), torch.randn(2, 5)  #
 h_t, c_t = lstm_cell(x_t, h_prev, c_prev, W_ih, W_hh, b)
 with torch.no_grad():
     torch_h, torch_c = torch_lstm(x_t, (h_prev, c_prev))
-print("greatest difference from nn.LSTMCell:", (h_t - torch_h).abs().max().item(), (c_t - torch_c).abs().max().item())"""
+print("greatest difference from nn.LSTMCell:", (h_t - torch_h).abs().max().item(),
+      (c_t - torch_c).abs().max().item())"""
 
 TIME_WHY = """## 4. Measured: the time to read a sequence grows with its length, whatever the cores
 
@@ -156,18 +157,16 @@ proportion to `T`, and more cores do not shorten it: each step is a product of a
 
 We time `nn.RNN` (its loop runs in C++, so this is the recurrence itself, not Python's overhead) on one
 sequence (`B = 1`, `D = 32`, `H = 64`) of several lengths, with one thread and with every thread PyTorch
-has here, best of several runs. A straight line through the origin means a fixed cost per step."""
+has here, best of several runs. The plot has logarithmic axes: time proportional to `T` (a fixed cost per
+step) is a straight line parallel to the dashed one."""
 
 TIME_CODE = """lengths = [32, 64] if GRADING else [32, 64, 128, 256, 512, 1024]
 thread_counts = sorted({1, torch.get_num_threads()})
 times = {n: experiments.time_per_sequence(lengths, n, repeats=3 if GRADING else 10) for n in thread_counts}
-print(f"{'T':>6} | " + " | ".join(f"{n} thread(s), ms" for n in thread_counts))
-for i, T in enumerate(lengths):
-    print(f"{T:>6} | " + " | ".join(f"{times[n][i] * 1e3:>15.3f}" for n in thread_counts))
-for n in thread_counts:  # least-squares slope through the origin: the cost of one step
-    per_step = sum(T * s for T, s in zip(lengths, times[n])) / sum(T * T for T in lengths)
-    print(f"{n} thread(s): {per_step * 1e6:.2f} microseconds per step; "
-          f"T x{lengths[-1] // lengths[0]} -> time x{times[n][-1] / times[n][0]:.1f}")"""
+print(f"{'T':>6} | " + " | ".join(f"{n} thread(s): ms, us per step" for n in thread_counts))
+for i, T in enumerate(lengths):  # a constant cost per step means time proportional to T
+    print(f"{T:>6} | " + " | ".join(f"{times[n][i] * 1e3:>9.3f} {times[n][i] / T * 1e6:>12.2f}      "
+                                     for n in thread_counts))"""
 
 TIME_PLOT = """fig = experiments.plot_time_vs_length(lengths, times)
 plt.show()"""
@@ -232,9 +231,11 @@ plt.show()"""
 
 SUMMARY = """**What was measured** (on a 2-core machine; your numbers will differ a little, the shapes of the curves not).
 
-* **(a) Time:** reading one sequence cost about 3 microseconds per step with one thread, and the time grew in
-  proportion to the length: 64 to 2048 steps, 32 times longer, took about 30 times as long. Two threads
-  did not make it faster (on a busy machine they made it slower): each step is too small to share out, and
+* **(a) Time:** with one thread, reading one sequence cost about 3.2 microseconds per step at every length
+  from 64 to 1024 steps (4.1 at 32 steps, where a fixed start-up cost still shows): 32 times longer
+  sequences took about 25 times as long, and the points lie on the line "proportional to `T`". Two threads
+  cost the same 3.2 to 3.6 microseconds per step and were never faster; on our busy machine a few of their
+  runs were several times slower, threads waiting for a free core. Each step is too small to share out, and
   the steps cannot overlap.
 * **(b) Gradient:** the gradient from a loss `t` steps away fell geometrically. For the RNN, from about 1.8 at
   `t = 0` to 7e-3 at `t = 10`, 7e-5 at `t = 20` and 1e-21 at `t = 99`. The LSTM with PyTorch's
@@ -242,9 +243,9 @@ SUMMARY = """**What was measured** (on a 2-core machine; your numbers will diffe
   fades much more slowly (1e-4 at `t = 50`), and with bias 3 it does not fade over 100 steps (about 0.3 to
   1.4). The difference lies in the forget gate: a number the LSTM can learn to hold near 1, while the RNN's
   path always goes through `W_hh` and `tanh`.
-* **(c) Recall:** both models learned the task perfectly at `k = 4` and `k = 8`. The RNN reached 0.998 at
-  `k = 16` and fell to chance (about 0.12) at `k = 32` and beyond. The LSTM stayed at 0.999 or better up to
-  `k = 64` and failed at `k = 128` with this budget. The LSTM moves the limit; it does not remove it.
+* **(c) Recall:** both models answered 0.998 or better at `k = 4`, 8 and 16. The RNN fell to chance (about
+  0.12) at `k = 32` and beyond. The LSTM stayed at 0.999 or better up to `k = 64` and failed at `k = 128` with
+  this training budget. The LSTM moves the limit; it does not remove it.
 
 ## Summary
 
