@@ -80,7 +80,9 @@ def confine(workdir, connection_file, hide, show):
     _mount("--make-rprivate", "/")
     stage = tempfile.mkdtemp(prefix="autograde-", dir="/run")  # unique: every kernel is pid 1 in its namespace
     _mount("-t", "tmpfs", "tmpfs", stage)
-    keep = [p for p in show if os.path.exists(p)] + [workdir]
+    keep = sorted({os.path.realpath(p) for p in show if os.path.exists(p)}) + [os.path.realpath(workdir)]
+    links = {os.path.abspath(p): os.path.realpath(p) for p in show
+             if os.path.exists(p) and os.path.realpath(p) != os.path.abspath(p)}
     for i, path in enumerate(keep):
         os.makedirs(f"{stage}/{i}")
         _mount("--bind", path, f"{stage}/{i}")
@@ -96,15 +98,19 @@ def confine(workdir, connection_file, hide, show):
     for i, path in enumerate(keep):
         os.makedirs(path, exist_ok=True)
         _mount("--bind", f"{stage}/{i}", path)
+    for path, target in links.items():  # a shown path that is a link (a linked .venv) is linked again
+        if not os.path.lexists(path):
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            os.symlink(target, path)
     subprocess.run(["umount", "-l", stage], check=True)
     os.rmdir(stage)
-    writable = {workdir, "/tmp", "/dev/shm"}
+    writable = {os.path.realpath(workdir), "/tmp", "/dev/shm"}
     for point in _mount_points():
         if point in writable or point.startswith(("/proc", "/sys", "/dev")):
             continue
         subprocess.run(["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)  # a mount that refuses stays as it is; the checks in tests tell
-    os.chdir(workdir)  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
+    os.chdir(os.path.realpath(workdir))  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
     return private_connection
 
 

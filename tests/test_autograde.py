@@ -128,6 +128,8 @@ def graded_class(tmp_path_factory, repo):
         "retypes_test": student_notebook(released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return None"},
                                          edit=lambda nb: _retype(nb, "test_padding_mask")),
         "shuffles": student_notebook(released, good, edit=_duplicate_and_reorder),
+        "segfaults": student_notebook(released, good, extra_cells=[(_after(released, "test_causal_mask"),
+                                                                    "import ctypes\nctypes.string_at(0)")]),
         "snoops": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"),
                                                                  SNOOP.format(course=course_dir, subs=subs, repo=repo))]),
     }
@@ -168,6 +170,7 @@ EXPECTED = {
                      - POINTS["softmax"],  # replacing torch for the whole kernel touches every exercise after it
     "retypes_test": FULL - POINTS["padding_mask"],
     "shuffles": FULL,
+    "segfaults": FULL - POINTS["padding_mask"],
     "snoops": FULL,
 }
 
@@ -275,3 +278,24 @@ def test_report_names_the_most_failed_exercise_and_its_mistake(graded_class):
     first_row = next(line for line in report.splitlines() if line.startswith("| `"))
     assert "`scaled_dot_product_attention`" in first_row
     assert (graded_class["course_dir"] / "report" / f"{NB}_scores.png").stat().st_size > 1000
+
+
+def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path, repo):
+    """Each assignment's student version releases, and grades as it should through the command line."""
+    from autograde.course import assignments
+
+    course_dir, subs = tmp_path / "course", tmp_path / "subs"
+    autograde("release", "--course-dir", course_dir)
+    for stem in assignments():
+        released = nbformat.read(course_dir / "release" / stem / f"{stem}.ipynb", as_version=4)
+        good = solutions_of(nbformat.read(repo / "notebooks" / f"{stem}.ipynb", as_version=4))
+        demo.hand_in(subs, "solved", stem, student_notebook(released, good))
+        demo.hand_in(subs, "stubs", stem, released)
+    autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress")
+    autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "g.csv")
+    with open(tmp_path / "g.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * len(assignments())
+    for row in rows:
+        expected = float(row["max_score"]) if row["student_id"] == "solved" else 0.0
+        assert float(row["max_score"]) > 0 and float(row["score"]) == expected, row
