@@ -16,6 +16,7 @@ import sys
 import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -175,14 +176,16 @@ def _tampering_notes(course_dir, submission):
 
 
 def _register_rejected(course_dir, outcome: Outcome):
-    """A rejected submission still puts its student in the gradebook, so the export shows the 0."""
-    from nbgrader.api import Gradebook
+    """A rejected submission still puts its student in the gradebook, so the export shows the 0; and it
+    replaces an earlier graded one (a student who hands in again a broken file does not keep the old score)."""
+    from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(course.nbgrader_config(course_dir).CourseDirectory.db_url, course_id=course.COURSE_ID) as gb:
         gb.update_or_create_student(outcome.student)
         try:
             outcome.max_score = gb.find_assignment(outcome.assignment).max_score
-        except Exception:  # noqa: BLE001 - an unknown assignment has no maximum
+            gb.remove_submission(outcome.assignment, outcome.student)
+        except MissingEntry:  # an unknown assignment, or no earlier submission
             pass
 
 
@@ -203,22 +206,30 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
     notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
     bar = _progress(len(ready), progress)
-    with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
-                             initializer=_start_worker,
-                             initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions),
-                                       memory_limit)) as pool:
-        futures = [(sub, pool.submit(execute, sub, timeout)) for sub in ready]
-        for sub, future in futures:
-            try:
-                result = future.result()
-            except Exception as error:  # noqa: BLE001 - one broken submission never stops the others
-                result = {"notebook": None, "error": f"the grader failed on it: {type(error).__name__}: {error}"}
-            if result["notebook"] is None:
-                outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=result["error"]))
-            else:
-                outcomes.append(record(course_dir, sub, result["notebook"]))
-            outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
-            bar.update(1)
+    pending, retried = list(ready), set()
+    while pending:
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
+                                 initializer=_start_worker,
+                                 initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions),
+                                           memory_limit)) as pool:
+            futures, pending = [(sub, pool.submit(execute, sub, timeout)) for sub in pending], []
+            for sub, future in futures:
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    if id(sub) not in retried:  # a worker died under another submission: grade this one again
+                        retried.add(id(sub))
+                        pending.append(sub)
+                        continue
+                    result = {"notebook": None, "error": "the grader's worker process died while grading it"}
+                except Exception as error:  # noqa: BLE001 - one broken submission never stops the others
+                    result = {"notebook": None, "error": f"the grader failed on it: {type(error).__name__}: {error}"}
+                if result["notebook"] is None:
+                    outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=result["error"]))
+                else:
+                    outcomes.append(record(course_dir, sub, result["notebook"]))
+                outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
+                bar.update(1)
     bar.close()
     shutil.rmtree(course_dir / ".scratch", ignore_errors=True)
     for outcome in outcomes:

@@ -1,6 +1,8 @@
 """For students: `validate` a notebook as the grader will run it, and `submit` it as a hand-in file."""
+import os
 import re
 import tempfile
+from contextlib import contextmanager
 import zipfile
 from pathlib import Path
 
@@ -22,6 +24,18 @@ def edited_cells(nb):
             if "sha256" in c.metadata.get("autograde", {}) and fingerprint(c.source) != c.metadata["autograde"]["sha256"]]
 
 
+@contextmanager
+def _environment(**values):
+    """Set environment variables for the block (the kernel inherits them), then restore them."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            os.environ.pop(k) if v is None else os.environ.update({k: v})
+
+
 def validate(path, timeout=120, quiet=False):
     """Run a copy of the notebook with the public checks, as the grader will; return (passed, report lines)."""
     import nbformat
@@ -33,17 +47,10 @@ def validate(path, timeout=120, quiet=False):
     nb = nbformat.read(str(path), as_version=4)
     lines = [f"{assignment_of(nb, path)}: {Path(path).name}"]
     edited = edited_cells(nb)
-    with tempfile.TemporaryDirectory() as work:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                                interrupt_on_timeout=True, resources={"metadata": {"path": work}})
-        import os
-
-        previous = os.environ.get("NBGRADER_EXECUTION")
-        os.environ["NBGRADER_EXECUTION"] = "validate"  # the experiments shrink, as when grading
-        try:
-            client.execute()
-        finally:
-            os.environ.pop("NBGRADER_EXECUTION") if previous is None else os.environ.update(NBGRADER_EXECUTION=previous)
+    with tempfile.TemporaryDirectory() as work, _environment(NBGRADER_EXECUTION="validate"):
+        # NBGRADER_EXECUTION shrinks the experiments, as when grading
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
+                       resources={"metadata": {"path": work}}).execute()
     results = exercise_results(nb)
     for r in results:
         mark = "pass" if r["passed"] else "FAIL"

@@ -299,3 +299,18 @@ def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path,
     for row in rows:
         expected = float(row["max_score"]) if row["student_id"] == "solved" else 0.0
         assert float(row["max_score"]) > 0 and float(row["score"]) == expected, row
+
+
+def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, repo):
+    course_dir = tmp_path / "course"
+    autograde("release", NB, "--course-dir", course_dir)
+    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
+    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    demo.hand_in(tmp_path / "first", "ada", NB, student_notebook(released, good))
+    demo.hand_in(tmp_path / "second", "ada", NB, b"{ broken")
+    for folder, score, status in (("first", FULL, "graded"), ("second", 0, "rejected")):
+        autograde("grade", tmp_path / folder, "--course-dir", course_dir, "--no-progress")
+        autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "g.csv")
+        with open(tmp_path / "g.csv") as f:
+            (row,) = list(csv.DictReader(f))
+        assert (float(row["score"]), row["status"]) == (score, status)
