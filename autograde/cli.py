@@ -105,6 +105,11 @@ def main(argv=None):
 
         if args.jobs < 1 or args.timeout < 1:
             sys.exit("error: --jobs and --timeout must be at least 1")
+        from .sandbox import available
+
+        if not available():
+            print("note: the student kernels run without the sandbox (it needs Linux, root and util-linux); "
+                  "only the memory limit and the cell timeout apply", file=sys.stderr)
         outcomes = grade(args.submissions, args.course_dir, args.jobs, args.timeout, args.student,
                          progress=not args.no_progress, memory_limit=args.memory_limit)
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
