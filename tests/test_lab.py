@@ -1,16 +1,13 @@
 """`make lab`'s working folder: the student versions, and a learner's work never overwritten."""
-import subprocess
-import sys
-
 import nbformat
 
 from autograde.course import assignments
+from commandline import autograde
 
 
 def test_lab_folder_holds_student_versions_and_keeps_work(tmp_path):
     lab, course = tmp_path / "lab", tmp_path / "course"
-    run = lambda: subprocess.run([sys.executable, "-m", "autograde", "lab", "--lab-dir", lab,  # noqa: E731
-                                  "--course-dir", course], capture_output=True, text=True, check=True)
+    run = lambda: autograde("lab", "--lab-dir", lab, "--course-dir", course)  # noqa: E731
     run()
     assert sorted(p.stem for p in lab.glob("*.ipynb")) == assignments()
     mine = lab / "03_self_attention.ipynb"
