@@ -51,10 +51,18 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR):
         lines += [f"## {assignment}", "",
                   f"{len(values)} submissions, mean {mean:.2f} / {top:g}, median {sorted(values)[len(values) // 2]:g}, "
                   f"{sum(v == top for v in values)} full marks, {rejected} not gradeable.", "",
-                  f"![score distribution]({assignment}_scores.png)", "",
+                  f"![score distribution]({assignment}_scores.png) ![failures per exercise]({assignment}_exercises.png)", "",
                   "| exercise | points | failed | most common named mistake |", "|---|---|---|---|"]
         rows = sorted(((k[1], v) for k, v in exercises.items() if k[0] == assignment),
                       key=lambda kv: -kv[1]["failed"] / max(kv[1]["students"], 1))
+        if rows:
+            fig, ax = plt.subplots(figsize=(6, 0.5 + 0.4 * len(rows)))
+            ax.barh([name for name, _ in rows][::-1],
+                    [100 * st["failed"] / max(st["students"], 1) for _, st in rows][::-1], color="#a4161a")
+            ax.set(title=f"{assignment}: who failed each exercise", xlabel="students who failed it (%)", xlim=(0, 100))
+            fig.tight_layout()
+            fig.savefig(out / f"{assignment}_exercises.png", dpi=100)
+            plt.close(fig)
         for name, stats in rows:
             share = stats["failed"] / max(stats["students"], 1)
             named = Counter({k: v for k, v in stats["mistakes"].items() if not k.startswith("(")})

@@ -272,7 +272,8 @@ def test_report_names_the_most_failed_exercise_and_its_mistake(graded_class):
     report = (graded_class["course_dir"] / "report" / "report.md").read_text()
     first_row = next(line for line in report.splitlines() if line.startswith("| `"))
     assert "`scaled_dot_product_attention`" in first_row
-    assert (graded_class["course_dir"] / "report" / f"{NB}_scores.png").stat().st_size > 1000
+    for plot in (f"{NB}_scores.png", f"{NB}_exercises.png"):
+        assert (graded_class["course_dir"] / "report" / plot).stat().st_size > 1000
 
 
 def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path, repo):
