@@ -1,4 +1,5 @@
 """`python -m autograde`: the instructor's (and the student's) command line, one subcommand per step."""
+
 import argparse
 import sys
 from pathlib import Path
@@ -7,8 +8,12 @@ from . import course
 
 
 def _course_dir(parser):
-    parser.add_argument("--course-dir", type=Path, default=course.DEFAULT_COURSE_DIR,
-                        help="the course folder nbgrader works in (default: %(default)s, ignored by git)")
+    parser.add_argument(
+        "--course-dir",
+        type=Path,
+        default=course.DEFAULT_COURSE_DIR,
+        help="the course folder nbgrader works in (default: %(default)s, ignored by git)",
+    )
 
 
 def _size(text):
@@ -26,37 +31,64 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="make the student versions: solutions and hidden tests removed")
-    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
-                   help="assignment ids, i.e. notebook stems such as 03_self_attention (default: all)")
+    p.add_argument(
+        "assignments",
+        nargs="*",
+        metavar="ASSIGNMENT",
+        help="assignment ids, i.e. notebook stems such as 03_self_attention (default: all)",
+    )
     _course_dir(p)
 
     p = sub.add_parser("lab", help="copy the student versions into the learner's working folder, keeping work")
-    p.add_argument("--lab-dir", type=Path, default=course.DEFAULT_LAB_DIR,
-                   help="the working folder (default: %(default)s, ignored by git)")
+    p.add_argument(
+        "--lab-dir",
+        type=Path,
+        default=course.DEFAULT_LAB_DIR,
+        help="the working folder (default: %(default)s, ignored by git)",
+    )
     _course_dir(p)
 
     p = sub.add_parser("validate", help="(students) run a notebook as the grader will, with the public checks")
     p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
-    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)")
+    p.add_argument(
+        "--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)"
+    )
 
     p = sub.add_parser("submit", help="(students) validate, then write the hand-in zip named for collect")
     p.add_argument("notebook", type=Path, metavar="NOTEBOOK")
     p.add_argument("--student", required=True, metavar="ID", help="your student id")
     p.add_argument("--out", type=Path, default=Path("."), help="where to write the zip (default: here)")
-    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)")
+    p.add_argument(
+        "--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)"
+    )
 
     p = sub.add_parser("collect", help="lay out per-student folders or zip files as <student>/<assignment>/<nb>.ipynb")
-    p.add_argument("source", type=Path, metavar="ZIPS_OR_FOLDER", help="a folder of student folders or zip files, or one zip")
-    p.add_argument("--into", type=Path, default=course.DEFAULT_COURSE_DIR / "submissions",
-                   help="the submissions folder to fill (default: %(default)s)")
+    p.add_argument(
+        "source", type=Path, metavar="ZIPS_OR_FOLDER", help="a folder of student folders or zip files, or one zip"
+    )
+    p.add_argument(
+        "--into",
+        type=Path,
+        default=course.DEFAULT_COURSE_DIR / "submissions",
+        help="the submissions folder to fill (default: %(default)s)",
+    )
 
     p = sub.add_parser("grade", help="autograde a folder of submissions laid out <student_id>/<assignment>/<nb>.ipynb")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="the folder of submissions")
     p.add_argument("--jobs", type=int, default=1, help="worker processes grading at once (default: %(default)s)")
-    p.add_argument("--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT,
-                   help="seconds one cell may run before it is stopped (default: %(default)s)")
-    p.add_argument("--memory-limit", type=_size, default="4G", metavar="SIZE",
-                   help="address space one student kernel may use, e.g. 4G or 512M (default: %(default)s); 0 for none")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=course.DEFAULT_CELL_TIMEOUT,
+        help="seconds one cell may run before it is stopped (default: %(default)s)",
+    )
+    p.add_argument(
+        "--memory-limit",
+        type=_size,
+        default="4G",
+        metavar="SIZE",
+        help="address space one student kernel may use, e.g. 4G or 512M (default: %(default)s); 0 for none",
+    )
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _course_dir(p)
@@ -65,7 +97,9 @@ def build_parser():
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     _course_dir(p)
 
-    p = sub.add_parser("report", help="the class at a glance: score distributions, most failed exercises, common mistakes")
+    p = sub.add_parser(
+        "report", help="the class at a glance: score distributions, most failed exercises, common mistakes"
+    )
     _course_dir(p)
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
@@ -108,14 +142,26 @@ def main(argv=None):
         from .sandbox import available
 
         if not available():
-            print("note: the student kernels run without the sandbox (it needs Linux, root and util-linux); "
-                  "only the memory limit and the cell timeout apply", file=sys.stderr)
-        outcomes = grade(args.submissions, args.course_dir, args.jobs, args.timeout, args.student,
-                         progress=not args.no_progress, memory_limit=args.memory_limit)
+            print(
+                "note: the student kernels run without the sandbox (it needs Linux, root and util-linux); "
+                "only the memory limit and the cell timeout apply",
+                file=sys.stderr,
+            )
+        outcomes = grade(
+            args.submissions,
+            args.course_dir,
+            args.jobs,
+            args.timeout,
+            args.student,
+            progress=not args.no_progress,
+            memory_limit=args.memory_limit,
+        )
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:
-            print(f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"
-                  + (f": {o.message}" if o.message else ""))
+            print(
+                f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"
+                + (f": {o.message}" if o.message else "")
+            )
         if not outcomes:
             print("no submissions found")
     elif args.command == "feedback":

@@ -5,6 +5,7 @@ id (`alice__03_self_attention.zip` as `submit` writes them, or `alice.zip`). The
 assignment of each notebook is the one stamped at release, else its file name's stem. Zip members are read
 in memory, never extracted by path, so a hostile archive cannot write outside the layout.
 """
+
 import json
 import zipfile
 from pathlib import Path
@@ -59,8 +60,13 @@ def collect(source, into):
         elif entry.suffix == ".zip":
             try:
                 with zipfile.ZipFile(entry) as z:
-                    members = [m for m in z.infolist() if m.filename.endswith(".ipynb") and "__MACOSX" not in m.filename
-                               and ".ipynb_checkpoints" not in m.filename]
+                    members = [
+                        m
+                        for m in z.infolist()
+                        if m.filename.endswith(".ipynb")
+                        and "__MACOSX" not in m.filename
+                        and ".ipynb_checkpoints" not in m.filename
+                    ]
                     if not members:
                         rejected.append(f"{entry.name}: no notebook inside the zip file")
                     for m in members:
@@ -71,7 +77,9 @@ def collect(source, into):
             except zipfile.BadZipFile:
                 rejected.append(f"{entry.name}: not a readable zip file")
         elif entry.suffix == ".ipynb":
-            rejected.append(f"{entry.name}: a loose notebook names no student; put it in a folder or zip named with the student id")
+            rejected.append(
+                f"{entry.name}: a loose notebook names no student; put it in a folder or zip named with the student id"
+            )
         else:
             rejected.append(f"{entry.name}: neither a folder nor a zip file")
     return collected, rejected

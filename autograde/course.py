@@ -1,4 +1,5 @@
 """Where things are: the source notebooks, the course folder nbgrader works in, and its configuration."""
+
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,8 +21,7 @@ def check_assignments(names):
     known = assignments()
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"error: no assignment named {', '.join(unknown)}; the assignments are: "
-                         f"{', '.join(known)}")
+        raise SystemExit(f"error: no assignment named {', '.join(unknown)}; the assignments are: {', '.join(known)}")
     return list(names) or known
 
 
@@ -50,8 +50,9 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     ]
     c.Autograde.autograde_preprocessors = [
         "autograde.preprocessors.SurviveDeadKernel",
-        # NB: StderrToStdout must come after SurviveDeadKernel (nbgrader's Execute) and before SaveAutoGrades: nbgrader scores a test cell
-        # with any stderr output 0, so a torch warning would cost a correct answer its points.
+        # NB: StderrToStdout must come after SurviveDeadKernel (nbgrader's Execute) and before
+        # SaveAutoGrades: nbgrader scores a test cell with any stderr output 0, so a torch warning
+        # would cost a correct answer its points.
         "autograde.preprocessors.StderrToStdout",
         "nbgrader.preprocessors.LimitOutput",
         "autograde.preprocessors.CapOutputSize",

@@ -1,5 +1,6 @@
 """`make demo`: the instructor's first five minutes. A small class of honest, buggy and broken submissions of
 notebook 03 is written, graded in parallel, fed back, reported and exported, end to end."""
+
 import json
 import shutil
 import sys
@@ -16,8 +17,11 @@ ASSIGNMENT = "03_self_attention"
 # -- factories (the tests build their hostile class with these too) ----------------------------------------
 def solutions_of(source_nb):
     """The complete solution of each exercise, as a student who got it right would write it."""
-    return {grade_meta(c)["grade_id"]: strip_markers(c.source, BEGIN_SOLUTION, END_SOLUTION)
-            for c in source_nb.cells if grade_meta(c).get("solution")}
+    return {
+        grade_meta(c)["grade_id"]: strip_markers(c.source, BEGIN_SOLUTION, END_SOLUTION)
+        for c in source_nb.cells
+        if grade_meta(c).get("solution")
+    }
 
 
 def student_notebook(released, answers, extra_cells=(), edit=None):
@@ -55,11 +59,16 @@ def demo_class(released, source):
     return {
         "ada": student_notebook(released, good),
         "grace": student_notebook(released, good),
-        "alan": student_notebook(released, {**good, "scaled_dot_product_attention": sdpa.replace(" / math.sqrt(d_k)", "")}),
+        "alan": student_notebook(
+            released, {**good, "scaled_dot_product_attention": sdpa.replace(" / math.sqrt(d_k)", "")}
+        ),
         "barbara": student_notebook(released, {**good, "scaled_dot_product_attention": sdpa.replace("~mask", "mask")}),
-        "edsger": student_notebook(released, {**good, "softmax": good["softmax"].replace(
-            "x - x.amax(dim=dim, keepdim=True)", "x")}),
-        "donald": student_notebook(released, {**good, "causal_mask": good["causal_mask"].replace(".tril()", ".triu(1)")}),
+        "edsger": student_notebook(
+            released, {**good, "softmax": good["softmax"].replace("x - x.amax(dim=dim, keepdim=True)", "x")}
+        ),
+        "donald": student_notebook(
+            released, {**good, "causal_mask": good["causal_mask"].replace(".tril()", ".triu(1)")}
+        ),
         "john": student_notebook(released, {"softmax": good["softmax"]}),
         "margaret": student_notebook(released, good, extra_cells=[(3, "while True:\n    pass  # forgot to stop")]),
         "ken": b'{"cells": [ "this is not a notebook',
@@ -81,8 +90,11 @@ def main(course_dir=course.DEFAULT_COURSE_DIR / "demo"):
     subs = course_dir / "submissions"
     for student, content in demo_class(released, source).items():
         hand_in(subs, student, ASSIGNMENT, content)
-    print(f"released {ASSIGNMENT}; grading {len(list(subs.iterdir()))} sample submissions with 2 jobs "
-          f"(one loops forever: it is stopped after the 20 s cell timeout)\n", flush=True)
+    print(
+        f"released {ASSIGNMENT}; grading {len(list(subs.iterdir()))} sample submissions with 2 jobs "
+        f"(one loops forever: it is stopped after the 20 s cell timeout)\n",
+        flush=True,
+    )
     outcomes = grade(subs, course_dir, jobs=2, timeout=20)
     print(f"\n{'student':<10} {'score':>8}  what happened")
     for o in outcomes:

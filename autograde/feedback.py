@@ -4,6 +4,7 @@ Per exercise it says what passed, what failed and the check's message. It is wri
 never from the graded notebook's test cells, so no hidden test can leak: neither its source (which nbgrader's
 own feedback shows) nor its lines quoted in a traceback (which survive nbgrader's ClearHiddenTests).
 """
+
 import html
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from . import course
 from .grade import read_log
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:top}
 .pass{color:#17692e;font-weight:600}.fail{color:#a4161a;font-weight:600}pre{white-space:pre-wrap;margin:0;font-size:.85rem}
 .note{background:#fff4d6;padding:.5rem .8rem;border-left:4px solid #e0a800;margin:.3rem 0}"""
 
@@ -20,24 +22,35 @@ def page(entry):
     """The HTML feedback for one grade-log entry."""
     e = html.escape
     title = f"{entry['assignment']} \u2014 {entry['student']}"
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
-             f"</head><body><h1>{e(title)}</h1>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
+        f"</head><body><h1>{e(title)}</h1>"
+    ]
     if entry["status"] != "graded":
-        parts.append(f"<p class='fail'>Your submission could not be graded: {e(entry['message'])}</p>"
-                     f"<p>Score: 0 / {entry['max_score']:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>")
+        parts.append(
+            f"<p class='fail'>Your submission could not be graded: {e(entry['message'])}</p>"
+            f"<p>Score: 0 / {entry['max_score']:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"
+        )
     else:
         parts.append(f"<p><b>Score: {entry['score']:g} / {entry['max_score']:g}</b></p>")
         parts.append("<table><tr><th>exercise</th><th>points</th><th>result</th></tr>")
         for r in entry["exercises"]:
-            verdict = ("<span class='pass'>passed</span>" if r["passed"] else
-                       f"<span class='fail'>failed</span><pre>{e(r['message'] or 'no message')}</pre>")
-            parts.append(f"<tr><td><code>{e(r['exercise'])}</code></td><td>{r['points']:g} / {r['max_points']:g}</td>"
-                         f"<td>{verdict}</td></tr>")
+            verdict = (
+                "<span class='pass'>passed</span>"
+                if r["passed"]
+                else f"<span class='fail'>failed</span><pre>{e(r['message'] or 'no message')}</pre>"
+            )
+            parts.append(
+                f"<tr><td><code>{e(r['exercise'])}</code></td><td>{r['points']:g} / {r['max_points']:g}</td>"
+                f"<td>{verdict}</td></tr>"
+            )
         parts.append("</table>")
     for note in entry.get("notes", []):
         parts.append(f"<p class='note'>{e(note)}</p>")
-    parts.append("<p><small>Failed exercises show the message of the check that failed. Run the check cell below "
-                 "each exercise in your notebook to see it again while you fix it.</small></p></body></html>")
+    parts.append(
+        "<p><small>Failed exercises show the message of the check that failed. Run the check cell below "
+        "each exercise in your notebook to see it again while you fix it.</small></p></body></html>"
+    )
     return "\n".join(parts)
 
 

@@ -8,6 +8,7 @@ The pipeline, one named step each:
 4. `record`    saves the executed notebook's scores into the main gradebook, in the main process only.
 Handed-in files are only ever read: each is copied before anything touches it.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,9 @@ def discover(folder, known_assignments, students=None):
     """The submissions under `folder`, and Outcomes for what cannot be graded as laid out."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise SystemExit(f"error: {folder} is not a folder of submissions "
-                         f"(expected <student_id>/<assignment>/<notebook>.ipynb)")
+        raise SystemExit(
+            f"error: {folder} is not a folder of submissions (expected <student_id>/<assignment>/<notebook>.ipynb)"
+        )
     found, rejected = [], []
     for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         student = student_dir.name
@@ -65,15 +67,18 @@ def discover(folder, known_assignments, students=None):
         for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             assignment = assignment_dir.name
             if assignment not in known_assignments:
-                rejected.append(Outcome(student, assignment, "rejected",
-                                        message=f"no assignment named {assignment!r}"))
+                rejected.append(Outcome(student, assignment, "rejected", message=f"no assignment named {assignment!r}"))
                 continue
             notebooks = sorted(p for p in assignment_dir.glob("*.ipynb") if not p.name.startswith("."))
             exact = [p for p in notebooks if p.stem == assignment]
             if exact or len(notebooks) == 1:
                 found.append(Submission(student, assignment, str((exact or notebooks)[0])))
             else:
-                what = "no .ipynb file" if not notebooks else f"{len(notebooks)} notebooks and none named {assignment}.ipynb"
+                what = (
+                    "no .ipynb file"
+                    if not notebooks
+                    else f"{len(notebooks)} notebooks and none named {assignment}.ipynb"
+                )
                 rejected.append(Outcome(student, assignment, "rejected", message=f"{what} in {assignment_dir}"))
     return found, rejected
 
@@ -119,7 +124,9 @@ def execute(submission: Submission, timeout: int):
     staged = _scratch / "submitted" / submission.student / submission.assignment
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
-    shutil.copyfile(submission.path, staged / f"{submission.assignment}.ipynb")  # a copy: the original stays as handed in
+    shutil.copyfile(
+        submission.path, staged / f"{submission.assignment}.ipynb"
+    )  # a copy: the original stays as handed in
     result = api.autograde(submission.assignment, submission.student, force=True, create=True)
     executed = _scratch / "autograded" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
     if result["success"] and executed.exists():
@@ -155,8 +162,17 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
         warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")  # see course.api
         gb.update_or_create_student(submission.student)
         gb.update_or_create_submission(submission.assignment, submission.student)
-    SaveAutoGrades().preprocess(nb, {"nbgrader": {"notebook": submission.assignment, "student": submission.student,
-                                                  "assignment": submission.assignment, "db_url": db_url}})
+    SaveAutoGrades().preprocess(
+        nb,
+        {
+            "nbgrader": {
+                "notebook": submission.assignment,
+                "student": submission.student,
+                "assignment": submission.assignment,
+                "db_url": db_url,
+            }
+        },
+    )
     target = Path(course_dir) / "autograded" / submission.student / submission.assignment
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
@@ -164,8 +180,15 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     notes = [f"{r['exercise']}: the kernel died or was stopped" for r in exercises if "KernelDied" in r["message"]]
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         sub = gb.find_submission(submission.assignment, submission.student)
-        return Outcome(submission.student, submission.assignment, "graded", sub.score, sub.max_score,
-                       exercises=exercises, notes=notes)
+        return Outcome(
+            submission.student,
+            submission.assignment,
+            "graded",
+            sub.score,
+            sub.max_score,
+            exercises=exercises,
+            notes=notes,
+        )
 
 
 def _tampering_notes(course_dir, submission):
@@ -190,8 +213,15 @@ def _register_rejected(course_dir, outcome: Outcome):
 
 
 # -- the whole step ---------------------------------------------------------------------------------------
-def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=course.DEFAULT_CELL_TIMEOUT,
-          students=None, progress=True, memory_limit=DEFAULT_MEMORY_LIMIT):
+def grade(
+    submissions,
+    course_dir=course.DEFAULT_COURSE_DIR,
+    jobs=1,
+    timeout=course.DEFAULT_CELL_TIMEOUT,
+    students=None,
+    progress=True,
+    memory_limit=DEFAULT_MEMORY_LIMIT,
+):
     """Grade every submission; return one Outcome per submission, and write the grade log."""
     course_dir = Path(course_dir)
     found, outcomes = discover(submissions, course.assignments(), students)
@@ -208,10 +238,12 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
     bar = _progress(len(ready), progress)
     pending, retried = list(ready), set()
     while pending:
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=get_context("spawn"),
-                                 initializer=_start_worker,
-                                 initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions),
-                                           memory_limit)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=max(1, jobs),
+            mp_context=get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions), memory_limit),
+        ) as pool:
             futures, pending = [(sub, pool.submit(execute, sub, timeout)) for sub in pending], []
             for sub, future in futures:
                 try:
@@ -243,8 +275,7 @@ def grade(submissions, course_dir=course.DEFAULT_COURSE_DIR, jobs=1, timeout=cou
 def _progress(total, enabled):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="grading", unit="submission", disable=not enabled or total == 0,
-                file=sys.stderr)
+    return tqdm(total=total, desc="grading", unit="submission", disable=not enabled or total == 0, file=sys.stderr)
 
 
 def _write_log(course_dir, outcomes):
@@ -258,4 +289,3 @@ def _write_log(course_dir, outcomes):
 def read_log(course_dir):
     path = Path(course_dir) / LOG_NAME
     return json.loads(path.read_text()) if path.exists() else {}
-

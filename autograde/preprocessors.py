@@ -1,4 +1,5 @@
 """nbconvert preprocessors the grading pipeline adds to nbgrader's."""
+
 import copy
 from pathlib import Path
 
@@ -95,14 +96,17 @@ class SurviveDeadKernel(Execute):
     def preprocess_cell(self, cell, resources, index):
         if self._dead_at is not None:
             if cell.cell_type == "code":
-                cell.outputs = [_error("KernelDied", f"not run: the kernel died in an earlier cell (cell {self._dead_at})")]
+                cell.outputs = [
+                    _error("KernelDied", f"not run: the kernel died in an earlier cell (cell {self._dead_at})")
+                ]
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead_at = index
-            cell.outputs.append(_error("KernelDied", "the kernel died while running this cell: os._exit(), a crash "
-                                                     "or the memory limit"))
+            cell.outputs.append(
+                _error("KernelDied", "the kernel died while running this cell: os._exit(), a crash or the memory limit")
+            )
             return cell, resources
 
 
@@ -122,7 +126,9 @@ class DropDuplicateIds(NbGraderPreprocessor):
         for cell in nb.cells:
             gid = _grade_id(cell)
             if gid is None:
-                cell.get("metadata", {}).pop("nbgrader", None) if cell.get("metadata", {}).get("nbgrader") == {} else None
+                cell.get("metadata", {}).pop("nbgrader", None) if cell.get("metadata", {}).get(
+                    "nbgrader"
+                ) == {} else None
                 continue
             if gid in seen:
                 self.log.warning("Cell with id '%s' exists multiple times; the copy is plain student code", gid)

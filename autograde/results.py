@@ -1,4 +1,5 @@
 """What a graded notebook says, per exercise, and what a submission changed that it should not have."""
+
 import re
 
 from .notebook import grade_meta, is_graded_test
@@ -31,13 +32,24 @@ def exercise_results(nb):
         message = ""
         if errors:
             error = errors[0]
-            message = error.get("evalue", "") if error.get("ename") == "AssertionError" else \
-                f"{error.get('ename')}: {error.get('evalue', '')}"
+            message = (
+                error.get("evalue", "")
+                if error.get("ename") == "AssertionError"
+                else f"{error.get('ename')}: {error.get('evalue', '')}"
+            )
         found = MISTAKE.search(message + " ")
         mistake = found.group(1) if found else ("not attempted" if "not implemented yet" in message else "")
-        results.append({"grade_id": grade_meta(cell)["grade_id"], "exercise": exercise_name(grade_meta(cell)["grade_id"]),
-                        "points": points or 0.0, "max_points": max_points, "passed": points == max_points,
-                        "message": message.strip()[:2000], "mistake": mistake})
+        results.append(
+            {
+                "grade_id": grade_meta(cell)["grade_id"],
+                "exercise": exercise_name(grade_meta(cell)["grade_id"]),
+                "points": points or 0.0,
+                "max_points": max_points,
+                "passed": points == max_points,
+                "message": message.strip()[:2000],
+                "mistake": mistake,
+            }
+        )
     return results
 
 

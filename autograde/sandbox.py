@@ -11,6 +11,7 @@ On Linux as root (the grader's machine), the kernel starts inside its own mount 
 6. drops every capability and execs ipykernel, so none of the above can be undone.
 Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap applies, and the grader says so.
 """
+
 import functools
 import json
 import os
@@ -28,11 +29,18 @@ NAMESPACES = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-
 def available():
     """Whether the kernel can be confined here: Linux, root, the util-linux tools, and namespaces that
     work (a container may refuse them: then grading goes on unconfined rather than failing every kernel)."""
-    if not (sys.platform.startswith("linux") and os.geteuid() == 0 and os.environ.get("AUTOGRADE_SANDBOX", "1") != "0"
-            and all(shutil.which(t) for t in ("unshare", "mount", "umount", "setpriv"))):
+    if not (
+        sys.platform.startswith("linux")
+        and os.geteuid() == 0
+        and os.environ.get("AUTOGRADE_SANDBOX", "1") != "0"
+        and all(shutil.which(t) for t in ("unshare", "mount", "umount", "setpriv"))
+    ):
         return False
-    probe = NAMESPACES + ["sh", "-c", "mount -t tmpfs tmpfs /tmp && setpriv --bounding-set=-all --inh-caps=-all "
-                                      "--no-new-privs -- true"]
+    probe = NAMESPACES + [
+        "sh",
+        "-c",
+        "mount -t tmpfs tmpfs /tmp && setpriv --bounding-set=-all --inh-caps=-all --no-new-privs -- true",
+    ]
     return subprocess.run(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30).returncode == 0
 
 
@@ -56,21 +64,33 @@ def install_kernelspec(jupyter_dir, hide, memory_limit):
     _build_font_cache(mpl_cache)
     show = [os.path.dirname(os.path.abspath(course_lib.__file__)), sys.prefix, str(mpl_cache)]
     spec = {
-        "argv": kernel_argv(), "display_name": "Python 3 (grading sandbox)", "language": "python",
+        "argv": kernel_argv(),
+        "display_name": "Python 3 (grading sandbox)",
+        "language": "python",
         "interrupt_mode": "message",
-        "env": {"AUTOGRADE_CONFINE": "1" if available() else "0",  # argv starts the namespaces then
-                "AUTOGRADE_HIDE": json.dumps(hide), "AUTOGRADE_SHOW": json.dumps(show),
-                "AUTOGRADE_MEMORY": str(memory_limit or 0), "AUTOGRADE_MPLCACHE": str(mpl_cache)},
+        "env": {
+            "AUTOGRADE_CONFINE": "1" if available() else "0",  # argv starts the namespaces then
+            "AUTOGRADE_HIDE": json.dumps(hide),
+            "AUTOGRADE_SHOW": json.dumps(show),
+            "AUTOGRADE_MEMORY": str(memory_limit or 0),
+            "AUTOGRADE_MPLCACHE": str(mpl_cache),
+        },
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(jupyter_dir)] + [p for p in os.environ.get(
-        "JUPYTER_PATH", "").split(os.pathsep) if p])
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(jupyter_dir)] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+    )
 
 
 def _build_font_cache(path):
     """Build matplotlib's font list once per worker, not once per kernel (it takes a second or two)."""
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={**os.environ, "MPLCONFIGDIR": str(path)},
-                   check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env={**os.environ, "MPLCONFIGDIR": str(path)},
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _mount(*args):
@@ -88,8 +108,11 @@ def confine(workdir, connection_file, hide, show):
     stage = tempfile.mkdtemp(prefix="autograde-", dir="/run")  # unique: every kernel is pid 1 in its namespace
     _mount("-t", "tmpfs", "tmpfs", stage)
     keep = sorted({os.path.realpath(p) for p in show if os.path.exists(p)}) + [os.path.realpath(workdir)]
-    links = {os.path.abspath(p): os.path.realpath(p) for p in show
-             if os.path.exists(p) and os.path.realpath(p) != os.path.abspath(p)}
+    links = {
+        os.path.abspath(p): os.path.realpath(p)
+        for p in show
+        if os.path.exists(p) and os.path.realpath(p) != os.path.abspath(p)
+    }
     for i, path in enumerate(keep):
         os.makedirs(f"{stage}/{i}")
         _mount("--bind", path, f"{stage}/{i}")
@@ -115,9 +138,12 @@ def confine(workdir, connection_file, hide, show):
     for point in _mount_points():
         if point in writable or point.startswith(("/proc", "/sys", "/dev")):
             continue
-        subprocess.run(["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)  # a mount that refuses stays as it is; the checks in tests tell
-    os.chdir(os.path.realpath(workdir))  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
+        subprocess.run(
+            ["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )  # a mount that refuses stays as it is; the checks in tests tell
+    os.chdir(
+        os.path.realpath(workdir)
+    )  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
     return private_connection
 
 
@@ -125,7 +151,7 @@ def main(argv):
     if "-f" not in argv[:-1]:
         sys.exit("usage: python -m autograde.sandbox -f CONNECTION_FILE [kernel options]")
     at = argv.index("-f")
-    connection_file, options = argv[at + 1], argv[:at] + argv[at + 2:]
+    connection_file, options = argv[at + 1], argv[:at] + argv[at + 2 :]
     memory = int(os.environ.get("AUTOGRADE_MEMORY", "0"))
     env = dict(os.environ)
     command = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *options]
@@ -135,8 +161,19 @@ def main(argv):
         workdir = os.getcwd()
         connection_file = confine(workdir, connection_file, hide, show)
         env.update(HOME=workdir, IPYTHONDIR=os.path.join(workdir, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
-        command = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--",
-                   sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *options]
+        command = [
+            "setpriv",
+            "--bounding-set=-all",
+            "--inh-caps=-all",
+            "--no-new-privs",
+            "--",
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            connection_file,
+            *options,
+        ]
     cache = env.pop("AUTOGRADE_MPLCACHE", None)
     if cache and os.path.isdir(cache):  # a private, writable copy of the prebuilt font cache
         shutil.copytree(cache, os.path.join(os.getcwd(), ".matplotlib"), dirs_exist_ok=True)

@@ -1,9 +1,10 @@
 """For students: `validate` a notebook as the grader will run it, and `submit` it as a hand-in file."""
+
 import os
 import re
 import tempfile
-from contextlib import contextmanager
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .grade import inspect_notebook
@@ -20,8 +21,11 @@ def assignment_of(nb, path):
 
 def edited_cells(nb):
     """grade_ids of read-only cells whose source no longer matches the fingerprint stamped at release."""
-    return [grade_meta(c)["grade_id"] for c in nb.cells
-            if "sha256" in c.metadata.get("autograde", {}) and fingerprint(c.source) != c.metadata["autograde"]["sha256"]]
+    return [
+        grade_meta(c)["grade_id"]
+        for c in nb.cells
+        if "sha256" in c.metadata.get("autograde", {}) and fingerprint(c.source) != c.metadata["autograde"]["sha256"]
+    ]
 
 
 @contextmanager
@@ -49,8 +53,14 @@ def validate(path, timeout=120, quiet=False):
     edited = edited_cells(nb)
     with tempfile.TemporaryDirectory() as work, _environment(NBGRADER_EXECUTION="validate"):
         # NBGRADER_EXECUTION shrinks the experiments, as when grading
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True, interrupt_on_timeout=True,
-                       resources={"metadata": {"path": work}}).execute()
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            interrupt_on_timeout=True,
+            resources={"metadata": {"path": work}},
+        ).execute()
     results = exercise_results(nb)
     for r in results:
         mark = "pass" if r["passed"] else "FAIL"
@@ -60,8 +70,10 @@ def validate(path, timeout=120, quiet=False):
     for gid in edited:
         lines.append(f"  note: you edited the read-only cell {gid}; the grader restores it, so the edit earns nothing")
     passed = all(r["passed"] for r in results)
-    lines.append(f"{sum(r['passed'] for r in results)} of {len(results)} exercises pass the public checks"
-                 + ("" if passed else "; the hidden tests run only when your notebook is graded"))
+    lines.append(
+        f"{sum(r['passed'] for r in results)} of {len(results)} exercises pass the public checks"
+        + ("" if passed else "; the hidden tests run only when your notebook is graded")
+    )
     if not quiet:
         print("\n".join(lines))
     return passed, lines

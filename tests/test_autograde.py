@@ -1,16 +1,17 @@
 """End to end through `python -m autograde`: release, grade a class of honest, buggy, broken and cheating
 submissions in one batch, export; every submission gets exactly the score it deserves."""
+
 import csv
 import hashlib
 import json
 
 import nbformat
 import pytest
+from commandline import autograde
 
 from autograde import demo
 from autograde.demo import solutions_of, student_notebook
 from autograde.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
-from commandline import autograde
 
 NB = "03_self_attention"
 POINTS = {"softmax": 2, "scaled_dot_product_attention": 4, "causal_mask": 1, "padding_mask": 1}
@@ -57,7 +58,11 @@ attempt("read_other_submission", lambda: open("{subs}/correct/03_self_attention/
 attempt("delete_other_submission", lambda: os.remove("{subs}/empty/03_self_attention/03_self_attention.ipynb"))
 attempt("write_course", lambda: open("{course}/planted.txt", "w").write("x"))
 attempt("write_elsewhere", lambda: open("{repo}/planted.txt", "w").write("x"))
-attempt("kill_parent", lambda: os.kill(os.getppid(), 9) if os.getppid() > 1 else (_ for _ in ()).throw(PermissionError()))
+def kill_parent():
+    if os.getppid() <= 1:  # in its own PID namespace the kernel has no parent it can see
+        raise PermissionError("no parent to kill")
+    os.kill(os.getppid(), 9)
+attempt("kill_parent", kill_parent)
 attempt("write_own_copy", lambda: open("scratch.txt", "w").write("x"))
 print("SNOOP" + json.dumps(tried))"""
 
@@ -82,61 +87,114 @@ def graded_class(tmp_path_factory, repo):
                 c.source = "assert True"
 
     warning_softmax = good["softmax"].replace(
-        '    """', '    import warnings; warnings.warn("a harmless warning on stderr")\n    """', 1)
+        '    """', '    import warnings; warnings.warn("a harmless warning on stderr")\n    """', 1
+    )
     warning_softmax = "import warnings\n" + good["softmax"].replace(
-        "    shifted =", "    warnings.warn('a harmless warning on stderr')\n    shifted =")
-    patch_checks = ("import course_lib.checks as c, course_lib.checks.self_attention as m\n"
-                    "c.check_scaled_dot_product_attention = lambda f: None\n"
-                    "m.check_scaled_dot_product_attention = lambda f: None\n"
-                    "m.SDPA.check = lambda *a, **k: True\n"
-                    "import course_lib.checks.framework as fw; fw.close = lambda *a, **k: True")
+        "    shifted =", "    warnings.warn('a harmless warning on stderr')\n    shifted ="
+    )
+    patch_checks = (
+        "import course_lib.checks as c, course_lib.checks.self_attention as m\n"
+        "c.check_scaled_dot_product_attention = lambda f: None\n"
+        "m.check_scaled_dot_product_attention = lambda f: None\n"
+        "m.SDPA.check = lambda *a, **k: True\n"
+        "import course_lib.checks.framework as fw; fw.close = lambda *a, **k: True"
+    )
     class_ = {
         "correct": student_notebook(released, good),
         "empty": student_notebook(released, {}),
         "unscaled": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled}),
         "warns": student_notebook(released, {**good, "softmax": warning_softmax}),
-        "imports_reference": student_notebook(released, {
-            **good, "scaled_dot_product_attention": "from course_lib.solutions import scaled_dot_product_attention"}),
-        "wraps_reference": student_notebook(released, {
-            **good, "causal_mask": "import course_lib.solutions as ref\n\ndef causal_mask(T):\n    return ref.causal_mask(T)"}),
-        "patches_checks": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled},
-                                           extra_cells=[(2, patch_checks)]),
-        "edits_test": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled},
-                                       edit=empty_the_sdpa_test),
+        "imports_reference": student_notebook(
+            released,
+            {**good, "scaled_dot_product_attention": "from course_lib.solutions import scaled_dot_product_attention"},
+        ),
+        "wraps_reference": student_notebook(
+            released,
+            {
+                **good,
+                "causal_mask": (
+                    "import course_lib.solutions as ref\n\ndef causal_mask(T):\n    return ref.causal_mask(T)"
+                ),
+            },
+        ),
+        "patches_checks": student_notebook(
+            released, {**good, "scaled_dot_product_attention": unscaled}, extra_cells=[(2, patch_checks)]
+        ),
+        "edits_test": student_notebook(
+            released, {**good, "scaled_dot_product_attention": unscaled}, edit=empty_the_sdpa_test
+        ),
         "deletes_test": student_notebook(released, good, edit=delete_softmax_test),
-        "raises": student_notebook(released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return 1 / 0"}),
+        "raises": student_notebook(
+            released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return 1 / 0"}
+        ),
         "malformed": b'{"cells": [ this is not json',
         "empty_file": b"",
         "not_a_notebook": b'{"hello": "world"}',
-        "dies": student_notebook(released, good, extra_cells=[(_after(released, "test_scaled_dot_product_attention"),
-                                                               "import os\nos._exit(1)")]),
-        "loops": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"), "while True:\n    pass")]),
-        "floods": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"), "print('x' * 30_000_000)")]),
-        "memory_bomb": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"),
-                                                                      "hog = bytearray(12 * 2**30)")]),
-        "patches_torch": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled},
-                                          extra_cells=[(2, "import torch\ntorch.allclose = lambda *a, **k: True")]),
-        "retypes_test": student_notebook(released, {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return None"},
-                                         edit=lambda nb: _retype(nb, "test_padding_mask")),
+        "dies": student_notebook(
+            released,
+            good,
+            extra_cells=[(_after(released, "test_scaled_dot_product_attention"), "import os\nos._exit(1)")],
+        ),
+        "loops": student_notebook(
+            released, good, extra_cells=[(_after(released, "test_softmax"), "while True:\n    pass")]
+        ),
+        "floods": student_notebook(
+            released, good, extra_cells=[(_after(released, "test_softmax"), "print('x' * 30_000_000)")]
+        ),
+        "memory_bomb": student_notebook(
+            released, good, extra_cells=[(_after(released, "test_softmax"), "hog = bytearray(12 * 2**30)")]
+        ),
+        "patches_torch": student_notebook(
+            released,
+            {**good, "scaled_dot_product_attention": unscaled},
+            extra_cells=[(2, "import torch\ntorch.allclose = lambda *a, **k: True")],
+        ),
+        "retypes_test": student_notebook(
+            released,
+            {**good, "padding_mask": "def padding_mask(lengths, max_len):\n    return None"},
+            edit=lambda nb: _retype(nb, "test_padding_mask"),
+        ),
         "shuffles": student_notebook(released, good, edit=_duplicate_and_reorder),
-        "segfaults": student_notebook(released, good, extra_cells=[(_after(released, "test_causal_mask"),
-                                                                    "import ctypes\nctypes.string_at(0)")]),
-        "snoops": student_notebook(released, good, extra_cells=[(_after(released, "test_softmax"),
-                                                                 SNOOP.format(course=course_dir, subs=subs, repo=repo))]),
+        "segfaults": student_notebook(
+            released, good, extra_cells=[(_after(released, "test_causal_mask"), "import ctypes\nctypes.string_at(0)")]
+        ),
+        "snoops": student_notebook(
+            released,
+            good,
+            extra_cells=[(_after(released, "test_softmax"), SNOOP.format(course=course_dir, subs=subs, repo=repo))],
+        ),
     }
     hashes = {}
     for student, content in class_.items():
         path = hand_in(subs, student, content)
         hashes[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-    run = autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress",
-                    "--timeout", "30", "--memory-limit", "4G")
+    run = autograde(
+        "grade",
+        subs,
+        "--course-dir",
+        course_dir,
+        "--jobs",
+        "2",
+        "--no-progress",
+        "--timeout",
+        "30",
+        "--memory-limit",
+        "4G",
+    )
     csv_path = root / "grades.csv"
     autograde("export", "--course-dir", course_dir, "--csv", csv_path)
     with open(csv_path) as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     log = json.loads((course_dir / "grade_log.json").read_text())
-    return {"rows": rows, "hashes": hashes, "stdout": run.stdout, "course_dir": course_dir, "subs": subs,
-            "log": log, "root": root}
+    return {
+        "rows": rows,
+        "hashes": hashes,
+        "stdout": run.stdout,
+        "course_dir": course_dir,
+        "subs": subs,
+        "log": log,
+        "root": root,
+    }
 
 
 EXPECTED = {
@@ -157,8 +215,11 @@ EXPECTED = {
     "loops": FULL,  # the loop is stopped at the cell timeout; the notebook goes on
     "floods": FULL,
     "memory_bomb": FULL,  # MemoryError in its own cell only
-    "patches_torch": FULL - POINTS["scaled_dot_product_attention"] - POINTS["causal_mask"] - POINTS["padding_mask"]
-                     - POINTS["softmax"],  # replacing torch for the whole kernel touches every exercise after it
+    "patches_torch": FULL
+    - POINTS["scaled_dot_product_attention"]
+    - POINTS["causal_mask"]
+    - POINTS["padding_mask"]
+    - POINTS["softmax"],  # replacing torch for the whole kernel touches every exercise after it
     "retypes_test": FULL - POINTS["padding_mask"],
     "shuffles": FULL,
     "segfaults": FULL - POINTS["padding_mask"],
@@ -209,13 +270,18 @@ def test_each_case_of_the_catalog_is_reported_in_plain_words(graded_class):
     assert any("kernel died" in n for n in entry("dies")["notes"])
     assert any("edited the read-only cell test_scaled_dot_product_attention" in n for n in entry("edits_test")["notes"])
     assert any("deleted the read-only cell test_softmax" in n for n in entry("deletes_test")["notes"])
-    assert any("changed the read-only cell test_padding_mask into a markdown cell" in n for n in entry("retypes_test")["notes"])
+    assert any(
+        "changed the read-only cell test_padding_mask into a markdown cell" in n for n in entry("retypes_test")["notes"]
+    )
     assert entry("correct")["notes"] == [], "an honest submission is not reported for tampering"
     sdpa = next(r for r in entry("imports_reference")["exercises"] if r["exercise"] == "scaled_dot_product_attention")
     assert "runs the reference solution" in sdpa["message"]
     unscaled = next(r for r in entry("unscaled")["exercises"] if r["exercise"] == "scaled_dot_product_attention")
     assert unscaled["mistake"] == "no 1/sqrt(d_k) scaling"
-    assert "cannot grade, the notebook replaced torch functions (torch.allclose)" in entry("patches_torch")["exercises"][0]["message"]
+    assert (
+        "cannot grade, the notebook replaced torch functions (torch.allclose)"
+        in entry("patches_torch")["exercises"][0]["message"]
+    )
 
 
 def test_huge_output_is_capped_in_the_stored_notebook(graded_class):
@@ -229,8 +295,14 @@ def test_the_sandbox_keeps_a_kernel_inside_its_own_working_copy(graded_class, re
     text = "".join(o.get("text", "") for c in stored.cells if c.cell_type == "code" for o in c.outputs)
     tried = json.loads(text.split("SNOOP", 1)[1].splitlines()[0])
     assert tried["write_own_copy"] == "done"
-    for name in ("read_gradebook", "read_source_notebook", "read_repo_notebook", "read_other_submission",
-                 "delete_other_submission", "kill_parent"):
+    for name in (
+        "read_gradebook",
+        "read_source_notebook",
+        "read_repo_notebook",
+        "read_other_submission",
+        "delete_other_submission",
+        "kill_parent",
+    ):
         assert tried[name] != "done", (name, tried)
     # A write outside the working copy never reaches the real folder. Where that folder lies under /tmp
     # (pytest's folders, a clone in /tmp), the kernel sees /tmp as its own private, empty tmpfs: the write
@@ -245,8 +317,18 @@ def test_regrading_is_idempotent_and_sequential_equals_parallel(graded_class):
     """Grade a part of the class again, one job, in the same course folder: the same scores, no new rows."""
     subset = ["correct", "unscaled", "dies", "patches_checks"]
     args = [a for s in subset for a in ("--student", s)]
-    autograde("grade", graded_class["subs"], "--course-dir", graded_class["course_dir"], "--jobs", "1",
-              "--no-progress", "--timeout", "30", *args)
+    autograde(
+        "grade",
+        graded_class["subs"],
+        "--course-dir",
+        graded_class["course_dir"],
+        "--jobs",
+        "1",
+        "--no-progress",
+        "--timeout",
+        "30",
+        *args,
+    )
     csv_path = graded_class["root"] / "again.csv"
     autograde("export", "--course-dir", graded_class["course_dir"], "--csv", csv_path)
     with open(csv_path) as f:

@@ -1,8 +1,8 @@
 """`make lab`'s working folder: the student versions, and a learner's work never overwritten."""
 import nbformat
+from commandline import autograde
 
 from autograde.course import assignments
-from commandline import autograde
 
 
 def test_lab_folder_holds_student_versions_and_keeps_work(tmp_path):

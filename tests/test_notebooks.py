@@ -1,4 +1,5 @@
 """Notebook hygiene, one source for solution code, and every notebook running top to bottom."""
+
 import inspect
 import time
 
@@ -74,7 +75,9 @@ def test_graded_cells_hold_hidden_tests_and_end_in_assert(stem):
             visible = cell.source.split(BEGIN_HIDDEN)[0] + cell.source.split(END_HIDDEN)[1]
             for version in (cell.source, visible):
                 last = [line for line in version.splitlines() if line.strip()][-1]
-                assert last.startswith("assert "), f"{stem}/{cell.id} ends in {last!r}: nbgrader reads a value as partial credit"
+                assert last.startswith("assert "), (
+                    f"{stem}/{cell.id} ends in {last!r}: nbgrader reads a value as partial credit"
+                )
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -85,7 +88,8 @@ def test_solution_cells_are_the_reference_code(stem):
             name = grade_meta(cell)["grade_id"]
             reference = inspect.getsource(getattr(solutions, name)).rstrip("\n")
             assert strip_markers(cell.source, BEGIN_SOLUTION, END_SOLUTION) == reference, (
-                f"{stem}: the solution cell of {name} drifted from course_lib.solutions; run `make notebooks`")
+                f"{stem}: the solution cell of {name} drifted from course_lib.solutions; run `make notebooks`"
+            )
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -94,9 +98,9 @@ def test_committed_notebook_equals_a_fresh_build(stem):
 
     fresh = build.build(stem)
     committed = load(stem)
-    assert [(c.cell_type, c.source, c.metadata) for c in committed.cells] == \
-           [(c.cell_type, c.source, c.metadata) for c in fresh.cells], \
-        f"notebooks/{stem}.ipynb differs from notebooks/src/{stem}.py; run `make notebooks`"
+    assert [(c.cell_type, c.source, c.metadata) for c in committed.cells] == [
+        (c.cell_type, c.source, c.metadata) for c in fresh.cells
+    ], f"notebooks/{stem}.ipynb differs from notebooks/src/{stem}.py; run `make notebooks`"
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -111,5 +115,7 @@ def test_notebook_runs_top_to_bottom_with_solutions(stem, tmp_path):
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             assert out.output_type != "error", f"{stem}: {out.get('ename')}: {out.get('evalue')}"
-            assert not (out.output_type == "stream" and out.name == "stderr"), f"{stem} wrote to stderr: {out.text[:300]}"
+            assert not (out.output_type == "stream" and out.name == "stderr"), (
+                f"{stem} wrote to stderr: {out.text[:300]}"
+            )
     print(f"{stem}: {seconds:.1f} s")

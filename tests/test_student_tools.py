@@ -3,9 +3,9 @@ import zipfile
 
 import nbformat
 import pytest
+from commandline import autograde
 
 from autograde import demo
-from commandline import autograde
 
 NB = "03_self_attention"
 

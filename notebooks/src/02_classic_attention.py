@@ -1,7 +1,6 @@
 """Notebook 02: encoder-decoder attention (Bahdanau's additive attention), measured on a toy task, then set
 beside self-attention."""
-from author import (check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook,
-                    solution_cell)
+from author import check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook, solution_cell
 
 from course_lib.solutions import classic_attention as ref
 
