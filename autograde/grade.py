@@ -124,9 +124,8 @@ def execute(submission: Submission, timeout: int):
     staged = _scratch / "submitted" / submission.student / submission.assignment
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
-    shutil.copyfile(
-        submission.path, staged / f"{submission.assignment}.ipynb"
-    )  # a copy: the original stays as handed in
+    # A copy: the file handed in is only ever read.
+    shutil.copyfile(submission.path, staged / f"{submission.assignment}.ipynb")
     result = api.autograde(submission.assignment, submission.student, force=True, create=True)
     executed = _scratch / "autograded" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
     if result["success"] and executed.exists():

@@ -34,6 +34,7 @@ def available():
         and os.geteuid() == 0
         and os.environ.get("AUTOGRADE_SANDBOX", "1") != "0"
         and all(shutil.which(t) for t in ("unshare", "mount", "umount", "setpriv"))
+        and os.access("/run", os.W_OK)  # confine() stages its bind mounts under /run
     ):
         return False
     probe = NAMESPACES + [
@@ -138,12 +139,10 @@ def confine(workdir, connection_file, hide, show):
     for point in _mount_points():
         if point in writable or point.startswith(("/proc", "/sys", "/dev")):
             continue
-        subprocess.run(
-            ["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )  # a mount that refuses stays as it is; the checks in tests tell
-    os.chdir(
-        os.path.realpath(workdir)
-    )  # the old cwd is the folder under the mounts, now read-only: enter the bind mount
+        # A mount that refuses stays as it is; the sandbox test tells whether writes still get through.
+        subprocess.run(["mount", "-o", "remount,bind,ro", point], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The old cwd is the folder under the mounts, now read-only: enter the bind mount.
+    os.chdir(os.path.realpath(workdir))
     return private_connection
 
 
