@@ -8,6 +8,8 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
+from .notebook import grade_meta
+
 
 class StderrToStdout(NbGraderPreprocessor):
     """Turn stderr output of graded test cells into stdout, so a warning costs no points.
@@ -40,10 +42,10 @@ class RestoreMissingCells(NbGraderPreprocessor):
         info = resources["nbgrader"]
         path = Path(self.release_root) / "release" / info["assignment"] / f"{info['notebook']}.ipynb"
         released = nbformat.read(str(path), as_version=4)
-        present = {_grade_id(c): i for i, c in enumerate(nb.cells) if _grade_id(c)}
+        present = _positions(nb)
         previous = None
         for cell in released.cells:
-            gid = _grade_id(cell)
+            gid = grade_meta(cell).get("grade_id")
             if gid is None:
                 continue
             meta = cell.metadata["nbgrader"]
@@ -51,14 +53,15 @@ class RestoreMissingCells(NbGraderPreprocessor):
                 at = present[previous] + 1 if previous in present else 0
                 nb.cells.insert(at, copy.deepcopy(cell))
                 self.log.warning("Restored the deleted read-only cell %s", gid)
-                present = {_grade_id(c): i for i, c in enumerate(nb.cells) if _grade_id(c)}
+                present = _positions(nb)
             if gid in present:
                 previous = gid
         return nb, resources
 
 
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+def _positions(nb):
+    """grade_id -> index of every nbgrader cell of a notebook."""
+    return {grade_meta(c)["grade_id"]: i for i, c in enumerate(nb.cells) if grade_meta(c).get("grade_id")}
 
 
 class CapOutputSize(NbGraderPreprocessor):
@@ -124,11 +127,10 @@ class DropDuplicateIds(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         seen = set()
         for cell in nb.cells:
-            gid = _grade_id(cell)
+            gid = grade_meta(cell).get("grade_id")
             if gid is None:
-                cell.get("metadata", {}).pop("nbgrader", None) if cell.get("metadata", {}).get(
-                    "nbgrader"
-                ) == {} else None
+                if cell.get("metadata", {}).get("nbgrader") == {}:  # an empty dict fails nbgrader's schema check
+                    del cell.metadata["nbgrader"]
                 continue
             if gid in seen:
                 self.log.warning("Cell with id '%s' exists multiple times; the copy is plain student code", gid)

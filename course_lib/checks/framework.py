@@ -312,6 +312,11 @@ def randn(gen: torch.Generator, *shape, dtype=torch.float32, scale: float = 1.0)
     return torch.randn(*shape, generator=gen, dtype=dtype) * scale
 
 
+def snake_case(name: str) -> str:
+    """`MultiHeadAttention` -> `multi_head_attention`; snake-case names pass through."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
 def snake_case_check_name(exercise: str) -> str:
     """`MultiHeadAttention` -> `check_multi_head_attention`: the name of an exercise's check function."""
-    return "check_" + "".join("_" + c.lower() if c.isupper() else c for c in exercise).lstrip("_")
+    return "check_" + snake_case(exercise)

@@ -5,11 +5,7 @@ cells come from `course_lib.solutions`, so the two cannot drift, and `tests/test
 committed notebook differs from a fresh build.
 """
 from autograde.notebook import code, locked_code, markdown, notebook, solution_code, solution_source, test_code  # noqa: F401
-
-
-def snake(name):
-    """`MultiHeadAttention` -> `multi_head_attention`, the naming rule of the check functions."""
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+from course_lib.checks.framework import snake_case
 
 
 def exercise_header(number, name, signature, difficulty, importance, minutes, text, hint):
@@ -27,7 +23,7 @@ def exercise_header(number, name, signature, difficulty, importance, minutes, te
 def check_cell(name, impl_name=None):
     """The read-only cell right after an exercise: run its public check on the learner's code."""
     impl_name = impl_name or name
-    return locked_code(f"check_{snake(name)}({impl_name})", f"check_{snake(name)}")
+    return locked_code(f"check_{snake_case(name)}({impl_name})", f"check_{snake_case(name)}")
 
 
 def graded_cell(name, points, seed, final_assert, impl_name=None):
@@ -40,7 +36,7 @@ def graded_cell(name, points, seed, final_assert, impl_name=None):
     return test_code(
         f"# Graded test for `{impl_name}` ({points} point{'s' if points != 1 else ''}): the check above, "
         f"then hidden tests on other inputs.\n"
-        f"check_{snake(name)}({impl_name})\n"
+        f"check_{snake_case(name)}({impl_name})\n"
         f"### BEGIN HIDDEN TESTS\n"
         f"# The hidden tests load a private copy of the checks: the cells above cannot patch it.\n"
         f"import runpy as _runpy\n\n"
@@ -49,7 +45,7 @@ def graded_cell(name, points, seed, final_assert, impl_name=None):
         f"assert _verify(\"{name}\", {impl_name}, seed={seed})\n"
         f"### END HIDDEN TESTS\n"
         f"{final_assert}",
-        f"test_{snake(name)}", points)
+        f"test_{snake_case(name)}", points)
 
 
 def solution_cell(obj):
