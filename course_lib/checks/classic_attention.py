@@ -2,7 +2,7 @@
 import torch
 
 from ..solutions import classic_attention as ref
-from .framework import Case, Exercise, Mistake, randn, seeded
+from .framework import Case, Exercise, Mistake, masking_mistakes, randn, seeded
 
 __all__ = ["check_additive_attention"]
 
@@ -102,17 +102,10 @@ ADDITIVE = Exercise(
         Mistake("tanh applied after the dot with v", _variant(tanh="after"),
                 "tanh goes on the (B, T, A) hidden layer, before the dot with v; the scores themselves are "
                 "not squashed."),
-        Mistake("the mask ignored", lambda query, keys, values, W_q, W_k, v, mask=None: _additive(
-                    query, keys, values, W_q, W_k, v, None),
-                "fill the scores where mask is False with float('-inf') before the softmax."),
-        Mistake("an inverted mask (True taken as blocked)", _variant(invert=True),
-                "in this course True means 'may attend' (as in F.scaled_dot_product_attention): "
-                "fill where ~mask, not where mask."),
-        Mistake("the mask applied after the softmax", _variant(mask_after=True),
-                "zeroing weights after the softmax leaves rows that no longer sum to 1: mask the scores "
-                "with -inf before the softmax."),
-        Mistake("masked scores set to 0 instead of -inf", _variant(fill=0.0),
-                "a score of 0 still gets weight exp(0) after the softmax: use float('-inf')."),
+        *masking_mistakes(
+            ignored=lambda query, keys, values, W_q, W_k, v, mask=None: _additive(
+                query, keys, values, W_q, W_k, v, None),
+            inverted=_variant(invert=True), after_softmax=_variant(mask_after=True), zero_fill=_variant(fill=0.0)),
         Mistake("the context computed from the keys instead of the values", _variant(context="keys"),
                 "the keys decide the weights; the context averages the values: weights x values, "
                 "width Dv."),

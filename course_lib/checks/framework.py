@@ -303,6 +303,25 @@ class Exercise:
         return None
 
 
+def masking_mistakes(ignored, inverted, after_softmax, zero_fill):
+    """The four ways to get an attention mask wrong, named and hinted alike in every attention exercise.
+
+    Each argument is that mistake's implementation, with the exercise's own signature.
+    """
+    return [
+        Mistake("the mask ignored", ignored,
+                "fill the scores where mask is False with float('-inf') before the softmax."),
+        Mistake("an inverted mask (True taken as blocked)", inverted,
+                "in this course True means 'may attend' (as in F.scaled_dot_product_attention): "
+                "fill where ~mask, not where mask."),
+        Mistake("the mask applied after the softmax", after_softmax,
+                "zeroing weights after the softmax leaves rows that no longer sum to 1: mask the scores "
+                "with -inf before the softmax."),
+        Mistake("masked scores set to 0 instead of -inf", zero_fill,
+                "a score of 0 still gets weight exp(0) = 1 after the softmax: use float('-inf')."),
+    ]
+
+
 def seeded(seed: int) -> torch.Generator:
     """A generator for reproducible inputs that leaves the global RNG alone."""
     return torch.Generator().manual_seed(seed)

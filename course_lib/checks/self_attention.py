@@ -4,7 +4,7 @@ import math
 import torch
 
 from ..solutions import self_attention as ref
-from .framework import Case, Exercise, Mistake, randn, seeded
+from .framework import Case, Exercise, Mistake, masking_mistakes, randn, seeded
 
 __all__ = ["check_softmax", "check_scaled_dot_product_attention", "check_causal_mask", "check_padding_mask"]
 
@@ -145,16 +145,9 @@ SDPA = Exercise(
                 "the scale comes from the width of the queries and keys, q.size(-1), not of the values."),
         Mistake("a softmax over the queries (dim=-2) instead of the keys", _sdpa_variant(softmax_dim=-2),
                 "each query's weights over the keys must sum to 1: softmax over the last axis."),
-        Mistake("the mask ignored", lambda q, k, v, mask=None: _attention(q, k, v, None),
-                "fill the scores where mask is False with -inf before the softmax."),
-        Mistake("an inverted mask (True taken as blocked)", _sdpa_variant(invert=True),
-                "in this course True means 'may attend' (as in F.scaled_dot_product_attention): "
-                "fill where ~mask, not where mask."),
-        Mistake("the mask applied after the softmax", _sdpa_variant(mask_after=True),
-                "zeroing weights after the softmax leaves rows that no longer sum to 1: mask the scores "
-                "with -inf before the softmax."),
-        Mistake("masked scores set to 0 instead of -inf", _sdpa_variant(fill=0.0),
-                "a score of 0 still gets weight exp(0) = 1 after the softmax: use float('-inf')."),
+        *masking_mistakes(ignored=lambda q, k, v, mask=None: _attention(q, k, v, None),
+                          inverted=_sdpa_variant(invert=True), after_softmax=_sdpa_variant(mask_after=True),
+                          zero_fill=_sdpa_variant(fill=0.0)),
     ],
 )
 
