@@ -42,8 +42,12 @@ def test_code(source, grade_id, points):
 
 
 def notebook(cells, title=None):
-    """A notebook of cells with the course's Python kernel."""
-    nb = new_notebook(cells=list(cells))
+    """A notebook of cells with the course's Python kernel; a list among the cells (an exercise's four
+    cells) is spliced in where it stands."""
+    flat = []
+    for cell in cells:
+        flat.extend(cell if isinstance(cell, list) else [cell])
+    nb = new_notebook(cells=flat)
     for index, cell in enumerate(nb.cells):
         cell.id = f"cell-{index:03d}"  # stable ids: a rebuilt notebook equals the committed one
     nb.metadata["kernelspec"] = dict(KERNELSPEC)

@@ -3,12 +3,9 @@ import importlib
 import pkgutil
 
 
-def reexport(package_name, package_path, namespace, registry=None):
-    """Import each module of a package in name order; copy its `__all__` names into `namespace`.
-
-    With `registry` set to an attribute name, also merge that dict of every module and return it too.
-    """
-    exported, merged = [], {}
+def reexport(package_name, package_path, namespace):
+    """Import each module of a package in name order; copy its `__all__` names into `namespace`."""
+    exported = []
     for info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
         if info.name.startswith("_") or info.name == "framework":
             continue
@@ -16,6 +13,11 @@ def reexport(package_name, package_path, namespace, registry=None):
         for name in getattr(module, "__all__", ()):
             namespace[name] = getattr(module, name)
             exported.append(name)
-        if registry:
-            merged.update(getattr(module, registry, {}))
-    return (exported, merged) if registry else exported
+    return exported
+
+
+def import_modules(package_name, package_path):
+    """Import each public module of a package in name order (the framework and private modules excepted)."""
+    for info in sorted(pkgutil.iter_modules(package_path), key=lambda m: m.name):
+        if not info.name.startswith("_") and info.name != "framework":
+            importlib.import_module(f"{package_name}.{info.name}")

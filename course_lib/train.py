@@ -1,6 +1,7 @@
-"""Shared pieces of the notebooks' training loops: the grading switch and a progress bar."""
+"""Shared pieces of the notebooks' experiments: the grading switch, a progress bar, and one training loop."""
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 GRADING = "NBGRADER_EXECUTION" in os.environ  # set by nbgrader while it autogrades a submission
 
@@ -33,3 +34,61 @@ def threads(n):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@dataclass
+class History:
+    """What a training run did: the loss of every step, how many steps, how long, and why it stopped."""
+
+    losses: list = field(default_factory=list)
+    steps: int = 0
+    seconds: float = 0.0
+    stopped: str = "steps"  # "steps", "time budget" or "target reached"
+
+
+def fit(model, batch, loss_fn, *, steps, lr=1e-3, time_budget=None, optimizer=None, schedule=None, clip=None,
+        until=None, check_every=25, desc=None, num_threads=1, seed=None):
+    """Train `model` with Adam (or `optimizer`) and return a `History`; the one loop every experiment uses.
+
+    `batch(step)` gives a batch, `loss_fn(model, batch)` its scalar loss. Training stops after `steps`
+    steps, after `time_budget` seconds, or when `until(model)` is true (checked every `check_every` steps,
+    in eval mode, without gradients). `schedule(step)` (step counted from 1) multiplies the learning rate;
+    `clip` clips the gradient norm. The caller shrinks `steps` under grading (see `shrink`).
+    """
+    import time
+
+    import torch
+
+    if seed is not None:
+        torch.manual_seed(seed)
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule) if schedule else None
+    history = History()
+    start = time.perf_counter()
+    model.train()
+    with threads(num_threads):
+        for step in progress(range(steps), desc=desc):
+            loss = loss_fn(model, batch(step))
+            optimizer.zero_grad()
+            loss.backward()
+            if clip is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            history.losses.append(loss.item())
+            history.steps = step + 1
+            history.seconds = time.perf_counter() - start
+            if time_budget is not None and history.seconds >= time_budget:
+                history.stopped = "time budget"
+                break
+            if until is not None and (step + 1) % check_every == 0:
+                model.eval()
+                with torch.no_grad():
+                    reached = until(model)
+                model.train()
+                if reached:
+                    history.stopped = "target reached"
+                    break
+    model.eval()
+    return history

@@ -4,7 +4,8 @@ experiment's measured effect."""
 import pytest
 import torch
 
-from course_lib.checks.classic_attention import ADDITIVE, check_additive_attention
+from course_lib.checks import check_additive_attention
+from course_lib.checks.classic_attention import ADDITIVE
 from course_lib.experiments import classic_attention as lab
 from course_lib.solutions import additive_attention
 

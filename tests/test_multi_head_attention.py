@@ -131,6 +131,7 @@ class MhaAsInNotebook(nn.Module):
         super().__init__()
         self.num_heads = num_heads
         self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.dropout = nn.Dropout(dropout)
 
     def split(self, x):
         return split_chunk_stack(x, self.num_heads)
@@ -138,6 +139,9 @@ class MhaAsInNotebook(nn.Module):
     def forward(self, query, key, value, mask=None):
         q, k, v = self.split(self.w_q(query)), self.split(self.w_k(key)), self.split(self.w_v(value))
         out, weights = S.scaled_dot_product_attention(q, k, v, mask)
+        if self.training:
+            weights = self.dropout(weights)
+            out = weights @ v
         return self.w_o(merge_cat(out)), weights
 
 
@@ -151,6 +155,7 @@ class MhaEinsumFloat64(nn.Module):
         self.w_k = nn.Linear(d_model, d_model)
         self.w_v = nn.Linear(d_model, d_model)
         self.w_o = nn.Linear(d_model, d_model)
+        self.p = dropout
 
     def forward(self, query, key, value, mask=None):
         q = self.w_q(query).double().unflatten(-1, (self.h, -1))  # (B, Tq, h, d)
@@ -159,7 +164,7 @@ class MhaEinsumFloat64(nn.Module):
         scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(q.shape[-1])
         if mask is not None:
             scores = scores.masked_fill(~mask, -1e9)
-        weights = scores.softmax(dim=-1)
+        weights = F.dropout(scores.softmax(dim=-1), self.p, training=self.training)
         out = torch.einsum("bhqk,bkhd->bqhd", weights, v).flatten(2)
         return self.w_o(out.float()), weights.float()
 
@@ -169,7 +174,7 @@ class MhaPerHeadLoop(nn.Module):
 
     def __init__(self, d_model, num_heads, dropout=0.0):
         super().__init__()
-        self.h, self.d = num_heads, d_model // num_heads
+        self.h, self.d, self.p = num_heads, d_model // num_heads, dropout
         self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
 
     def forward(self, query, key, value, mask=None):
@@ -181,7 +186,7 @@ class MhaPerHeadLoop(nn.Module):
             v = F.linear(value, self.w_v.weight[rows], self.w_v.bias[rows])
             B, Tq, Tk = query.size(0), query.size(1), key.size(1)
             m = None if mask is None else mask.broadcast_to(B, self.h, Tq, Tk)[:, i]
-            outs.append(F.scaled_dot_product_attention(q, k, v, attn_mask=m))
+            outs.append(F.scaled_dot_product_attention(q, k, v, attn_mask=m, dropout_p=self.p * self.training))
             scores = q @ k.transpose(1, 2) / math.sqrt(self.d)
             maps.append((scores if m is None else scores.masked_fill(~m, -math.inf)).softmax(-1))
         return self.w_o(torch.cat(outs, dim=-1)), torch.stack(maps, dim=1)
@@ -194,6 +199,7 @@ class MhaFusedProjection(nn.Module):
         super().__init__()
         self.h = num_heads
         self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.attn_dropout = nn.Dropout(dropout)
 
     def forward(self, query, key, value, mask=None):
         W = torch.cat([self.w_q.weight, self.w_k.weight, self.w_v.weight])
@@ -206,7 +212,7 @@ class MhaFusedProjection(nn.Module):
         scores = q @ k.transpose(-2, -1) * q.shape[-1] ** -0.5
         if mask is not None:
             scores = torch.where(mask, scores, torch.finfo(scores.dtype).min)
-        weights = torch.softmax(scores, dim=-1)
+        weights = self.attn_dropout(torch.softmax(scores, dim=-1))
         return self.w_o(merge_permute_contiguous_view(weights @ v)), weights
 
 
@@ -302,6 +308,7 @@ class Student(nn.Module):
         self.w_k = nn.Linear(d_model, d_model, bias=bias)
         self.w_v = nn.Linear(d_model, d_model, bias=bias)
         self.w_o = nn.Linear(d_model, d_model, bias=bias)
+        self.dropout = nn.Dropout(dropout)
 
     def split(self, x):
         if self.slip == "split no transpose":
@@ -339,6 +346,11 @@ class Student(nn.Module):
                 changed = {"ignore mask": None, "invert mask": ~mask, "unsqueeze mask": mask.unsqueeze(1)}
                 mask = changed.get(s, mask)
             out, weights = S.scaled_dot_product_attention(q, k, v, mask)
+        if self.training or s == "dropout in eval":
+            weights = F.dropout(weights, self.dropout.p) if s == "dropout in eval" else self.dropout(weights)
+            out = weights @ v
+        if s == "detached weights":
+            weights = weights.detach()
         out = self.merge(out)
         if s != "no w_o":
             out = self.w_o(out)
@@ -360,6 +372,8 @@ class Student(nn.Module):
     ("swap q k", "query and key projections swapped"),
     ("raw value", "value not projected"),
     ("no bias", "without bias"),
+    ("dropout in eval", "dropout applied in eval()"),
+    ("detached weights", "`weights` is detached from its inputs"),
 ])
 def test_multi_head_attention_mistakes_are_named(slip, name):
     impl = type(f"Student_{slip.replace(' ', '_')}", (Student,), {"slip": slip})

@@ -4,8 +4,6 @@ import torch
 from ..solutions import classic_attention as ref
 from .framework import Case, Exercise, Mistake, masking_mistakes, randn, seeded
 
-__all__ = ["check_additive_attention"]
-
 Dq, Dk, Dv, A = 3, 4, 6, 7  # all different, so a swapped weight or keys used as values shows in the shapes
 
 
@@ -122,9 +120,3 @@ ADDITIVE = Exercise(
 )
 
 
-def check_additive_attention(student, seed=0):
-    """Check `additive_attention(query, keys, values, W_q, W_k, v, mask=None)`; name the mistake it sees."""
-    ADDITIVE.check(student, seed)
-
-
-EXERCISES = {e.name: e for e in (ADDITIVE,)}

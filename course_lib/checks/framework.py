@@ -15,6 +15,7 @@ or `torch.equal` cannot change them.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import sys
@@ -32,11 +33,25 @@ _SOLUTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 
 @dataclass
 class Case:
-    """One seeded input: a label for messages, the positional and keyword arguments."""
+    """One seeded input: a label for messages, the positional and keyword arguments.
+
+    Module exercises also give `init`, the constructor's keyword arguments; their `weights` (seeded
+    parameters matched by name to the reference's) are filled in by `ModuleExercise`.
+    """
 
     label: str
     args: tuple
     kwargs: dict = field(default_factory=dict)
+    init: dict = field(default_factory=dict)
+    weights: Any = None
+    built: Any = field(default=None, repr=False, compare=False)  # the module a run built, for its gradients
+
+
+class ReferenceUsed(AssertionError):
+    """The implementation ran the reference solution from `course_lib.solutions` (strict mode only)."""
+
+
+REGISTRY: dict = {}  # every Exercise defined, by contract name, in definition order
 
 
 @dataclass
@@ -61,6 +76,9 @@ def describe(value) -> str:
 def describe_case(case: Case, names: Sequence[str]) -> str:
     parts = [f"{n} {describe(a)}" for n, a in zip(names, case.args)]
     parts += [f"{k}={describe(v)}" for k, v in case.kwargs.items()]
+    parts += [f"{k}={describe(v)}" for k, v in case.init.items()]
+    if case.weights is not None:
+        parts.append(f"weights={describe(case.weights)}")
     return f"case '{case.label}' ({', '.join(parts)})"
 
 
@@ -126,17 +144,30 @@ def mismatch_report(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: fl
             f"at index {index} (yours {g[index].item():.6g}, expected {w[index].item():.6g})")
 
 
+def qualified_name(obj) -> str:
+    """`module.qualname` of a reference function or class (what `given` holds), e.g.
+    `multi_head_attention.MultiHeadAttention`; strings pass through."""
+    if isinstance(obj, str):
+        return obj
+    return f"{obj.__module__.rsplit('.', 1)[-1]}.{obj.__qualname__}"
+
+
 class _Tripwire:
     """Notices whether any Python frame from `course_lib/solutions` runs while it is armed.
 
-    Functions named in `given` are handed to the learner by the notebook (an earlier notebook's piece):
-    calls to them, and everything they call, are allowed.
+    `given` holds the qualified names (`self_attention.scaled_dot_product_attention`, or a class, which
+    allows its methods) of the pieces a notebook hands out: calls to them, and everything they call,
+    are allowed. A bare `forward` of another class is not.
     """
 
     def __init__(self, given=()):
         self.fired = None
-        self.given = set(given)
+        self.given = tuple(given)
         self.inside_given = 0
+
+    def _is_given(self, frame, filename) -> bool:
+        name = f"{os.path.splitext(os.path.basename(filename))[0]}.{frame.f_code.co_qualname}"
+        return any(name == g or name.startswith(g + ".") for g in self.given)
 
     def __call__(self, frame, event, arg):
         if event not in ("call", "return") or self.fired is not None:
@@ -144,10 +175,10 @@ class _Tripwire:
         filename = os.path.abspath(frame.f_code.co_filename)
         if not filename.startswith(_SOLUTIONS_DIR):
             return
-        if frame.f_code.co_name in self.given:
+        if self._is_given(frame, filename):
             self.inside_given += 1 if event == "call" else -1
         elif event == "call" and self.inside_given == 0:
-            self.fired = f"{frame.f_code.co_name} in {os.path.basename(filename)}"
+            self.fired = f"{frame.f_code.co_qualname} in {os.path.basename(filename)}"
 
     def __enter__(self):
         self._previous = sys.getprofile()
@@ -165,14 +196,17 @@ class _Tripwire:
 class Exercise:
     """An exercise's check: its reference, seeded cases, output names and catalog of known mistakes.
 
-    `invoke(impl, case)` runs an implementation on a case; the default calls it with the case's
-    arguments, and class exercises override it to build the module and inject the reference's weights.
+    Defining one registers it: `course_lib.checks` then exports its `check_<snake_name>` function and
+    lists it in `EXERCISES`; nothing else is kept in step by hand. `invoke(impl, case)` runs an
+    implementation on a case; the default calls it with the case's arguments. `given` lists the reference
+    pieces a notebook hands out (functions or classes), allowed in strict mode.
     """
 
     def __init__(self, name: str, reference: Callable, make_cases: Callable[[int], list[Case]],
                  arg_names: Sequence[str], outputs: Sequence[str] = ("output",),
                  mistakes: Sequence[Mistake] = (), rtol: float = 1e-4, atol: float = 1e-5,
-                 invoke: Callable[[Callable, Case], Any] | None = None, given: Sequence[str] = ()):
+                 invoke: Callable[[Callable, Case], Any] | None = None, given: Sequence = (),
+                 gradients: bool = True, register: bool = True):
         self.name = name
         self.reference = reference
         self.make_cases = make_cases
@@ -181,49 +215,95 @@ class Exercise:
         self.mistakes = list(mistakes)
         self.rtol, self.atol = rtol, atol
         self.invoke = invoke or (lambda impl, case: impl(*case.args, **case.kwargs))
-        self.given = tuple(given)  # reference functions the notebook hands out, allowed in strict mode
+        self.given = tuple(qualified_name(g) for g in given)
+        self.gradients = gradients  # compare gradients too, wherever the reference's outputs carry them
+        if register:
+            REGISTRY[name] = self
+
+    @property
+    def check_name(self) -> str:
+        return snake_case_check_name(self.name)
+
+    def check_function(self) -> Callable:
+        """The `check_<snake_name>(student, seed=0)` a notebook calls."""
+        exercise = self
+
+        def check(student, seed=0):
+            __tracebackhide__ = True  # IPython and pytest show the learner the message, not our frames
+            exercise.check(student, seed)
+
+        check.__name__ = check.__qualname__ = self.check_name
+        check.__doc__ = (f"Check your `{self.name}` against the reference on seeded cases (values and "
+                         f"gradients); name the mistake when it differs.")
+        check.exercise = self
+        return check
+
+    def cases(self, seed: int) -> list[Case]:
+        return self.make_cases(seed)
 
     # -- the public entry point -------------------------------------------------------------------------
     def check(self, student: Callable, seed: int = 0, quiet: bool = False, strict: bool = False) -> bool:
         """Run every case; raise AssertionError naming the likely mistake, else print one line.
 
-        `strict` (the hidden tests) also fails an implementation that runs the reference solution.
+        Forward values first (with the diagnosis of a known mistake), then whatever the kind of exercise
+        adds (train and eval modes for modules), then gradients. `strict` (the hidden tests) also fails
+        an implementation that runs the reference solution.
         """
+        __tracebackhide__ = True
         if student is None:
             self._fail("got None: pass your function or class itself, e.g. check(my_function)")
         if strict and student is self.reference:
             self._fail("this is the reference solution from course_lib.solutions, not your implementation")
-        cases = self.make_cases(seed)
+        cases = self.cases(seed)
         with threads(1):  # tiny tensors: extra threads only wait for a busy core
             for case in cases:
                 problem = self._check_case(student, case, strict)
                 if problem:
                     diagnosis = self._diagnose(student, cases)
                     self._fail(f"{diagnosis}\n  ({problem})" if diagnosis else problem)
+            problem = self._check_more(student, cases, strict)
+            if problem:
+                self._fail(problem)
+            for case in cases:
+                problem = self._check_gradients(student, case, strict)
+                if problem:
+                    self._fail(problem)
         if not quiet:
             print(f"\u2714 {self.name}: all {len(cases)} cases match the reference "
-                  f"(shapes, dtypes, values, inputs untouched).")
+                  f"({self._what_was_checked()}).")
         return True
 
+    def _what_was_checked(self) -> str:
+        return "shapes, dtypes, values, gradients, inputs untouched" if self.gradients else \
+            "shapes, dtypes, values, inputs untouched"
+
+    def _check_more(self, student, cases: list[Case], strict: bool) -> str | None:
+        """Checks a kind of exercise adds once every case's values match; None when all is well."""
+        return None
+
     def _fail(self, message: str):
+        __tracebackhide__ = True
         raise AssertionError(f"{self.name}: {message}")
 
     # -- one case ---------------------------------------------------------------------------------------
+    def _call(self, impl, case: Case, strict: bool):
+        """Call `impl` on `case` (already a copy), behind the tripwire in strict mode."""
+        if not strict:
+            return self.invoke(impl, case)
+        with _Tripwire(self.given) as wire:
+            result = self.invoke(impl, case)
+        if wire.fired:
+            raise ReferenceUsed(f"{self.name}: your implementation runs the reference solution ({wire.fired}); "
+                                f"write it yourself")
+        return result
+
     def _run(self, impl, case: Case, strict: bool = False):
         """Outputs of `impl` on a copy of the case, or the exception it raised."""
-        copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs))
+        copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs), case.init, case.weights)
         try:
-            if not strict:
-                return as_outputs(self.invoke(impl, copy), len(self.outputs)), copy
-            with _Tripwire(self.given) as wire:
-                result = self.invoke(impl, copy)
-            if wire.fired:
-                self._fail(f"your implementation runs the reference solution ({wire.fired}); write it yourself")
-            return as_outputs(result, len(self.outputs)), copy
-        except AssertionError as error:
-            if str(error).startswith(f"{self.name}: your implementation runs the reference"):
-                raise
-            return error, copy
+            return as_outputs(self._call(impl, copy, strict), len(self.outputs)), copy
+        except ReferenceUsed:
+            raise
         except Exception as error:  # noqa: BLE001 - any error of the learner's code is reported, not raised
             return error, copy
 
@@ -250,6 +330,10 @@ class Exercise:
         want, _ = self._run(self.reference, case)
         if isinstance(want, BaseException):
             raise want
+        return self._compare(got, want, where)
+
+    def _compare(self, got, want, where: str) -> str | None:
+        """What differs between two runs' outputs (count, type, shape, dtype, then values), or None."""
         if len(got) != len(want):
             return f"returned {len(got)} value(s), expected {len(want)} ({', '.join(self.outputs)})\n  on {where}"
         for out_name, g, w in zip(self.outputs, got, want):
@@ -264,14 +348,17 @@ class Exercise:
 
     def _touched_input(self, original: Case, mine: Case) -> str | None:
         """The name of an input the call wrote into, or None."""
-        named = [(self.arg_names[i] if i < len(self.arg_names) else f"argument {i}", b, a)
-                 for i, (b, a) in enumerate(zip(original.args, mine.args))]
-        named += [(k, original.kwargs[k], mine.kwargs[k]) for k in original.kwargs]
-        for label, before, after in named:
-            for b, a in zip(_tensors(before), _tensors(after)):
-                if a._version != 0 or a.shape != b.shape or not bool(_VF.equal(a, b)):
-                    return label
+        for (label, b), (_, a) in zip(self._named_inputs(original), self._named_inputs(mine)):
+            if a._version != 0 or a.shape != b.shape or not bool(_VF.equal(a, b)):
+                return label
         return None
+
+    def _named_inputs(self, case: Case):
+        """(name, tensor) for every tensor among a case's arguments, in order."""
+        named = [(self.arg_names[i] if i < len(self.arg_names) else f"argument {i}", a)
+                 for i, a in enumerate(case.args)]
+        named += list(case.kwargs.items())
+        return [(label, t) for label, value in named for t in _tensors(value)]
 
     def _attribute_problem(self, out_name: str, got, want: torch.Tensor) -> str | None:
         """What is wrong with an output's type, shape or dtype, or None."""
@@ -283,11 +370,78 @@ class Exercise:
             return f"`{out_name}` has dtype {got.dtype}, expected {want.dtype}"
         return None
 
+    # -- gradients --------------------------------------------------------------------------------------
+    def _run_backward(self, impl, case: Case, strict: bool = False):
+        """Outputs of `impl` on a copy of the case with gradients on, and {input or parameter: gradient}.
+
+        The float inputs (and a built module's parameters) are the leaves; the loss is a fixed random
+        linear read-out of every floating output, so every output element's gradient counts.
+        """
+        copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs), case.init, case.weights)
+        leaves = [(label, t) for label, t in self._named_inputs(copy) if t.is_floating_point()]
+        for _, t in leaves:
+            t.requires_grad_(True)
+        try:
+            with torch.enable_grad():
+                outputs = as_outputs(self._call(impl, copy, strict), len(self.outputs))
+        except ReferenceUsed:
+            raise
+        except Exception as error:  # noqa: BLE001
+            return error, {}
+        if copy.built is not None:
+            leaves += [(f"parameter {name}", p) for name, p in copy.built.named_parameters() if p.requires_grad]
+        gen = seeded(4321)
+        loss = None
+        for out in outputs:
+            if type(out) is torch.Tensor and out.is_floating_point() and out.requires_grad:  # noqa: E721
+                readout = torch.randn(out.shape, generator=gen, dtype=torch.float64)
+                term = (_VF.nan_to_num(out.to(torch.float64), 0.0, 0.0, 0.0) * readout).sum()
+                loss = term if loss is None else loss + term
+        if loss is None:
+            return outputs, {}
+        grads = torch.autograd.grad(loss, [t for _, t in leaves], allow_unused=True)
+        return outputs, {label: g for (label, _), g in zip(leaves, grads)}
+
+    def _check_gradients(self, student, case: Case, strict: bool) -> str | None:
+        """Whether gradients flow through the student's code as through the reference's, or None."""
+        if not self.gradients:
+            return None
+        want, want_grads = self._run_backward(self.reference, case)
+        if isinstance(want, BaseException):
+            raise want
+        if not want_grads:
+            return None  # nothing differentiable comes out of this exercise (a mask, a table)
+        where = describe_case(case, self.arg_names)
+        got, got_grads = self._run_backward(student, case, strict)
+        if isinstance(got, BaseException):
+            return (f"raised {type(got).__name__} once its inputs require gradients: {got}\n  on {where}")
+        for out_name, g, w in zip(self.outputs, got, want):
+            if type(w) is torch.Tensor and w.requires_grad and not g.requires_grad:  # noqa: E721
+                return (f"`{out_name}` is detached from its inputs: the values are right, but no gradient "
+                        f"can flow back through it, so nothing before it would learn. Look for `.detach()`, "
+                        f"`torch.no_grad()`, `.data`, or a detour through NumPy or `.item()`.\n  on {where}")
+        for label, w in want_grads.items():
+            if w is None:
+                continue
+            g = got_grads.get(label)
+            if g is None or (not bool(_VF.any(g != 0)) and bool(_VF.any(w != 0))):
+                return (f"no gradient reaches `{label}` through your implementation, though the values are "
+                        f"right: part of the computation is cut off from it. Look for `.detach()`, "
+                        f"`torch.no_grad()` or `.data`.\n  on {where}")
+            scale = float(_VF.abs(w.detach().double()).max()) if w.numel() else 0.0
+            if g.shape != w.shape or not close(g, w, 1e-3, 1e-5 + 1e-4 * scale):
+                detail = mismatch_report(g, w, 1e-3, 1e-5 + 1e-4 * scale) if g.shape == w.shape else \
+                    f"shape {tuple(g.shape)}, expected {tuple(w.shape)}"
+                return (f"the gradient with respect to `{label}` differs from the reference's ({detail}), "
+                        f"though the values are right: part of the computation is cut off from the gradient "
+                        f"(`.detach()`, `torch.no_grad()`, `.data`) or replaced by a constant.\n  on {where}")
+        return None
+
     # -- naming the mistake -----------------------------------------------------------------------------
     def _same(self, a, b) -> bool:
-        """Whether two runs behaved alike: the same exception, or outputs equal within tolerance."""
+        """Whether two runs behaved alike: the same kind of exception, or outputs equal within tolerance."""
         if isinstance(a, BaseException) or isinstance(b, BaseException):
-            return type(a) is type(b) and str(a) == str(b)
+            return type(a) is type(b) and _error_shape(a) == _error_shape(b)
         return len(a) == len(b) and all(
             type(x) is torch.Tensor and type(y) is torch.Tensor  # noqa: E721
             and x.shape == y.shape and x.dtype == y.dtype and close(x, y, self.rtol, self.atol)
@@ -295,12 +449,171 @@ class Exercise:
         )
 
     def _diagnose(self, student, cases: list[Case]) -> str | None:
-        """Name the first known mistake that behaves like the student's code on every case."""
+        """Name the known mistakes that behave like the student's code on every case.
+
+        When two mistakes give the same outputs, both are named: the learner looks for either.
+        """
         runs = [self._run(student, case)[0] for case in cases]
-        for mistake in self.mistakes:
-            if all(self._same(run, self._run(mistake.impl, case)[0]) for run, case in zip(runs, cases)):
-                return f"looks like {mistake.name}. {mistake.hint}"
+        found = [m for m in self.mistakes
+                 if all(self._same(run, self._run(m.impl, case)[0]) for run, case in zip(runs, cases))]
+        if not found:
+            return None
+        if len(found) == 1:
+            return f"looks like {found[0].name}. {found[0].hint}"
+        names = " or ".join(m.name for m in found[:3])
+        hints = " ".join(f"({i}) {m.hint}" for i, m in enumerate(found[:3], 1))
+        return f"looks like {names} (these give the same outputs here). {hints}"
+
+
+def _error_shape(error: BaseException) -> str:
+    """An exception's message with the numbers taken out, so the same mistake matches on any shape."""
+    import re
+
+    return re.sub(r"-?\d+", "N", str(error))
+
+
+class ModuleExercise(Exercise):
+    """A class exercise: build the learner's module, give it the case's weights, call it in eval().
+
+    Each case's `init` holds the constructor's arguments, in the contract's order; the module is built
+    with them (leaving the learner's RNG alone), its parameters are filled from seeded tensors matched
+    by name to the reference's `state_dict` (so initialisation cannot matter, and missing or unexpected
+    members are named plainly), it is set to `eval()` and `method` (forward) is called with the case's
+    arguments. When the constructor takes `dropout`, cases are built with dropout = `dropout_p` > 0, so
+    dropout left on in `eval()` shows, and a train-mode check follows (dropout must change the output in
+    `train()`, and nothing else may).
+    """
+
+    def __init__(self, name, reference, make_cases, arg_names, *, members: str | None = None,
+                 method: str = "forward", dropout_p: float = 0.25, **options):
+        super().__init__(name, reference, make_cases, arg_names, invoke=self._invoke, **options)
+        self.method = method
+        self.takes_dropout = "dropout" in inspect.signature(reference).parameters
+        self.dropout_p = dropout_p
+        with torch.random.fork_rng(devices=[]):
+            names = _members(self.reference(*self._tiny_init()).named_parameters())
+        self.members = members or f"the members {', '.join(names)} of the contract"
+
+    def _tiny_init(self):
+        """Constructor arguments of the first case, to read the reference's member names."""
+        return tuple(self.make_cases(0)[0].init.values())
+
+    def cases(self, seed: int) -> list[Case]:
+        cases = self.make_cases(seed)
+        g = seeded(seed + 7919)
+        for case in cases:
+            if self.takes_dropout and "dropout" not in case.init:
+                case.init = {**case.init, "dropout": self.dropout_p}
+            if case.weights is None:
+                case.weights = seeded_weights(g, self.reference, case.init)
+        return cases
+
+    def build(self, impl, case: Case, train: bool = False, init: dict | None = None):
+        """The learner's module for a case: built, weights injected, in eval() (or train())."""
+        with torch.random.fork_rng(devices=[]):  # the module's initialisation leaves the learner's RNG alone
+            module = impl(*(init or case.init).values())
+        inject(module, case.weights, self.name, self.members)
+        module.train(train)
+        return module
+
+    def _invoke(self, impl, case: Case):
+        module = case.built = self.build(impl, case)
+        return getattr(module, self.method)(*case.args, **case.kwargs)
+
+    def _diagnose(self, student, cases):
+        """A module that gives two outputs on two identical calls in eval() has dropout left on."""
+        case = cases[0]
+        if self.takes_dropout:
+            first, second = self._run(student, case)[0], self._run(student, case)[0]
+            if not isinstance(first, BaseException) and not self._same(first, second):
+                return ("looks like dropout applied in eval(): two calls on the same input give different outputs. "
+                        "Use nn.Dropout members (model.eval() switches them off) or "
+                        "F.dropout(x, p, training=self.training).")
+        return super()._diagnose(student, cases)
+
+    def _check_more(self, student, cases, strict):
+        if not self.takes_dropout:
+            return None
+        case = cases[0]
+        where = describe_case(case, self.arg_names)
+        quiet_init = {**case.init, "dropout": 0.0}
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                noisy = as_outputs(getattr(self.build(student, case, train=True), self.method)(
+                    *clone_args(case.args), **clone_args(case.kwargs)), len(self.outputs))
+                plain = as_outputs(getattr(self.build(student, case, train=True, init=quiet_init), self.method)(
+                    *clone_args(case.args), **clone_args(case.kwargs)), len(self.outputs))
+        except ReferenceUsed:
+            raise
+        except Exception as error:  # noqa: BLE001
+            return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
+        want, _ = self._run(self.reference, case)
+        if self._same(noisy, want):
+            return (f"in train() with dropout={case.init['dropout']} your outputs equal the eval() outputs: "
+                    f"dropout is never applied. Apply nn.Dropout where the exercise says (it is a no-op in "
+                    f"eval() only).\n  on {where}")
+        problem = self._compare(plain, want, where)
+        if problem:
+            return (f"in train() with dropout=0 your outputs differ from eval(): something besides dropout "
+                    f"depends on the mode. {problem}")
         return None
+
+
+def _members(named_parameters) -> list[str]:
+    """The top-level member names that hold parameters, in order: `w_q.weight` -> `w_q`."""
+    names = []
+    for name, _ in named_parameters:
+        top = name.split(".")[0]
+        if top not in names:
+            names.append(top)
+    return names
+
+
+class Weights(dict):
+    """Seeded parameters by name, injected into every module a case builds."""
+
+    def __repr__(self):
+        return "seeded " + ", ".join(_members((name, None) for name in self))
+
+
+def seeded_weights(g: torch.Generator, reference, init: dict) -> Weights:
+    """The reference module's parameters, by name, refilled from `g` (the global RNG is left alone).
+
+    Matrices get entries of standard deviation 1/sqrt(fan-in), vectors named `weight` (a norm's gain)
+    1 + 0.3·noise, other vectors (biases) 0.3·noise: all different, so a swapped member shows.
+    """
+    with torch.random.fork_rng(devices=[]):
+        params = dict(reference(*init.values()).named_parameters())
+    weights = Weights()
+    for name, tensor in params.items():
+        if tensor.dim() >= 2:
+            weights[name] = randn(g, *tensor.shape, scale=1 / math.sqrt(tensor.shape[-1]))
+        elif name.endswith("weight"):
+            weights[name] = 1 + randn(g, *tensor.shape, scale=0.3)
+        else:
+            weights[name] = randn(g, *tensor.shape, scale=0.3)
+    return weights
+
+
+def inject(module, weights: Weights, name: str, members: str):
+    """Load a case's weights into a learner's module, or say plainly why they do not fit."""
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"{name}(...) should build an nn.Module, got {type(module).__name__}")
+    own = dict(module.named_parameters())
+    missing = [n for n in weights if n not in own]
+    extra = [n for n in own if n not in weights]
+    if missing or extra:
+        raise AttributeError(
+            f"the check gives your module its own weights, so it needs {members} and no other parameters; "
+            f"yours has {sorted(own) or 'no parameters'} (missing {missing or 'nothing'}, "
+            f"unexpected {extra or 'nothing'})")
+    for n, tensor in weights.items():
+        if own[n].shape != tensor.shape:
+            raise ValueError(f"your parameter `{n}` has shape {tuple(own[n].shape)}, expected {tuple(tensor.shape)}")
+    with torch.no_grad():
+        for n, tensor in weights.items():
+            own[n].copy_(tensor)
 
 
 def masking_mistakes(ignored, inverted, after_softmax, zero_fill):
@@ -332,8 +645,11 @@ def randn(gen: torch.Generator, *shape, dtype=torch.float32, scale: float = 1.0)
 
 
 def snake_case(name: str) -> str:
-    """`MultiHeadAttention` -> `multi_head_attention`; snake-case names pass through."""
-    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+    """`MultiHeadAttention` -> `multi_head_attention`, `GPT` -> `gpt`; snake-case names pass through."""
+    import re
+
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)  # an acronym before a word: GPTBlock -> GPT_Block
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
 def snake_case_check_name(exercise: str) -> str:

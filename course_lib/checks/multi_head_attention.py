@@ -5,9 +5,8 @@ import torch
 from torch import nn
 
 from ..solutions import multi_head_attention as ref
-from .framework import Case, Exercise, Mistake, randn, seeded
-
-__all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention"]
+from ..solutions.self_attention import scaled_dot_product_attention
+from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
 
 
 # -- split_heads ------------------------------------------------------------------------------------------
@@ -68,10 +67,6 @@ SPLIT = Exercise(
 )
 
 
-def check_split_heads(student, seed=0):
-    """Check `split_heads(x, num_heads)` against the reference; name the mistake when it differs."""
-    SPLIT.check(student, seed)
-
 
 # -- merge_heads ------------------------------------------------------------------------------------------
 def _merge_cases(seed):
@@ -131,66 +126,14 @@ MERGE = Exercise(
 )
 
 
-def check_merge_heads(student, seed=0):
-    """Check `merge_heads(x)` against the reference; name the mistake when it differs."""
-    MERGE.check(student, seed)
-
 
 # -- MultiHeadAttention -----------------------------------------------------------------------------------
-class _Weights(dict):
-    """Seeded parameters for w_q, w_k, w_v and w_o, injected into every module a case builds."""
-
-    def __repr__(self):
-        return "seeded w_q, w_k, w_v, w_o"
-
-
-def _seeded_weights(g, d_model, num_heads):
-    """The reference module's state_dict filled from `g`, leaving the global RNG alone."""
-    with torch.random.fork_rng(devices=[]):
-        names = ref.MultiHeadAttention(d_model, num_heads).state_dict()
-    weights = _Weights()
-    for name, tensor in names.items():
-        scale = 1 / math.sqrt(d_model) if name.endswith("weight") else 0.3
-        weights[name] = randn(g, *tensor.shape, scale=scale)
-    return weights
-
-
-def _inject(module, weights):
-    """Load the case's weights into a learner's module, or say plainly why they do not fit."""
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"MultiHeadAttention(d_model, num_heads) should build an nn.Module, "
-                        f"got {type(module).__name__}")
-    own = dict(module.named_parameters())
-    state = module.state_dict()
-    missing = [name for name in weights if name not in state]
-    extra = [name for name in own if name not in weights]
-    if missing or extra:
-        raise AttributeError(
-            "the check gives your module its own weights, so it needs exactly four nn.Linear(d_model, "
-            "d_model) members with bias named w_q, w_k, w_v, w_o and no other parameters; "
-            f"yours has {sorted(own) or 'no parameters'} (missing {missing or 'nothing'}, "
-            f"unexpected {extra or 'nothing'})")
-    module.load_state_dict(weights, strict=False)
-
-
-def _mha_invoke(impl, case):
-    """Build the module with (d_model, num_heads), inject the case's weights, set eval() and call forward."""
-    query, key, value = case.args
-    options = dict(case.kwargs)
-    weights, num_heads = options.pop("weights"), options.pop("num_heads")
-    with torch.random.fork_rng(devices=[]):  # the module's initialisation leaves the learner's RNG alone
-        module = impl(query.size(-1), num_heads)
-    _inject(module, weights)
-    module.eval()
-    return module(query, key, value, **options)
-
-
 def _mha_cases(seed):
     g = seeded(seed)
     D, h = 12, 3  # d_head = 4: D, h, d, Tq and Tk all differ, so a wrong axis or scale shows
 
     def heads(num_heads=h, **mask):
-        return {**mask, "num_heads": num_heads, "weights": _seeded_weights(g, D, num_heads)}
+        return {"kwargs": mask, "init": {"d_model": D, "num_heads": num_heads}}
 
     def cross(B, Tq, Tk):
         return randn(g, B, Tq, D), randn(g, B, Tk, D), randn(g, B, Tk, D)
@@ -201,17 +144,17 @@ def _mha_cases(seed):
     per_head = (torch.rand(2, h, 3, 5, generator=g) < 0.5) | one_allowed[:, None]  # (B, h, Tq, Tk)
     causal = torch.ones(6, 6, dtype=torch.bool).tril()  # (T, T)
     return [
-        Case("self-attention, B=2, T=5", (x, x, x), heads()),
-        Case("cross-attention, Tq=3, Tk=5", cross(2, 3, 5), heads(mask=None)),
-        Case("cross-attention, padding mask (B, 1, 1, Tk)", cross(2, 3, 5), heads(mask=padding)),
-        Case("causal self-attention, mask (T, T)", (y, y, y), heads(mask=causal)),
+        Case("self-attention, B=2, T=5", (x, x, x), **heads()),
+        Case("cross-attention, Tq=3, Tk=5", cross(2, 3, 5), **heads(mask=None)),
+        Case("cross-attention, padding mask (B, 1, 1, Tk)", cross(2, 3, 5), **heads(mask=padding)),
+        Case("causal self-attention, mask (T, T)", (y, y, y), **heads(mask=causal)),
         Case("one allowed key per row, mask (B, 1, Tq, Tk)", cross(2, 3, 5),
-             heads(mask=one_allowed[:, None])),
-        Case("a different mask per head (B, h, Tq, Tk)", cross(2, 3, 5), heads(mask=per_head)),
-        Case("batch 1, length 1", (z, z, z), heads()),
+             **heads(mask=one_allowed[:, None])),
+        Case("a different mask per head (B, h, Tq, Tk)", cross(2, 3, 5), **heads(mask=per_head)),
+        Case("batch 1, length 1", (z, z, z), **heads()),
         Case("batch 1, one query, Tk=4, last key padded", cross(1, 1, 4),
-             heads(mask=torch.tensor([True, True, True, False]).view(1, 1, 1, 4))),
-        Case("two heads of width 6", (w, w, w), heads(num_heads=2)),
+             **heads(mask=torch.tensor([True, True, True, False]).view(1, 1, 1, 4))),
+        Case("two heads of width 6", (w, w, w), **heads(num_heads=2)),
     ]
 
 
@@ -262,9 +205,10 @@ def _mha_variant(**change):
     return lambda d_model, num_heads, dropout=0.0: _MhaVariant(d_model, num_heads, **change)
 
 
-MHA = Exercise(
+MHA = ModuleExercise(
     "MultiHeadAttention", ref.MultiHeadAttention, _mha_cases, arg_names=["query", "key", "value"],
-    outputs=["output", "weights"], invoke=_mha_invoke, given=("scaled_dot_product_attention",),
+    outputs=["output", "weights"], given=(scaled_dot_product_attention,),
+    members="exactly four nn.Linear(d_model, d_model) members with bias named w_q, w_k, w_v, w_o",
     mistakes=[
         Mistake("heads split with a reshape but no transpose", _mha_variant(split=_split_no_transpose),
                 "run check_split_heads on your split_heads: reshape to (B, T, h, d), then .transpose(1, 2)."),
@@ -321,9 +265,3 @@ MHA = Exercise(
 )
 
 
-def check_multi_head_attention(student, seed=0):
-    """Check the class `MultiHeadAttention` with injected weights; name the mistake when it differs."""
-    MHA.check(student, seed)
-
-
-EXERCISES = {e.name: e for e in (SPLIT, MERGE, MHA)}

@@ -6,8 +6,6 @@ import torch
 from ..solutions import self_attention as ref
 from .framework import Case, Exercise, Mistake, masking_mistakes, randn, seeded
 
-__all__ = ["check_softmax", "check_scaled_dot_product_attention", "check_causal_mask", "check_padding_mask"]
-
 
 # -- softmax ------------------------------------------------------------------------------------------------
 def _softmax_cases(seed):
@@ -75,10 +73,6 @@ SOFTMAX = Exercise(
     ],
 )
 
-
-def check_softmax(student, seed=0):
-    """Check `softmax(x, dim=-1)` against the reference; name the mistake when it differs."""
-    SOFTMAX.check(student, seed)
 
 
 # -- scaled dot-product attention -------------------------------------------------------------------------
@@ -152,10 +146,6 @@ SDPA = Exercise(
 )
 
 
-def check_scaled_dot_product_attention(student, seed=0):
-    """Check `scaled_dot_product_attention(q, k, v, mask=None)`; name the mistake when it differs."""
-    SDPA.check(student, seed)
-
 
 # -- masks ------------------------------------------------------------------------------------------------
 def _causal_cases(seed):
@@ -180,10 +170,6 @@ CAUSAL = Exercise(
     ],
 )
 
-
-def check_causal_mask(student, seed=0):
-    """Check `causal_mask(T)`; name the mistake when it differs."""
-    CAUSAL.check(student, seed)
 
 
 def _padding_cases(seed):
@@ -218,9 +204,3 @@ PADDING = Exercise(
 )
 
 
-def check_padding_mask(student, seed=0):
-    """Check `padding_mask(lengths, max_len)`; name the mistake when it differs."""
-    PADDING.check(student, seed)
-
-
-EXERCISES = {e.name: e for e in (SOFTMAX, SDPA, CAUSAL, PADDING)}

@@ -4,8 +4,6 @@ import torch
 from ..solutions import sequence_models as ref
 from .framework import Case, Exercise, Mistake, randn, seeded
 
-__all__ = ["check_rnn_cell", "check_rnn_forward", "check_lstm_cell"]
-
 
 # -- rnn_cell -----------------------------------------------------------------------------------------------
 def _rnn_weights(g, D, H, dtype=torch.float32):
@@ -63,10 +61,6 @@ RNN_CELL = Exercise(
     mistakes=RNN_CELL_MISTAKES,
 )
 
-
-def check_rnn_cell(student, seed=0):
-    """Check `rnn_cell(x_t, h_prev, W_xh, W_hh, b_h)` against the reference; name the mistake when it differs."""
-    RNN_CELL.check(student, seed)
 
 
 # -- rnn_forward --------------------------------------------------------------------------------------------
@@ -138,10 +132,6 @@ RNN_FORWARD = Exercise(
     ],
 )
 
-
-def check_rnn_forward(student, seed=0):
-    """Check `rnn_forward(x, h0, W_xh, W_hh, b_h)`; name the mistake when it differs."""
-    RNN_FORWARD.check(student, seed)
 
 
 # -- lstm_cell ----------------------------------------------------------------------------------------------
@@ -228,9 +218,3 @@ LSTM_CELL = Exercise(
 )
 
 
-def check_lstm_cell(student, seed=0):
-    """Check `lstm_cell(x_t, h_prev, c_prev, W_ih, W_hh, b)`; name the mistake when it differs."""
-    LSTM_CELL.check(student, seed)
-
-
-EXERCISES = {e.name: e for e in (RNN_CELL, RNN_FORWARD, LSTM_CELL)}

@@ -51,3 +51,31 @@ def graded_cell(name, points, seed, final_assert, impl_name=None):
 def solution_cell(obj):
     """The cell a learner completes, generated from the reference in `course_lib.solutions`."""
     return solution_code(solution_source(obj), obj.__name__)
+
+
+def signature_of(obj):
+    """The signature a header shows, read from the reference: `def f(x, dim=-1)`, or a class's
+    constructor and public methods."""
+    import inspect
+
+    if not inspect.isclass(obj):
+        return f"def {obj.__name__}{inspect.signature(obj)}"
+    lines = [f"class {obj.__name__}(nn.Module):"]
+    for method in ["__init__"] + [n for n, f in vars(obj).items() if inspect.isfunction(f) and not n.startswith("_")]:
+        lines.append(f"    def {method}{inspect.signature(getattr(obj, method))}")
+    return "\n".join(lines)
+
+
+def exercise(number, obj, *, points, seed, final_assert, difficulty, importance, minutes, text, hint,
+             signature=None):
+    """The four cells of an exercise, in order: header, solution, public check, graded test.
+
+    The name comes from the reference `obj`, and the header's signature too unless `signature` is given.
+    """
+    name = obj.__name__
+    return [
+        exercise_header(number, name, signature or signature_of(obj), difficulty, importance, minutes, text, hint),
+        solution_cell(obj),
+        check_cell(name),
+        graded_cell(name, points, seed, final_assert),
+    ]
