@@ -98,7 +98,7 @@ def main(course_dir=course.DEFAULT_COURSE_DIR / "demo"):
     outcomes = grade(subs, course_dir, jobs=2, timeout=20)
     print(f"\n{'student':<10} {'score':>8}  what happened")
     for o in outcomes:
-        failed = [f"{r['exercise']}: {r['mistake'] or 'failed'}" for r in o.exercises if not r["passed"]]
+        failed = [f"{r.exercise}: {r.mistake or 'failed'}" for r in o.exercises if not r.passed]
         what = o.message if o.status != "graded" else ("; ".join(failed) or "all exercises pass")
         print(f"{o.student:<10} {o.score:>4g} / {o.max_score:<3g} {what}")
     write_feedback(course_dir)

@@ -14,7 +14,7 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR):
     db = Path(course_dir) / "gradebook.db"
     if not db.exists():
         raise SystemExit(f"error: no gradebook in {course_dir}: release and grade first")
-    from .grade import read_log
+    from .log import read_log
 
     log = read_log(course_dir)
     out = []
@@ -27,11 +27,11 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR):
                                 "score": round(sub.score, 2), "max_score": round(sub.max_score, 2),
                                 "status": "graded", "message": ""})
                 except MissingEntry:
-                    entry = log.get(f"{assignment.name}/{student.id}", {})
+                    entry = log.get(f"{assignment.name}/{student.id}")
                     out.append({"assignment": assignment.name, "student_id": student.id, "score": 0,
                                 "max_score": round(assignment.max_score, 2),
-                                "status": entry.get("status", "missing"),
-                                "message": entry.get("message", "no submission")})
+                                "status": entry.status if entry else "missing",
+                                "message": entry.message if entry else "no submission"})
     return out
 
 

@@ -9,7 +9,7 @@ import html
 from pathlib import Path
 
 from . import course
-from .grade import read_log
+from .log import read_log
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%}
@@ -21,31 +21,31 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 def page(entry):
     """The HTML feedback for one grade-log entry."""
     e = html.escape
-    title = f"{entry['assignment']} \u2014 {entry['student']}"
+    title = f"{entry.assignment} \u2014 {entry.student}"
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
         f"</head><body><h1>{e(title)}</h1>"
     ]
-    if entry["status"] != "graded":
+    if entry.status != "graded":
         parts.append(
-            f"<p class='fail'>Your submission could not be graded: {e(entry['message'])}</p>"
-            f"<p>Score: 0 / {entry['max_score']:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"
+            f"<p class='fail'>Your submission could not be graded: {e(entry.message)}</p>"
+            f"<p>Score: 0 / {entry.max_score:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"
         )
     else:
-        parts.append(f"<p><b>Score: {entry['score']:g} / {entry['max_score']:g}</b></p>")
+        parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")
         parts.append("<table><tr><th>exercise</th><th>points</th><th>result</th></tr>")
-        for r in entry["exercises"]:
+        for r in entry.exercises:
             verdict = (
                 "<span class='pass'>passed</span>"
-                if r["passed"]
-                else f"<span class='fail'>failed</span><pre>{e(r['message'] or 'no message')}</pre>"
+                if r.passed
+                else f"<span class='fail'>failed</span><pre>{e(r.message or 'no message')}</pre>"
             )
             parts.append(
-                f"<tr><td><code>{e(r['exercise'])}</code></td><td>{r['points']:g} / {r['max_points']:g}</td>"
+                f"<tr><td><code>{e(r.exercise)}</code></td><td>{r.points:g} / {r.max_points:g}</td>"
                 f"<td>{verdict}</td></tr>"
             )
         parts.append("</table>")
-    for note in entry.get("notes", []):
+    for note in entry.notes:
         parts.append(f"<p class='note'>{e(note)}</p>")
     parts.append(
         "<p><small>Failed exercises show the message of the check that failed. Run the check cell below "
@@ -61,9 +61,9 @@ def write_feedback(course_dir=course.DEFAULT_COURSE_DIR, students=None):
         raise SystemExit(f"error: nothing graded yet in {course_dir}: run `python -m autograde grade` first")
     written = []
     for entry in log.values():
-        if students and entry["student"] not in students:
+        if students and entry.student not in students:
             continue
-        path = Path(course_dir) / "feedback" / entry["student"] / f"{entry['assignment']}.html"
+        path = Path(course_dir) / "feedback" / entry.student / f"{entry.assignment}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(page(entry))
         written.append(path)

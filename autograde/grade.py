@@ -18,37 +18,15 @@ import tempfile
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
-from . import course
+from . import course, notebook
+from .log import Outcome, Submission, write_log
 from .release import ensure_released
 from .results import exercise_results, tampering
 
-LOG_NAME = "grade_log.json"
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of address space per student kernel
-
-
-@dataclass
-class Submission:
-    student: str
-    assignment: str
-    path: str
-
-
-@dataclass
-class Outcome:
-    """What happened to one submission: status is 'graded' or 'rejected' (with the reason in `message`)."""
-
-    student: str
-    assignment: str
-    status: str
-    score: float = 0.0
-    max_score: float = 0.0
-    message: str = ""
-    exercises: list = field(default_factory=list)  # per graded cell, see results.exercise_results
-    notes: list = field(default_factory=list)  # tampering and incidents, in plain words
 
 
 # -- 1. discover -------------------------------------------------------------------------------------------
@@ -84,21 +62,7 @@ def discover(folder, known_assignments, students=None):
 
 
 # -- 2. inspect --------------------------------------------------------------------------------------------
-def inspect_notebook(path):
-    """None when the file is a readable notebook, else the reason in plain words."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        return f"cannot read the file: {error.strerror}"
-    if not raw.strip():
-        return "the file is empty"
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return f"the file is not a notebook: it is not valid JSON ({error})"
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or data.get("nbformat") != 4:
-        return "the file is JSON but not a Jupyter notebook (version 4, with a list of cells)"
-    return None
+inspect_notebook = notebook.inspect_notebook  # rejects a file that is not a readable notebook
 
 
 # -- 3. execute (in a worker process) -----------------------------------------------------------------------
@@ -176,7 +140,7 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
     exercises = exercise_results(nb)
-    notes = [f"{r['exercise']}: the kernel died or was stopped" for r in exercises if "KernelDied" in r["message"]]
+    notes = [f"{r.exercise}: the kernel died or was stopped" for r in exercises if "KernelDied" in r.message]
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         sub = gb.find_submission(submission.assignment, submission.student)
         return Outcome(
@@ -267,7 +231,7 @@ def grade(
         if outcome.status == "rejected":
             _register_rejected(course_dir, outcome)
     outcomes.sort(key=lambda o: (o.assignment, o.student))
-    _write_log(course_dir, outcomes)
+    write_log(course_dir, outcomes)
     return outcomes
 
 
@@ -275,16 +239,3 @@ def _progress(total, enabled):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="grading", unit="submission", disable=not enabled or total == 0, file=sys.stderr)
-
-
-def _write_log(course_dir, outcomes):
-    path = Path(course_dir) / LOG_NAME
-    log = json.loads(path.read_text()) if path.exists() else {}
-    for o in outcomes:
-        log[f"{o.assignment}/{o.student}"] = asdict(o)
-    path.write_text(json.dumps(log, indent=1, sort_keys=True))
-
-
-def read_log(course_dir):
-    path = Path(course_dir) / LOG_NAME
-    return json.loads(path.read_text()) if path.exists() else {}

@@ -1,4 +1,7 @@
 """Build and read nbgrader notebooks: cell factories (as in nbgrader's own tests) and cell queries."""
+import json
+from pathlib import Path
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -112,3 +115,20 @@ def solution_source(obj):
     for index, marker in sorted(inserts, reverse=True):
         lines.insert(index, marker)
     return "\n".join(lines)
+
+
+def inspect_notebook(path):
+    """None when the file is a readable notebook, else the reason in plain words."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return f"cannot read the file: {error.strerror}"
+    if not raw.strip():
+        return "the file is empty"
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return f"the file is not a notebook: it is not valid JSON ({error})"
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or data.get("nbformat") != 4:
+        return "the file is JSON but not a Jupyter notebook (version 4, with a list of cells)"
+    return None

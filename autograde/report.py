@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from . import course
-from .grade import read_log
+from .log import read_log
 
 
 def summarise(log):
@@ -12,14 +12,14 @@ def summarise(log):
     scores = defaultdict(list)
     exercises = defaultdict(lambda: {"students": 0, "failed": 0, "mistakes": Counter(), "max_points": 0.0})
     for entry in log.values():
-        scores[entry["assignment"]].append((entry["score"], entry["max_score"]))
-        for r in entry.get("exercises", []):
-            stats = exercises[(entry["assignment"], r["exercise"])]
+        scores[entry.assignment].append((entry.score, entry.max_score))
+        for r in entry.exercises:
+            stats = exercises[(entry.assignment, r.exercise)]
             stats["students"] += 1
-            stats["max_points"] = r["max_points"]
-            if not r["passed"]:
+            stats["max_points"] = r.max_points
+            if not r.passed:
                 stats["failed"] += 1
-                stats["mistakes"][r["mistake"] or "(no known mistake recognised)"] += 1
+                stats["mistakes"][r.mistake or "(no known mistake recognised)"] += 1
     return scores, exercises
 
 
@@ -40,7 +40,7 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR):
     for assignment in sorted(scores):
         values = [s for s, _ in scores[assignment]]
         top = max(m for _, m in scores[assignment]) or 1
-        rejected = sum(1 for e in log.values() if e["assignment"] == assignment and e["status"] != "graded")
+        rejected = sum(1 for e in log.values() if e.assignment == assignment and e.status != "graded")
         fig, ax = plt.subplots(figsize=(6, 3))
         ax.hist(values, bins=[i * top / 10 for i in range(11)], color="#3b6ea8", edgecolor="white")
         ax.set(

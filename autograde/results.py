@@ -2,6 +2,7 @@
 
 import re
 
+from .log import ExerciseResult
 from .notebook import grade_meta, is_graded_test
 
 MISTAKE = re.compile(r"looks like (.+?)\. ")
@@ -17,7 +18,7 @@ def exercise_name(grade_id):
 
 
 def exercise_results(nb):
-    """One dict per graded cell of an executed notebook: points, whether it passed, and the check's message.
+    """One ExerciseResult per graded cell of an executed notebook: points, whether it passed, the message.
 
     The message is the error's name and text only, never its traceback, which would quote hidden test lines.
     """
@@ -40,15 +41,15 @@ def exercise_results(nb):
         found = MISTAKE.search(message + " ")
         mistake = found.group(1) if found else ("not attempted" if "not implemented yet" in message else "")
         results.append(
-            {
-                "grade_id": grade_meta(cell)["grade_id"],
-                "exercise": exercise_name(grade_meta(cell)["grade_id"]),
-                "points": points or 0.0,
-                "max_points": max_points,
-                "passed": points == max_points,
-                "message": message.strip()[:2000],
-                "mistake": mistake,
-            }
+            ExerciseResult(
+                grade_id=grade_meta(cell)["grade_id"],
+                exercise=exercise_name(grade_meta(cell)["grade_id"]),
+                points=points or 0.0,
+                max_points=max_points,
+                passed=points == max_points,
+                message=message.strip()[:2000],
+                mistake=mistake,
+            )
         )
     return results
 

@@ -7,8 +7,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .grade import inspect_notebook
-from .notebook import fingerprint, grade_meta
+from .notebook import fingerprint, grade_meta, inspect_notebook
 from .results import exercise_results
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -63,15 +62,15 @@ def validate(path, timeout=120, quiet=False):
         ).execute()
     results = exercise_results(nb)
     for r in results:
-        mark = "pass" if r["passed"] else "FAIL"
-        lines.append(f"  {mark}  {r['exercise']:<34} {r['points']:g} / {r['max_points']:g}")
-        if not r["passed"]:
-            lines += ["          " + line for line in r["message"].splitlines()[:6]]
+        mark = "pass" if r.passed else "FAIL"
+        lines.append(f"  {mark}  {r.exercise:<34} {r.points:g} / {r.max_points:g}")
+        if not r.passed:
+            lines += ["          " + line for line in r.message.splitlines()[:6]]
     for gid in edited:
         lines.append(f"  note: you edited the read-only cell {gid}; the grader restores it, so the edit earns nothing")
-    passed = all(r["passed"] for r in results)
+    passed = all(r.passed for r in results)
     lines.append(
-        f"{sum(r['passed'] for r in results)} of {len(results)} exercises pass the public checks"
+        f"{sum(r.passed for r in results)} of {len(results)} exercises pass the public checks"
         + ("" if passed else "; the hidden tests run only when your notebook is graded")
     )
     if not quiet:

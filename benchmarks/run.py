@@ -152,6 +152,24 @@ def bench_single_submissions():
     return rows
 
 
+def notebook_benchmarks():
+    """The claims of notebooks 06-09, measured by each `benchmarks/bench_<topic>.py`'s `bench()`, in course order."""
+    import importlib.util
+
+    from autograde.course import assignments
+
+    lines = []
+    for stem in assignments():
+        path = REPO / "benchmarks" / f"bench_{stem[3:]}.py"  # 06_parallelism -> bench_parallelism.py
+        if not path.exists():
+            continue
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        lines += [module.bench().rstrip(), ""]
+    return lines
+
+
 def main():
     from autograde import sandbox
     from autograde.course import assignments
@@ -196,6 +214,7 @@ def main():
               f"| 1 | {one:.1f} | {one / n:.2f} | {60 * n / one:.1f} |",
               f"| 2 | {two:.1f} | {two / n:.2f} | {60 * n / two:.1f} |",
               "", f"--jobs 2 is {one / two:.2f}x the throughput of --jobs 1.", ""]
+    lines += notebook_benchmarks()
     OUT.write_text("\n".join(lines))
     print("\n".join(lines))
     print(json.dumps({"written": str(OUT)}))

@@ -76,3 +76,63 @@ def test_a_tensor_subclass_is_not_accepted_as_output():
 
     with pytest.raises(AssertionError, match="should be a torch.Tensor"):
         EXERCISES["softmax"].check(sneaky, quiet=True)
+
+
+def _detached(output):
+    if isinstance(output, torch.Tensor):
+        return output.detach()
+    if isinstance(output, (tuple, list)):
+        return type(output)(_detached(o) for o in output)
+    return output
+
+
+def _differentiable(ex):
+    """Whether the reference's outputs carry gradients back to an input or a parameter on the first case."""
+    _, grads = ex._run_backward(ex.reference, ex.cases(0)[0])
+    return any(g is not None for g in grads.values())
+
+
+DIFFERENTIABLE = sorted(n for n, ex in EXERCISES.items() if ex.gradients and _differentiable(ex))
+MODULES_WITH_DROPOUT = sorted(n for n, ex in EXERCISES.items() if getattr(ex, "takes_dropout", False))
+
+
+def _variant(name, change):
+    """The reference with its outputs passed through `change`: a function wrapper, or a subclass for a class."""
+    ref = getattr(solutions, name)
+    if isinstance(ref, type):
+        method = getattr(EXERCISES[name], "method", "forward")
+        return type(f"Changed{name}", (ref,), {method: lambda self, *a, **k: change(getattr(ref, method)(self, *a, **k),
+                                                                                    self)})
+    return lambda *a, **k: change(ref(*a, **k), None)
+
+
+def test_there_are_differentiable_exercises_and_modules_with_dropout():
+    assert {"softmax", "MultiHeadAttention", "rnn_forward"} <= set(DIFFERENTIABLE)
+    assert "MultiHeadAttention" in MODULES_WITH_DROPOUT
+
+
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_right_values_without_gradients_are_rejected_as_detached(name):
+    """`.detach()`, `torch.no_grad()` or `.data` give the right numbers but nothing could train."""
+    with pytest.raises(AssertionError, match="detached from its inputs"):
+        EXERCISES[name].check(_variant(name, lambda out, module: _detached(out)), quiet=True)
+
+
+@pytest.mark.parametrize("name", MODULES_WITH_DROPOUT)
+def test_dropout_left_on_in_eval_is_named(name):
+    def always_drop(out, module):
+        first = out[0] if isinstance(out, tuple) else out
+        dropped = torch.nn.functional.dropout(first, 0.25, training=True)
+        return (dropped, *out[1:]) if isinstance(out, tuple) else dropped
+
+    with pytest.raises(AssertionError, match=r"dropout applied in eval\(\)"):
+        EXERCISES[name].check(_variant(name, always_drop), quiet=True)
+
+
+@pytest.mark.parametrize("name", MODULES_WITH_DROPOUT)
+def test_dropout_never_applied_in_train_is_named(name):
+    ref = getattr(solutions, name)
+    NoDropout = type(f"NoDropout{name}", (ref,), {"__init__": lambda self, *a: ref.__init__(
+        self, *[0.0 if p == "dropout" else v for p, v in zip(list(EXERCISES[name].cases(0)[0].init), a)])})
+    with pytest.raises(AssertionError, match="dropout is never applied"):
+        EXERCISES[name].check(NoDropout, quiet=True)

@@ -230,7 +230,10 @@ class Exercise:
 
         def check(student, seed=0):
             __tracebackhide__ = True  # IPython and pytest show the learner the message, not our frames
-            exercise.check(student, seed)
+            try:
+                exercise.check(student, seed)
+            except AssertionError as failure:
+                raise AssertionError(str(failure)) from None  # what is wrong, and the likely mistake: read below
 
         check.__name__ = check.__qualname__ = self.check_name
         check.__doc__ = (f"Check your `{self.name}` against the reference on seeded cases (values and "

@@ -1,0 +1,77 @@
+"""The grading records: a submission, one exercise's result, one submission's outcome, and the grade log.
+
+`grade` writes the log; `feedback`, `report`, `export` and `demo` read it through `read_log` and never
+import the grader. The log is JSON (`grade_log.json` in the course folder), one entry per
+`<assignment>/<student>`; `read_log` gives back typed `Outcome`s.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+LOG_NAME = "grade_log.json"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook handed in: whose, for which assignment, and where the file lies (only ever read)."""
+
+    student: str
+    assignment: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """What one graded cell of an executed notebook says."""
+
+    grade_id: str  # the graded cell's id, `test_<snake_name>`
+    exercise: str  # the exercise's contract name, `MultiHeadAttention`
+    points: float
+    max_points: float
+    passed: bool
+    message: str = ""  # the check's message (never a traceback: it would quote hidden tests)
+    mistake: str = ""  # the named mistake, "not attempted", or "" when none was recognised
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission: status is 'graded' or 'rejected' (with the reason in `message`)."""
+
+    student: str
+    assignment: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    message: str = ""
+    exercises: list = field(default_factory=list)  # ExerciseResult per graded cell
+    notes: list = field(default_factory=list)  # tampering and incidents, in plain words
+
+    @property
+    def key(self) -> str:
+        return f"{self.assignment}/{self.student}"
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Outcome:
+        known = {f.name for f in fields(cls)}
+        outcome = cls(**{k: v for k, v in data.items() if k in known})
+        outcome.exercises = [r if isinstance(r, ExerciseResult) else ExerciseResult(**r) for r in outcome.exercises]
+        return outcome
+
+
+def write_log(course_dir, outcomes):
+    """Add or replace the outcomes' entries in the course's grade log."""
+    path = Path(course_dir) / LOG_NAME
+    log = json.loads(path.read_text()) if path.exists() else {}
+    for o in outcomes:
+        log[o.key] = asdict(o)
+    path.write_text(json.dumps(log, indent=1, sort_keys=True))
+
+
+def read_log(course_dir) -> dict[str, Outcome]:
+    """Every outcome of the grade log by `<assignment>/<student>`; empty when nothing was graded."""
+    path = Path(course_dir) / LOG_NAME
+    if not path.exists():
+        return {}
+    return {key: Outcome.from_dict(entry) for key, entry in json.loads(path.read_text()).items()}
