@@ -1,0 +1,415 @@
+"""Checks for notebook 09: CausalSelfAttention (with a key-value cache), GPT, sample_next_token, generate.
+
+The cache's format is the learner's choice, so the attention and GPT checks compare outputs only: each
+case runs the module twice, once on the whole sequence and once on a prefix followed by the remaining
+tokens fed in with the returned cache (one at a time, or in chunks), and compares both with the reference.
+"""
+import math
+
+import torch
+from torch import nn
+
+from ..solutions import gpt as ref
+from ..solutions.multi_head_attention import merge_heads, split_heads
+from ..solutions.self_attention import scaled_dot_product_attention
+from ..solutions.training_deep_stacks import FeedForward
+from .framework import (
+    Case,
+    Exercise,
+    Mistake,
+    ModuleExercise,
+    ReferenceUsed,
+    as_outputs,
+    clone_args,
+    describe_case,
+    randn,
+    seeded,
+)
+
+GIVEN = (split_heads, merge_heads, scaled_dot_product_attention, FeedForward)
+
+
+class CachedModuleExercise(ModuleExercise):
+    """A module with a key-value cache: each case runs it without the cache, then prefix + cache, in eval()
+    (and once in train() for dropout). `case.kwargs` holds `prefix` (positions fed first) and `chunk`
+    (how many tokens each later call gets); neither is passed to forward."""
+
+    def _two_ways(self, module, case):
+        x, prefix, chunk = case.args[0], case.kwargs["prefix"], case.kwargs["chunk"]
+        full, _ = module(x)
+        out, cache = module(x[:, :prefix])
+        pieces = [out]
+        for start in range(prefix, x.size(1), chunk):
+            out, cache = module(x[:, start:start + chunk], cache)
+            pieces.append(out)
+        return full, torch.cat(pieces, dim=1)
+
+    def _invoke(self, impl, case):
+        module = case.built = self.build(impl, case)
+        return self._two_ways(module, case)
+
+    def _check_more(self, student, cases, strict):
+        """Dropout must act in train() and nothing else may change with the mode."""
+        case = cases[0]
+        where = describe_case(case, self.arg_names)
+        copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs), case.init, case.weights)
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(0)
+                noisy = as_outputs(self._two_ways(self.build(student, copy, train=True), copy), 2)
+                quiet = self.build(student, copy, train=True, init={**case.init, "dropout": 0.0})
+                plain = as_outputs(self._two_ways(quiet, copy), 2)
+        except ReferenceUsed:
+            raise
+        except Exception as error:  # noqa: BLE001 - any error of the learner's code is reported
+            return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
+        want, _ = self._run(self.reference, case)
+        if self._same(noisy, want):
+            return (f"in train() with dropout={case.init['dropout']} your outputs equal the eval() outputs: "
+                    f"dropout is never applied.\n  on {where}")
+        problem = self._compare(plain, want, where)
+        if problem:
+            return (f"in train() with dropout=0 your outputs differ from eval(): something besides dropout "
+                    f"depends on the mode. {problem}")
+        return None
+
+
+# -- variants of the attention, to name the known mistakes ----------------------------------------------------
+def _mask_right(T, T_all):
+    return torch.ones(T, T_all, dtype=torch.bool).tril(diagonal=T_all - T)
+
+
+MASKS = {
+    "right": _mask_right,
+    "none": lambda T, T_all: torch.ones(T, T_all, dtype=torch.bool),
+    "sees the next": lambda T, T_all: torch.ones(T, T_all, dtype=torch.bool).tril(diagonal=T_all - T + 1),
+    "hides itself": lambda T, T_all: torch.ones(T, T_all, dtype=torch.bool).tril(diagonal=T_all - T - 1),
+    "top-left": lambda T, T_all: torch.ones(T, T_all, dtype=torch.bool).tril(),
+    "new tokens only": lambda T, T_all: torch.ones(T, T, dtype=torch.bool).tril(),
+}
+
+
+class _AttentionVariant(nn.Module):
+    """Causal self-attention with one thing changed."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0, mask="right", cat_dim=2, keep_cache="all",
+                 scale="d_head"):
+        super().__init__()
+        self.num_heads, self.mask, self.cat_dim, self.keep_cache, self.scale = \
+            num_heads, mask, cat_dim, keep_cache, scale
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x, cache=None):
+        T = x.size(1)
+        q, k, v = (split_heads(w(x), self.num_heads) for w in (self.w_q, self.w_k, self.w_v))
+        new = (k, v)
+        if cache is not None:
+            k = torch.cat([cache[0], k], dim=self.cat_dim)
+            v = torch.cat([cache[1], v], dim=self.cat_dim)
+        T_all = k.size(2)
+        scores = q @ k.transpose(-2, -1) / {"d_head": math.sqrt(q.size(-1)), "none": 1.0}[self.scale]
+        scores = scores.masked_fill(~MASKS[self.mask](T, T_all), float("-inf"))
+        out = merge_heads(torch.softmax(scores, dim=-1) @ v)
+        return self.dropout(self.w_o(out)), new if self.keep_cache == "new" else (k, v)
+
+
+def _attention(**change):
+    return lambda d_model, num_heads, dropout=0.0: _AttentionVariant(d_model, num_heads, dropout, **change)
+
+
+def _attention_mistakes(wrap):
+    """The attention's mistakes, as `wrap(**change)` builds them (the attention itself, or a whole GPT)."""
+    return [
+        Mistake("no causal mask", wrap(mask="none"),
+                "without the mask every position reads the tokens after it, which it must predict: mask the "
+                "scores with a lower-triangular (T, T) mask of True on and below the diagonal."),
+        Mistake("the mask off by one (each position also sees the next one)", wrap(mask="sees the next"),
+                "position i may see keys 0 .. i, itself included and nothing after: .tril() (diagonal 0) "
+                "for a square mask."),
+        Mistake("the mask off by one (each position hides itself)", wrap(mask="hides itself"),
+                "position i sees itself too: .tril() with diagonal 0, not -1 (row 0 would see nothing)."),
+        Mistake("the causal mask aligned to the top left when there is a cache", wrap(mask="top-left"),
+                "with T_past cached positions the new query i sits at position T_past + i: its mask row "
+                "allows keys 0 .. T_past + i. torch.ones(T, T_all).tril(diagonal=T_all - T) does it."),
+        Mistake("the causal mask built for the new tokens only, (T, T) instead of (T, T_past + T)",
+                wrap(mask="new tokens only"),
+                "the scores are (B, h, T, T_past + T) once the cached keys are in: build the mask for that "
+                "rectangle, torch.ones(T, T_all).tril(diagonal=T_all - T)."),
+        Mistake("the cache concatenated on the wrong axis", wrap(cat_dim=1),
+                "keys and values are (B, h, T, d): the positions are axis 2, so torch.cat([past_k, k], dim=2)."),
+        Mistake("only the new keys and values returned as the cache", wrap(keep_cache="new"),
+                "return the concatenated (k, v), the cached positions and the new ones, so that the next "
+                "call sees them all."),
+        Mistake("scores not divided by sqrt(d_head)", wrap(scale="none"),
+                "divide q @ k^T by sqrt(d) (d = d_model // num_heads), or use scaled_dot_product_attention "
+                "from notebook 03, which does."),
+    ]
+
+
+def _attention_cases(seed):
+    g = seeded(seed)
+    D, h = 12, 3  # d_head = 4; T, B and D all differ
+
+    def case(label, B, T, prefix, chunk, num_heads=h):
+        return Case(label, (randn(g, B, T, D),), {"prefix": prefix, "chunk": chunk},
+                    init={"d_model": D, "num_heads": num_heads})
+
+    return [
+        case("B=2, T=7: prefix 3, then one token at a time", 2, 7, 3, 1),
+        case("B=2, T=7: prefix 2, then chunks of 3 and 2", 2, 7, 2, 3),
+        case("batch 1, T=5: prefix 2, then one at a time", 1, 5, 2, 1),
+        case("B=3, T=6: prefix 4, then a chunk of 2", 3, 6, 4, 2),
+        case("two heads of width 6, T=5: prefix 2, one at a time", 2, 5, 2, 1, num_heads=2),
+    ]
+
+
+ATTENTION = CachedModuleExercise(
+    "CausalSelfAttention", ref.CausalSelfAttention, _attention_cases, arg_names=["x"],
+    outputs=["output without a cache", "output with a cache"], given=GIVEN,
+    members="four nn.Linear(d_model, d_model) members with bias named w_q, w_k, w_v, w_o, as in notebook 04",
+    mistakes=_attention_mistakes(_attention),
+)
+
+
+# -- GPT ------------------------------------------------------------------------------------------------------
+class _BlockVariant(nn.Module):
+    def __init__(self, d_model, num_heads, d_ff, dropout, attention, norm="pre"):
+        super().__init__()
+        self.norm = norm
+        self.ln_1 = nn.LayerNorm(d_model)
+        self.attn = attention(d_model, num_heads, dropout)
+        self.ln_2 = nn.LayerNorm(d_model)
+        self.mlp = FeedForward(d_model, d_ff, dropout)
+
+    def forward(self, x, cache=None):
+        if self.norm == "post":
+            attended, cache = self.attn(x, cache)
+            x = self.ln_1(x + attended)
+            return self.ln_2(x + self.mlp(x)), cache
+        attended, cache = self.attn(self.ln_1(x), cache)
+        x = x + attended
+        return x + self.mlp(self.ln_2(x)), cache
+
+
+class _GPTVariant(nn.Module):
+    """A GPT with one thing changed, its attention or its blocks or how it counts positions."""
+
+    def __init__(self, vocab_size, max_len, d_model, num_heads, num_layers, d_ff, dropout=0.0,
+                 attention=None, norm="pre", positions="counted on", final_norm=True):
+        super().__init__()
+        attention = attention or _attention()
+        self.positions, self.final_norm = positions, final_norm
+        self.tok_embed = nn.Embedding(vocab_size, d_model)
+        self.pos_embed = nn.Embedding(max_len, d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList([_BlockVariant(d_model, num_heads, d_ff, dropout, attention, norm)
+                                     for _ in range(num_layers)])
+        self.ln_f = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+
+    def forward(self, idx, cache=None):
+        T = idx.size(1)
+        past = 0 if cache is None or self.positions == "restarted" else cache[0][0].size(2)
+        x = self.tok_embed(idx)
+        if self.positions != "none":
+            x = x + self.pos_embed(torch.arange(past, past + T))
+        x = self.dropout(x)
+        new_cache = []
+        for i, block in enumerate(self.blocks):
+            x, layer_cache = block(x, None if cache is None else cache[i])
+            new_cache.append(layer_cache)
+        return self.head(self.ln_f(x) if self.final_norm else x), new_cache
+
+
+def _gpt(**change):
+    def build(vocab_size, max_len, d_model, num_heads, num_layers, d_ff, dropout=0.0):
+        return _GPTVariant(vocab_size, max_len, d_model, num_heads, num_layers, d_ff, dropout, **change)
+    return build
+
+
+def _gpt_cases(seed):
+    g = seeded(seed)
+    V, L = 11, 9  # vocab_size, max_len
+
+    def case(label, B, T, prefix, chunk, d_model=12, num_heads=3, num_layers=2, d_ff=20):
+        idx = torch.randint(0, V, (B, T), generator=g)
+        init = {"vocab_size": V, "max_len": L, "d_model": d_model, "num_heads": num_heads,
+                "num_layers": num_layers, "d_ff": d_ff}
+        return Case(label, (idx,), {"prefix": prefix, "chunk": chunk}, init=init)
+
+    return [
+        case("B=2, T=7: prefix 3, then one token at a time", 2, 7, 3, 1),
+        case("B=2, T=9 (max_len): prefix 2, then chunks of 3", 2, 9, 2, 3),
+        case("batch 1, T=5: prefix 2, then one at a time", 1, 5, 2, 1),
+        case("one layer, two heads of width 8, T=6: prefix 4, then a chunk of 2", 3, 6, 4, 2,
+             d_model=16, num_heads=2, num_layers=1),
+    ]
+
+
+GPT = CachedModuleExercise(
+    "GPT", ref.GPT, _gpt_cases, arg_names=["idx"], outputs=["logits without a cache", "logits with a cache"],
+    given=GIVEN, rtol=1e-4, atol=1e-4,
+    members=("the members tok_embed, pos_embed, blocks (each with ln_1, attn.w_q/w_k/w_v/w_o, ln_2, "
+             "mlp.linear1/linear2), ln_f and head"),
+    mistakes=[
+        Mistake("positions restarted at 0 with a cache", _gpt(positions="restarted"),
+                "with a cache of T_past positions the new tokens sit at positions T_past, T_past + 1, ...: "
+                "read T_past from the cache (cache[0][0].size(2)) and use torch.arange(T_past, T_past + T)."),
+        Mistake("no position embedding", _gpt(positions="none"),
+                "add self.pos_embed(positions) to the token embeddings: without it attention is blind "
+                "to order (notebook 05)."),
+        Mistake("post-LN blocks (norm after the residual sum)", _gpt(norm="post"),
+                "GPT's blocks are pre-LN: x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x))."),
+        Mistake("no final layer norm ln_f before the head", _gpt(final_norm=False),
+                "pre-LN blocks leave the residual stream un-normalised: logits = self.head(self.ln_f(x))."),
+        *_attention_mistakes(lambda **change: _gpt(attention=_attention(**change))),
+    ],
+)
+
+
+# -- sample_next_token ----------------------------------------------------------------------------------------
+def _with_generator(impl, case):
+    """Call with a fresh generator seeded from the case, so the learner and the reference draw alike (and
+    with the global RNG seeded too, inside a fork, so that a call that ignores the generator is reproducible)."""
+    kwargs = dict(case.kwargs)
+    seed = kwargs.pop("seed")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 1)
+        return impl(*case.args, **kwargs, generator=torch.Generator().manual_seed(seed))
+
+
+def _sample_cases(seed):
+    g = seeded(seed)
+    B, V = 64, 7  # many rows, so a wrong distribution shows in the tokens drawn
+
+    def logits(rows=B, vocab=V, scale=2.0):
+        return randn(g, rows, vocab, scale=scale)
+
+    def s():
+        return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+
+    return [
+        Case("temperature 1, B=64, vocab 7", (logits(),), {"temperature": 1.0, "top_k": None, "seed": s()}),
+        Case("temperature 0 (greedy)", (logits(),), {"temperature": 0.0, "top_k": None, "seed": s()}),
+        Case("temperature 0.5", (logits(),), {"temperature": 0.5, "top_k": None, "seed": s()}),
+        Case("temperature 3", (logits(),), {"temperature": 3.0, "top_k": None, "seed": s()}),
+        Case("top_k 3 at temperature 2", (logits(),), {"temperature": 2.0, "top_k": 3, "seed": s()}),
+        Case("top_k 5, vocab 9, temperature 4", (logits(vocab=9),), {"temperature": 4.0, "top_k": 5, "seed": s()}),
+        Case("one row", (logits(rows=1),), {"temperature": 1.0, "top_k": None, "seed": s()}),
+    ]
+
+
+def _sample_variant(temperature="before softmax", k_shift=0, source="probabilities", greedy=True,
+                    use_generator=True):
+    def sample(logits, temperature_=1.0, top_k=None, generator=None):
+        t = temperature_
+        if t == 0 and greedy:
+            return logits.argmax(dim=-1)
+        if temperature == "before softmax":
+            logits = logits / t
+        if top_k is not None:
+            k = min(top_k + k_shift, logits.size(-1))
+            kth = torch.topk(logits, k, dim=-1).values[:, -1:]
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+        probs = torch.softmax(logits, dim=-1)
+        if temperature == "after softmax":
+            probs = probs / t
+        weights = probs if source == "probabilities" else logits
+        return torch.multinomial(weights, 1, generator=generator if use_generator else None).squeeze(-1)
+
+    def wrapper(logits, temperature=1.0, top_k=None, generator=None):
+        return sample(logits, temperature, top_k, generator)
+
+    return wrapper
+
+
+SAMPLE = Exercise(
+    "sample_next_token", ref.sample_next_token, _sample_cases, arg_names=["logits"], outputs=["tokens"],
+    invoke=_with_generator, gradients=False,
+    mistakes=[
+        Mistake("temperature applied after the softmax", _sample_variant(temperature="after softmax"),
+                "divide the logits by the temperature, then take the softmax: dividing the probabilities "
+                "changes nothing once torch.multinomial normalises them."),
+        Mistake("temperature ignored", _sample_variant(temperature="ignored"),
+                "logits = logits / temperature before the softmax: below 1 it sharpens, above 1 it flattens."),
+        Mistake("top-k keeping k-1 tokens", _sample_variant(k_shift=-1),
+                "torch.topk(logits, k).values[:, -1:] is the k-th largest logit: keep the logits >= it."),
+        Mistake("top-k keeping k+1 tokens", _sample_variant(k_shift=1),
+                "keep exactly the k largest logits: compare with torch.topk(logits, k).values[:, -1:]."),
+        Mistake("sampling from the logits instead of the probabilities", _sample_variant(source="logits"),
+                "torch.multinomial wants non-negative weights: sample from torch.softmax(logits, dim=-1)."),
+        Mistake("temperature 0 not treated as greedy (argmax)", _sample_variant(greedy=False),
+                "dividing by a temperature of 0 gives inf and NaN: return logits.argmax(dim=-1) when "
+                "temperature == 0."),
+        Mistake("the generator not passed to torch.multinomial", _sample_variant(use_generator=False),
+                "torch.multinomial(probs, 1, generator=generator): without it the draws come from the global "
+                "RNG and cannot be reproduced."),
+    ],
+)
+
+
+# -- generate -------------------------------------------------------------------------------------------------
+def _generate_cases(seed):
+    g = seeded(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = ref.GPT(vocab_size=13, max_len=16, d_model=16, num_heads=2, num_layers=2, d_ff=24).eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+
+    def idx(B, T):
+        return torch.randint(0, 13, (B, T), generator=g)
+
+    def s():
+        return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+
+    def opts(temperature, top_k, use_cache):
+        return {"temperature": temperature, "top_k": top_k, "use_cache": use_cache, "seed": s()}
+
+    return [
+        Case("greedy, with the cache, B=2, prompt 3, 6 new", (model, idx(2, 3), 6), opts(0.0, None, True)),
+        Case("greedy, without the cache", (model, idx(2, 3), 6), opts(0.0, None, False)),
+        Case("sampled, with the cache, B=3, prompt 4, 8 new", (model, idx(3, 4), 8), opts(1.0, None, True)),
+        Case("sampled, without the cache", (model, idx(3, 4), 8), opts(1.0, None, False)),
+        Case("top_k 4, temperature 1.5, with the cache", (model, idx(4, 2), 7), opts(1.5, 4, True)),
+        Case("batch 1, prompt 1, 15 new (up to max_len)", (model, idx(1, 1), 15), opts(1.0, None, True)),
+        Case("no new tokens", (model, idx(2, 5), 0), opts(1.0, None, True)),
+    ]
+
+
+def _generate_variant(feed="last", keep_cache=True, read="last", append="end", count=0):
+    def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, use_cache=True, generator=None):
+        cache = None
+        with torch.no_grad():
+            for i in range(max_new_tokens + count):
+                if use_cache:
+                    step = idx if i == 0 or feed == "all" else idx[:, -1:]
+                    logits, new_cache = model(step, cache)
+                    cache = new_cache if keep_cache else None
+                else:
+                    logits, _ = model(idx)
+                row = logits[:, -1, :] if read == "last" else logits[:, 0, :]
+                token = ref.sample_next_token(row, temperature, top_k, generator)[:, None]
+                idx = torch.cat([idx, token] if append == "end" else [token, idx], dim=1)
+        return idx
+    return generate
+
+
+GENERATE = Exercise(
+    "generate", ref.generate, _generate_cases, arg_names=["model", "idx", "max_new_tokens"], outputs=["tokens"],
+    invoke=_with_generator, gradients=False, given=(ref.GPT,),
+    mistakes=[
+        Mistake("the whole sequence fed again together with the cache", _generate_variant(feed="all"),
+                "once the cache holds the prompt, feed only the newest token, idx[:, -1:], with the cache."),
+        Mistake("only the newest token fed, without the cache", _generate_variant(keep_cache=False),
+                "logits, cache = model(idx[:, -1:], cache): keep the returned cache and pass it back, or "
+                "the model sees one token and nothing before it."),
+        Mistake("the next token sampled from the first position's logits", _generate_variant(read="first"),
+                "the prediction for the next token is at the last position: logits[:, -1, :]."),
+        Mistake("the new token put at the front of the sequence", _generate_variant(append="front"),
+                "append it at the end: torch.cat([idx, next_token[:, None]], dim=1)."),
+        Mistake("one token too many generated", _generate_variant(count=1),
+                "loop max_new_tokens times: the result has T + max_new_tokens tokens."),
+    ],
+)
