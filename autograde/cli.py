@@ -104,8 +104,29 @@ def build_parser():
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
     p.add_argument("--csv", type=Path, required=True, metavar="FILE", help="where to write the CSV")
+    p.add_argument("--assignment", action="append", metavar="ID",
+                   help="only this assignment, e.g. 03_self_attention (repeatable; default: all)")
+    p.add_argument("--per-exercise", action="store_true", help="add one column of points per exercise")
     _course_dir(p)
     return parser
+
+
+def _refresh_after_grading(course_dir, outcomes):
+    """Feedback pages and the report, where they exist, are rewritten from the new grade log: never stale."""
+    course_dir = Path(course_dir)
+    refreshed = []
+    if outcomes and (course_dir / "feedback").is_dir():
+        from .feedback import write_feedback
+
+        write_feedback(course_dir, sorted({o.student for o in outcomes}))
+        refreshed.append("feedback pages")
+    if outcomes and (course_dir / "report" / "report.md").exists():
+        from .report import write_report
+
+        write_report(course_dir)
+        refreshed.append("the class report")
+    if refreshed:
+        print(f"refreshed {' and '.join(refreshed)} from the new grades")
 
 
 def main(argv=None):
@@ -133,7 +154,10 @@ def main(argv=None):
         collected, rejected = collect(args.source, args.into)
         print(f"collected {len(collected)} notebooks into {args.into}")
         for line in rejected:
-            print(f"rejected  {line}")
+            print(f"left out  {line}")
+        if rejected:
+            print(f"{len(rejected)} entries left out (listed above); exit status 1", file=sys.stderr)
+            sys.exit(1)
     elif args.command == "grade":
         from .grade import grade
 
@@ -162,8 +186,11 @@ def main(argv=None):
                 f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"
                 + (f": {o.message}" if o.message else "")
             )
+            for note in o.notes:  # tampering and incidents: what the instructor must act on, not only in the log
+                print(f"{'':<46} note: {note}")
         if not outcomes:
             print("no submissions found")
+        _refresh_after_grading(args.course_dir, outcomes)
     elif args.command == "feedback":
         from .feedback import write_feedback
 
@@ -176,7 +203,7 @@ def main(argv=None):
     elif args.command == "export":
         from .export import export_csv
 
-        table = export_csv(args.csv, args.course_dir)
+        table = export_csv(args.csv, args.course_dir, args.assignment, args.per_exercise)
         print(f"wrote {len(table)} rows to {args.csv}")
 
 

@@ -1,44 +1,69 @@
-"""Export: one CSV row per student and assignment, read from the gradebook."""
+"""Export: one CSV row per student and assignment, scores from the gradebook, status and notes from the log.
+
+Columns: assignment, student_id, score, max_score, status (graded, rejected, missing, or a grader fault),
+message (why it was not graded), notes (tampering and incidents the instructor should see); with
+`per_exercise`, one more column per exercise of the assignment(s), `<exercise> points`. Numbers are written
+the same way everywhere: at most two decimals, no trailing zeros.
+"""
 import csv
 from pathlib import Path
 
 from . import course
 
-COLUMNS = ["assignment", "student_id", "score", "max_score", "status", "message"]
+COLUMNS = ["assignment", "student_id", "score", "max_score", "status", "message", "notes"]
 
 
-def rows(course_dir=course.DEFAULT_COURSE_DIR):
+def number(x):
+    """2, 2.5, 2.33: one format for every score in the CSV."""
+    return f"{round(float(x), 2):g}"
+
+
+def rows(course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=False):
     """Every (assignment, student) pair of the gradebook; a student with no gradeable submission scores 0."""
     from nbgrader.api import Gradebook, MissingEntry
+
+    from .log import read_log
 
     db = Path(course_dir) / "gradebook.db"
     if not db.exists():
         raise SystemExit(f"error: no gradebook in {course_dir}: release and grade first")
-    from .log import read_log
-
     log = read_log(course_dir)
     out = []
     with Gradebook(f"sqlite:///{db.resolve()}", course_id=course.COURSE_ID) as gb:
+        known = sorted(a.name for a in gb.assignments)
+        unknown = sorted(set(assignments or ()) - set(known))
+        if unknown:
+            raise SystemExit(f"error: no assignment named {', '.join(unknown)} in the gradebook; "
+                             f"known: {', '.join(known)}")
         for assignment in sorted(gb.assignments, key=lambda a: a.name):
+            if assignments and assignment.name not in assignments:
+                continue
             for student in sorted(gb.students, key=lambda s: s.id):
+                entry = log.get(f"{assignment.name}/{student.id}")
+                row = {"assignment": assignment.name, "student_id": student.id,
+                       "notes": " | ".join(entry.notes) if entry else ""}
                 try:
                     sub = gb.find_submission(assignment.name, student.id)
-                    out.append({"assignment": assignment.name, "student_id": student.id,
-                                "score": round(sub.score, 2), "max_score": round(sub.max_score, 2),
-                                "status": "graded", "message": ""})
+                    row.update(score=number(sub.score), max_score=number(sub.max_score), status="graded", message="")
                 except MissingEntry:
-                    entry = log.get(f"{assignment.name}/{student.id}")
-                    out.append({"assignment": assignment.name, "student_id": student.id, "score": 0,
-                                "max_score": round(assignment.max_score, 2),
-                                "status": entry.status if entry else "missing",
-                                "message": entry.message if entry else "no submission"})
+                    row.update(score=number(0), max_score=number(assignment.max_score),
+                               status=entry.status if entry else "missing",
+                               message=entry.message if entry else "no submission")
+                if per_exercise:
+                    for r in entry.exercises if entry and row["status"] == "graded" else ():
+                        row[f"{r.exercise} points"] = number(r.points)
+                out.append(row)
     return out
 
 
-def export_csv(path, course_dir=course.DEFAULT_COURSE_DIR):
-    table = rows(course_dir)
+def export_csv(path, course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=False):
+    """Write the rows to `path` (per-exercise columns after the fixed ones, in order of appearance)."""
+    table = rows(course_dir, assignments, per_exercise)
+    extra = []
+    for row in table:
+        extra += [k for k in row if k not in COLUMNS and k not in extra]
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer = csv.DictWriter(f, fieldnames=COLUMNS + extra, restval="")
         writer.writeheader()
         writer.writerows(table)
     return table

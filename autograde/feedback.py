@@ -26,7 +26,13 @@ def page(entry):
         f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
         f"</head><body><h1>{e(title)}</h1>"
     ]
-    if entry.status != "graded":
+    if entry.status not in ("graded", "rejected"):  # a grader fault: nothing the student did, no score yet
+        parts.append(
+            "<p>Your submission has not been graded yet: the grader had a problem of its own while running it "
+            "(nothing is wrong with your file, and no score was recorded). Your instructor has been told and "
+            "will grade it again.</p>"
+        )
+    elif entry.status != "graded":
         parts.append(
             f"<p class='fail'>Your submission could not be graded: {e(entry.message)}</p>"
             f"<p>Score: 0 / {entry.max_score:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"

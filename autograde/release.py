@@ -33,10 +33,14 @@ def _stamp(path, assignment):
     from .notebook import fingerprint, grade_meta
 
     nb = nbformat.read(str(path), as_version=4)
-    nb.metadata["autograde"] = {"assignment": assignment}
+    read_only, previous = [], None  # what `validate` restores, as the grader does (no hidden test is in them)
     for cell in nb.cells:
+        gid = grade_meta(cell).get("grade_id")
         if grade_meta(cell).get("locked"):
             cell.metadata["autograde"] = {"sha256": fingerprint(cell.source)}
+            read_only.append({"grade_id": gid, "source": cell.source, "after": previous})
+        previous = gid or previous
+    nb.metadata["autograde"] = {"assignment": assignment, "read_only": read_only}
     nbformat.write(nb, str(path))
 
 

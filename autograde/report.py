@@ -1,30 +1,112 @@
-"""Report: the class at a glance, as Markdown with PNG plots, from the grade log."""
+"""Report: the class at a glance, as Markdown with PNG plots, from the grade log.
+
+Per assignment: the score distribution; per exercise, how many students passed it, got it wrong, or did not
+attempt it, and the misconceptions the checks named, with counts (a wrong answer and an unattempted one are
+different news for an instructor); and the students to look at, each with the reason.
+"""
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import course
 from .log import read_log
 
+NOT_ATTEMPTED = "not attempted"
+UNNAMED = "(no known mistake recognised)"
+
+
+@dataclass
+class ExerciseStats:
+    """How a class did on one exercise."""
+
+    max_points: float = 0.0
+    passed: int = 0
+    wrong: int = 0
+    not_attempted: int = 0
+    mistakes: Counter = field(default_factory=Counter)  # named misconceptions (and UNNAMED), never NOT_ATTEMPTED
+
+    @property
+    def students(self):
+        return self.passed + self.wrong + self.not_attempted
+
 
 def summarise(log):
-    """Per assignment: the scores; per exercise: how many failed it and the most common named mistake."""
+    """Per assignment: the scores; per (assignment, exercise): an ExerciseStats."""
     scores = defaultdict(list)
-    exercises = defaultdict(lambda: {"students": 0, "failed": 0, "mistakes": Counter(), "max_points": 0.0})
+    exercises = defaultdict(ExerciseStats)
     for entry in log.values():
-        scores[entry.assignment].append((entry.score, entry.max_score))
+        if entry.status == "graded" or entry.status == "rejected":
+            scores[entry.assignment].append((entry.score, entry.max_score))
         for r in entry.exercises:
             stats = exercises[(entry.assignment, r.exercise)]
-            stats["students"] += 1
-            stats["max_points"] = r.max_points
-            if not r.passed:
-                stats["failed"] += 1
-                stats["mistakes"][r.mistake or "(no known mistake recognised)"] += 1
+            stats.max_points = r.max_points
+            if r.passed:
+                stats.passed += 1
+            elif r.mistake == NOT_ATTEMPTED:
+                stats.not_attempted += 1
+            else:
+                stats.wrong += 1
+                stats.mistakes[r.mistake or UNNAMED] += 1
     return scores, exercises
 
 
+def students_to_look_at(log, assignment):
+    """(student, reason) for every submission of `assignment` an instructor should open, in plain words."""
+    found = []
+    for entry in sorted(log.values(), key=lambda e: e.student):
+        if entry.assignment != assignment:
+            continue
+        reasons = []
+        if entry.status != "graded":
+            reasons.append(f"{entry.status}: {entry.message}")
+        reasons += entry.notes
+        if entry.status == "graded" and entry.max_score and entry.score < entry.max_score / 2:
+            wrong = [f"{r.exercise} ({r.mistake or 'wrong'})" for r in entry.exercises
+                     if not r.passed and r.mistake != NOT_ATTEMPTED]
+            if wrong:
+                reasons.append(f"below half marks; wrong: {', '.join(wrong)}")
+        if reasons:
+            found.append((entry.student, "; ".join(reasons)))
+    return found
+
+
+def _histogram(plt, assignment, values, top, path):
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    whole = all(float(v).is_integer() for v in values) and float(top).is_integer()
+    bins = [i - 0.5 for i in range(int(top) + 2)] if whole else [i * top / 10 for i in range(11)]
+    ax.hist(values, bins=bins, color="#3b6ea8", edgecolor="white")
+    ax.set(title=f"{assignment}: scores of {len(values)} submissions", xlabel=f"score (out of {top:g})",
+           ylabel="students")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students only
+    if whole:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _exercise_chart(plt, assignment, rows, path):
+    from matplotlib.ticker import MaxNLocator
+
+    names = [name for name, _ in rows][::-1]
+    wrong = [st.wrong for _, st in rows][::-1]
+    missing = [st.not_attempted for _, st in rows][::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.8 + 0.4 * len(rows)))
+    ax.barh(names, wrong, color="#a4161a", label="wrong")
+    ax.barh(names, missing, left=wrong, color="#bbbbbb", label="not attempted")
+    ax.set(title=f"{assignment}: who did not pass each exercise", xlabel="students")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_report(course_dir=course.DEFAULT_COURSE_DIR):
-    """Write course/report/report.md and one score histogram per assignment; return the Markdown's path."""
+    """Write course/report/report.md and the plots of every assignment; return the Markdown's path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,56 +119,44 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR):
     out.mkdir(parents=True, exist_ok=True)
     scores, exercises = summarise(log)
     lines = ["# Class report", ""]
-    for assignment in sorted(scores):
+    for assignment in sorted({e.assignment for e in log.values()}):
         values = [s for s, _ in scores[assignment]]
-        top = max(m for _, m in scores[assignment]) or 1
-        rejected = sum(1 for e in log.values() if e.assignment == assignment and e.status != "graded")
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.hist(values, bins=[i * top / 10 for i in range(11)], color="#3b6ea8", edgecolor="white")
-        ax.set(
-            title=f"{assignment}: scores of {len(values)} submissions",
-            xlabel=f"score (out of {top:g})",
-            ylabel="students",
-        )
-        fig.tight_layout()
-        fig.savefig(out / f"{assignment}_scores.png", dpi=100)
-        plt.close(fig)
-        mean = sum(values) / len(values)
-        lines += [
-            f"## {assignment}",
-            "",
-            f"{len(values)} submissions, mean {mean:.2f} / {top:g}, median {sorted(values)[len(values) // 2]:g}, "
-            f"{sum(v == top for v in values)} full marks, {rejected} not gradeable.",
-            "",
-            f"![score distribution]({assignment}_scores.png) ![failures per exercise]({assignment}_exercises.png)",
-            "",
-            "| exercise | points | failed | most common named mistake |",
-            "|---|---|---|---|",
-        ]
-        rows = sorted(
-            ((k[1], v) for k, v in exercises.items() if k[0] == assignment),
-            key=lambda kv: -kv[1]["failed"] / max(kv[1]["students"], 1),
-        )
+        top = max((m for _, m in scores[assignment]), default=0) or 1
+        entries = [e for e in log.values() if e.assignment == assignment]
+        rejected = sum(e.status == "rejected" for e in entries)
+        faults = sum(e.status not in ("graded", "rejected") for e in entries)
+        lines += [f"## {assignment}", ""]
+        if values:
+            _histogram(plt, assignment, values, top, out / f"{assignment}_scores.png")
+            median = sorted(values)[len(values) // 2]
+            lines += [
+                f"{len(values)} submissions, mean {sum(values) / len(values):.1f} / {top:g}, median {median:.1f}, "
+                f"{sum(v == top for v in values)} full marks, {rejected} not gradeable (scored 0)"
+                + (f", {faults} not graded because of a grader fault (no score recorded)" if faults else "") + ".",
+                "",
+            ]
+        rows = sorted(((k[1], v) for k, v in exercises.items() if k[0] == assignment),
+                      key=lambda kv: -(kv[1].wrong + kv[1].not_attempted) / max(kv[1].students, 1))
         if rows:
-            fig, ax = plt.subplots(figsize=(6, 0.5 + 0.4 * len(rows)))
-            ax.barh(
-                [name for name, _ in rows][::-1],
-                [100 * st["failed"] / max(st["students"], 1) for _, st in rows][::-1],
-                color="#a4161a",
-            )
-            ax.set(title=f"{assignment}: who failed each exercise", xlabel="students who failed it (%)", xlim=(0, 100))
-            fig.tight_layout()
-            fig.savefig(out / f"{assignment}_exercises.png", dpi=100)
-            plt.close(fig)
-        for name, stats in rows:
-            share = stats["failed"] / max(stats["students"], 1)
-            named = Counter({k: v for k, v in stats["mistakes"].items() if not k.startswith("(")})
-            common = (named or stats["mistakes"]).most_common(1)
-            mistake = f"{common[0][0]} ({common[0][1]})" if common else ""
-            lines.append(
-                f"| `{name}` | {stats['max_points']:g} | {stats['failed']} / {stats['students']} "
-                f"({share:.0%}) | {mistake} |"
-            )
+            _exercise_chart(plt, assignment, rows, out / f"{assignment}_exercises.png")
+            lines += [
+                f"![score distribution]({assignment}_scores.png) ![exercises]({assignment}_exercises.png)",
+                "",
+                "| exercise | points | passed | wrong | not attempted | misconceptions named by the checks |",
+                "|---|---|---|---|---|---|",
+            ]
+            for name, st in rows:
+                named = ", ".join(f"{m} ({n})" for m, n in st.mistakes.most_common() if m != UNNAMED)
+                if st.mistakes[UNNAMED]:
+                    named += ("; " if named else "") + f"unrecognised ({st.mistakes[UNNAMED]})"
+                lines.append(f"| `{name}` | {st.max_points:g} | {st.passed} / {st.students} | {st.wrong} | "
+                             f"{st.not_attempted} | {named or '-'} |")
+            lines.append("")
+        look = students_to_look_at(log, assignment)
+        lines += ["### Students to look at", ""]
+        lines += [f"- `{student}`: {reason}" for student, reason in look] or ["Nobody: no rejection, no tampering, "
+                                                                             "nobody below half marks with a "
+                                                                             "wrong answer."]
         lines.append("")
     path = out / "report.md"
     path.write_text("\n".join(lines))

@@ -1,16 +1,14 @@
 """For students: `validate` a notebook as the grader will run it, and `submit` it as a hand-in file."""
 
 import os
-import re
 import tempfile
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .collect import valid_student_id
 from .notebook import fingerprint, grade_meta, inspect_notebook
 from .results import exercise_results
-
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def assignment_of(nb, path):
@@ -25,6 +23,33 @@ def edited_cells(nb):
         for c in nb.cells
         if "sha256" in c.metadata.get("autograde", {}) and fingerprint(c.source) != c.metadata["autograde"]["sha256"]
     ]
+
+
+def restore_read_only(nb):
+    """Put back, in place, every read-only cell a learner edited, deleted or retyped, from the copies stamped
+    at release, as the grader does from its gradebook; return what was restored, in plain words."""
+    from nbformat.v4 import new_code_cell
+
+    notes = []
+    for kept in nb.metadata.get("autograde", {}).get("read_only", []):
+        gid = kept["grade_id"]
+        at = next((i for i, c in enumerate(nb.cells) if grade_meta(c).get("grade_id") == gid), None)
+        cell = nb.cells[at] if at is not None else None
+        if cell is not None and cell.cell_type == "code" and cell.source == kept["source"]:
+            continue
+        if cell is not None and cell.cell_type == "code":
+            cell.source = kept["source"]
+            notes.append(f"you edited the read-only cell {gid}; validate restored it, as the grader will, so the "
+                         f"edit earns nothing")
+            continue
+        if cell is not None:
+            del nb.cells[at]
+        fresh = new_code_cell(kept["source"], metadata={"nbgrader": {"grade_id": gid, "locked": True}})
+        after = next((i for i, c in enumerate(nb.cells) if grade_meta(c).get("grade_id") == kept["after"]), -1)
+        nb.cells.insert(after + 1, fresh)
+        notes.append(f"you {'retyped' if cell is not None else 'deleted'} the read-only cell {gid}; validate put it "
+                     f"back, as the grader will")
+    return notes
 
 
 @contextmanager
@@ -49,7 +74,10 @@ def validate(path, timeout=120, quiet=False):
         raise SystemExit(f"error: {path}: {problem}")
     nb = nbformat.read(str(path), as_version=4)
     lines = [f"{assignment_of(nb, path)}: {Path(path).name}"]
-    edited = edited_cells(nb)
+    restored = restore_read_only(nb)
+    if not nb.metadata.get("autograde", {}).get("read_only"):  # released before the copies were stamped
+        restored = [f"you edited the read-only cell {gid}; the grader restores it, so the edit earns nothing"
+                    for gid in edited_cells(nb)]
     with tempfile.TemporaryDirectory() as work, _environment(NBGRADER_EXECUTION="validate"):
         # NBGRADER_EXECUTION shrinks the experiments, as when grading
         NotebookClient(
@@ -66,8 +94,8 @@ def validate(path, timeout=120, quiet=False):
         lines.append(f"  {mark}  {r.exercise:<34} {r.points:g} / {r.max_points:g}")
         if not r.passed:
             lines += ["          " + line for line in r.message.splitlines()[:6]]
-    for gid in edited:
-        lines.append(f"  note: you edited the read-only cell {gid}; the grader restores it, so the edit earns nothing")
+    for note in restored:
+        lines.append(f"  note: {note}")
     passed = all(r.passed for r in results)
     lines.append(
         f"{sum(r.passed for r in results)} of {len(results)} exercises pass the public checks"
@@ -80,7 +108,7 @@ def validate(path, timeout=120, quiet=False):
 
 def submit(path, student, out_dir=".", timeout=120):
     """Validate, then write `<student>__<assignment>.zip` holding the notebook; return the zip's path."""
-    if not STUDENT_ID.match(student):
+    if not valid_student_id(student):
         raise SystemExit(f"error: {student!r} is not a student id: use letters, digits, '.', '_' or '-'")
     import nbformat
 

@@ -1,0 +1,108 @@
+"""What an instructor reads after grading: the report, the feedback pages and the CSV say what to act on."""
+import csv
+
+import nbformat
+import pytest
+from commandline import autograde
+
+from autograde import demo
+from autograde.demo import solutions_of, student_notebook
+from autograde.log import ExerciseResult, Outcome, write_log
+from autograde.notebook import grade_meta
+
+NB = "03_self_attention"
+
+
+def _result(exercise, passed, mistake="", points=1.0):
+    return ExerciseResult(f"test_{exercise}", exercise, points if passed else 0.0, points, passed,
+                          "" if passed else f"{exercise}: looks like {mistake}. hint", mistake)
+
+
+def _log(course_dir):
+    """A small class: two honest mistakes of the same kind, one unattempted exercise, a rejection, a tamperer."""
+    outcomes = [
+        Outcome("ada", NB, "graded", 8, 8, exercises=[_result("softmax", True), _result("causal_mask", True)]),
+        Outcome("bob", NB, "graded", 1, 8, exercises=[
+            _result("softmax", False, "no 1/sqrt(d_k) scaling"), _result("causal_mask", False, "not attempted")]),
+        Outcome("cy", NB, "graded", 3, 8, exercises=[
+            _result("softmax", False, "no 1/sqrt(d_k) scaling"), _result("causal_mask", True)],
+            notes=["edited the read-only cell test_softmax (restored for grading: the edit earns nothing)"]),
+        Outcome("dee", NB, "rejected", 0, 8, message="the file is empty"),
+        Outcome("eve", NB, "graded", 0, 8, exercises=[
+            _result("softmax", False, "not attempted"), _result("causal_mask", False, "not attempted")]),
+    ]
+    write_log(course_dir, outcomes)
+    return outcomes
+
+
+def test_report_keeps_misconceptions_apart_from_unattempted_work(tmp_path):
+    _log(tmp_path)
+    autograde("report", "--course-dir", tmp_path)
+    report = (tmp_path / "report" / "report.md").read_text()
+    softmax = next(line for line in report.splitlines() if line.startswith("| `softmax`"))
+    assert "| 1 / 4 | 2 | 1 |" in softmax and "no 1/sqrt(d_k) scaling (2)" in softmax
+    assert "not attempted (" not in report, "'not attempted' has its own column, never shown as a misconception"
+
+
+def test_report_names_the_students_to_look_at_and_why(tmp_path):
+    _log(tmp_path)
+    autograde("report", "--course-dir", tmp_path)
+    report = (tmp_path / "report" / "report.md").read_text()
+    look = report.split("### Students to look at")[1]
+    assert "`cy`: edited the read-only cell test_softmax" in look
+    assert "`dee`: rejected: the file is empty" in look
+    assert "`bob`: below half marks; wrong: softmax (no 1/sqrt(d_k) scaling)" in look
+    assert "`ada`" not in look and "`eve`" not in look, "full marks, or nothing attempted, needs no second look"
+
+
+def test_a_grader_fault_is_never_the_students_fault_in_feedback(tmp_path):
+    write_log(tmp_path, [Outcome("ada", NB, "grader_fault", 0, 8, message="Kernel died before replying")])
+    autograde("feedback", "--course-dir", tmp_path)
+    page = (tmp_path / "feedback" / "ada" / f"{NB}.html").read_text()
+    assert "nothing is wrong with your file" in page and "Hand in the notebook file itself" not in page
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, repo):
+    """Notebook 03 graded for a student who solved it and one who edited a read-only cell and left stubs."""
+    root = tmp_path_factory.mktemp("instructor")
+    course_dir, subs = root / "course", root / "subs"
+    autograde("release", NB, "--course-dir", course_dir)
+    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
+    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    demo.hand_in(subs, "ada", NB, student_notebook(released, good))
+    tampered = nbformat.from_dict(nbformat.reads(nbformat.writes(released), as_version=4))
+    next(c for c in tampered.cells if grade_meta(c).get("grade_id") == "test_softmax").source += "\n# mine"
+    demo.hand_in(subs, "bob", NB, tampered)
+    result = autograde("grade", subs, "--course-dir", course_dir, "--no-progress")
+    return course_dir, subs, result, released, good
+
+
+def test_the_terminal_table_shows_tampering(graded):
+    result = graded[2]
+    assert "note: edited the read-only cell test_softmax" in result.stdout
+
+
+def test_export_one_assignment_with_a_column_per_exercise_and_the_notes(graded, tmp_path):
+    course_dir = graded[0]
+    autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "g.csv", "--assignment", NB, "--per-exercise")
+    with open(tmp_path / "g.csv") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert rows["ada"]["score"] == "8" and rows["ada"]["softmax points"] == "2"
+    assert rows["bob"]["scaled_dot_product_attention points"] == "0"
+    assert "edited the read-only cell test_softmax" in rows["bob"]["notes"]
+    wrong = autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "x.csv", "--assignment", "99_nope",
+                      check=False)
+    assert wrong.returncode != 0 and "no assignment named 99_nope" in wrong.stderr
+
+
+def test_feedback_and_report_are_refreshed_when_a_resubmission_is_graded(graded, tmp_path):
+    course_dir, subs, _, released, good = graded
+    autograde("feedback", "--course-dir", course_dir)
+    autograde("report", "--course-dir", course_dir)
+    page = course_dir / "feedback" / "bob" / f"{NB}.html"
+    assert "Score: 0 / 8" in page.read_text()
+    demo.hand_in(tmp_path / "again", "bob", NB, student_notebook(released, good))
+    result = autograde("grade", tmp_path / "again", "--course-dir", course_dir, "--no-progress")
+    assert "refreshed feedback pages and the class report" in result.stdout
+    assert "Score: 8 / 8" in page.read_text()
