@@ -39,7 +39,7 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=Fa
             if assignments and assignment.name not in assignments:
                 continue
             for student in sorted(gb.students, key=lambda s: s.id):
-                entry = log.get(f"{assignment.name}/{student.id}")
+                entry = log.get(f"{assignment.name}/{student.id}") or _misfiled(log, student.id, known)
                 row = {"assignment": assignment.name, "student_id": student.id,
                        "notes": " | ".join(entry.notes) if entry else ""}
                 try:
@@ -54,6 +54,13 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=Fa
                         row[f"{r.exercise} points"] = number(r.points)
                 out.append(row)
     return out
+
+
+def _misfiled(log, student, known):
+    """A rejected hand-in of `student` under a name that is no assignment (a misspelt folder), so the export
+    says what happened instead of "no submission"."""
+    return next((e for e in log.values() if e.student == student and e.assignment not in known
+                 and e.status == "rejected"), None)
 
 
 def export_csv(path, course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=False):

@@ -106,3 +106,15 @@ def test_feedback_and_report_are_refreshed_when_a_resubmission_is_graded(graded,
     result = autograde("grade", tmp_path / "again", "--course-dir", course_dir, "--no-progress")
     assert "refreshed feedback pages and the class report" in result.stdout
     assert "Score: 8 / 8" in page.read_text()
+
+
+def test_a_misspelt_assignment_folder_is_named_in_the_export_not_called_no_submission(graded, tmp_path):
+    course_dir, _, _, released, good = graded
+    folder = tmp_path / "subs" / "cy" / "03_self_atention"
+    folder.mkdir(parents=True)
+    nbformat.write(student_notebook(released, good), folder / "03_self_atention.ipynb")
+    autograde("grade", tmp_path / "subs", "--course-dir", course_dir, "--no-progress", check=False)
+    autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "g.csv")
+    with open(tmp_path / "g.csv") as f:
+        row = next(r for r in csv.DictReader(f) if r["student_id"] == "cy")
+    assert row["status"] == "rejected" and "no assignment named '03_self_atention'" in row["message"]
