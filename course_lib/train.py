@@ -52,7 +52,8 @@ def fit(model, batch, loss_fn, *, steps, lr=1e-3, time_budget=None, optimizer=No
 
     `batch(step)` gives a batch, `loss_fn(model, batch)` its scalar loss. Training stops after `steps`
     steps, after `time_budget` seconds, or when `until(model)` is true (checked every `check_every` steps,
-    in eval mode, without gradients). `schedule(step)` (step counted from 1) multiplies the learning rate;
+    in eval mode, without gradients). `schedule(step)` multiplies the learning rate (torch's `LambdaLR`:
+    step counted from 0, so a schedule defined from step 1 on is called as `schedule(step + 1)`);
     `clip` clips the gradient norm. The caller shrinks `steps` under grading (see `shrink`).
     """
     import time

@@ -1,0 +1,420 @@
+"""Checks for notebook 07: layer_norm, FeedForward, EncoderLayer, noam_lr, label_smoothed_cross_entropy."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..solutions import training_deep_stacks as ref
+from ..solutions.multi_head_attention import MultiHeadAttention
+from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
+
+
+# -- layer_norm -------------------------------------------------------------------------------------------
+def _layer_norm_cases(seed):
+    g = seeded(seed)
+
+    def args(*shape, scale=1.0, shift=0.0, dtype=torch.float32):
+        D = shape[-1]
+        return (randn(g, *shape, dtype=dtype, scale=scale) + shift, 1 + randn(g, D, dtype=dtype, scale=0.3),
+                randn(g, D, dtype=dtype, scale=0.3))
+
+    return [
+        Case("B=2, T=3, D=5", args(2, 3, 5)),
+        Case("2-D input (N=4, D=6)", args(4, 6)),
+        Case("extra batch dims (2, 3, 4, 7)", args(2, 3, 4, 7)),
+        Case("batch 1, length 1, D=8", args(1, 1, 8)),
+        Case("shifted inputs (mean 5)", args(3, 2, 6, shift=5.0)),
+        Case("small activations (std 0.01): eps matters", args(2, 4, 6, scale=0.01)),
+        Case("eps=0.1", args(3, 4, 5), {"eps": 0.1}),
+        Case("float64", args(2, 3, 9, dtype=torch.float64)),
+    ]
+
+
+def _ln(gain=True, shift=True, swap=False, fixed_eps=None, dim=-1, unbiased=False, where_eps="inside",
+        center=True, power=0.5):
+    """layer_norm with one thing changed, to build the known mistakes."""
+    def impl(x, gamma, beta, eps=1e-5):
+        e = eps if fixed_eps is None else fixed_eps
+        dims = tuple(range(x.dim())) if dim is None else dim
+        mean = x.mean(dim=dims, keepdim=True) if center else torch.zeros_like(x)
+        var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)
+        if unbiased:
+            var = x.var(dim=dims, keepdim=True, unbiased=True)
+        if where_eps == "inside":
+            y = (x - mean) / (var + e) ** power
+        elif where_eps == "outside":
+            y = (x - mean) / (var ** power + e)
+        else:
+            y = (x - mean) / var ** power
+        if swap:
+            return y * beta + gamma
+        return (y * gamma if gain else y) + (beta if shift else 0)
+    return impl
+
+
+LAYER_NORM = Exercise(
+    "layer_norm", ref.layer_norm, _layer_norm_cases, arg_names=["x", "gamma", "beta"],
+    mistakes=[
+        Mistake("the unbiased variance (divided by D - 1)", _ln(unbiased=True),
+                "layer norm uses the biased variance, the mean of the squared deviations: "
+                "x.var(dim=-1, unbiased=False, keepdim=True), as nn.LayerNorm does."),
+        Mistake("epsilon outside the sqrt", _ln(where_eps="outside"),
+                "divide by torch.sqrt(var + eps), not torch.sqrt(var) + eps: eps guards the variance."),
+        Mistake("epsilon left out", _ln(where_eps="none"),
+                "add eps to the variance before the square root: torch.sqrt(var + eps)."),
+        Mistake("the eps argument ignored (1e-5 written in)", _ln(fixed_eps=1e-5),
+                "use the `eps` the function is given, not a constant."),
+        Mistake("statistics over the wrong dimension (dim 0, the batch, as batch norm does)", _ln(dim=0),
+                "layer norm normalises each position's feature vector on its own: mean and variance over "
+                "dim=-1 with keepdim=True."),
+        Mistake("statistics over the whole tensor", _ln(dim=None),
+                "take the mean and variance of each position's features, over dim=-1 with keepdim=True, "
+                "not of the whole tensor."),
+        Mistake("divided by the variance instead of the standard deviation", _ln(power=1.0),
+                "divide by the square root of var + eps."),
+        Mistake("the mean not subtracted (an RMS norm)", _ln(center=False),
+                "subtract the mean of each feature vector first, and take the variance around it."),
+        Mistake("gamma missing (no scale)", _ln(gain=False),
+                "after normalising, multiply by gamma (the learned gain), then add beta."),
+        Mistake("beta missing (no shift)", _ln(shift=False),
+                "after scaling by gamma, add beta (the learned shift)."),
+        Mistake("gamma and beta both missing", _ln(gain=False, shift=False),
+                "return normalised * gamma + beta: the learned gain and shift."),
+        Mistake("gamma and beta swapped", _ln(swap=True),
+                "gamma multiplies, beta is added: normalised * gamma + beta."),
+    ],
+)
+
+
+# -- FeedForward ------------------------------------------------------------------------------------------
+def _ffn_cases(seed):
+    g = seeded(seed)
+    D, d_ff = 6, 10  # different from every other dimension, so a wrong axis shows
+
+    def init(d_ff=d_ff):
+        return {"d_model": D, "d_ff": d_ff}
+
+    return [
+        Case("B=2, T=5, D=6, d_ff=10", (randn(g, 2, 5, D),), init=init()),
+        Case("batch 1, length 1", (randn(g, 1, 1, D),), init=init()),
+        Case("2-D input (N=7, D=6)", (randn(g, 7, D),), init=init()),
+        Case("extra batch dims (2, 3, 4, 6)", (randn(g, 2, 3, 4, D),), init=init()),
+        Case("narrow hidden layer, d_ff=3", (randn(g, 3, 2, D),), init=init(3)),
+    ]
+
+
+class _FeedForwardVariant(nn.Module):
+    """The feed-forward block with one thing changed, to build the known mistakes."""
+
+    def __init__(self, d_model, d_ff, dropout=0.0, activation="relu", residual=False, output_relu=False):
+        super().__init__()
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.activation, self.residual, self.output_relu = activation, residual, output_relu
+
+    def forward(self, x):
+        act = {"relu": torch.relu, "none": lambda h: h, "gelu": F.gelu, "tanh": torch.tanh,
+               "before": lambda h: h}[self.activation]
+        inner = torch.relu(x) if self.activation == "before" else x
+        y = self.linear2(self.dropout(act(self.linear1(inner))))
+        if self.output_relu:
+            y = torch.relu(y)
+        return x + y if self.residual else y
+
+
+def _ffn_variant(**change):
+    return lambda d_model, d_ff, dropout=0.0: _FeedForwardVariant(d_model, d_ff, dropout, **change)
+
+
+FEED_FORWARD = ModuleExercise(
+    "FeedForward", ref.FeedForward, _ffn_cases, arg_names=["x"],
+    members="two nn.Linear members named linear1 (d_model -> d_ff) and linear2 (d_ff -> d_model), with bias",
+    mistakes=[
+        Mistake("the activation missing", _ffn_variant(activation="none"),
+                "apply torch.relu between linear1 and linear2: without it the two layers are one linear map."),
+        Mistake("GELU instead of ReLU", _ffn_variant(activation="gelu"),
+                "the 2017 Transformer (and nn.TransformerEncoderLayer's default) uses ReLU; GELU came with "
+                "BERT and GPT."),
+        Mistake("tanh instead of ReLU", _ffn_variant(activation="tanh"),
+                "use torch.relu between the two linear layers."),
+        Mistake("ReLU applied to the input, before linear1", _ffn_variant(activation="before"),
+                "the ReLU acts on the widened hidden layer: relu(linear1(x)), then linear2."),
+        Mistake("a ReLU on the output too", _ffn_variant(output_relu=True),
+                "the block ends with linear2: its output may be negative, since it is added to the residual "
+                "stream."),
+        Mistake("the residual added inside the block (x + ffn(x))", _ffn_variant(residual=True),
+                "FeedForward is only the sublayer; the encoder layer adds the residual around it."),
+    ],
+)
+
+
+# -- EncoderLayer -----------------------------------------------------------------------------------------
+def _encoder_cases(seed):
+    g = seeded(seed)
+    D, h, d_ff = 12, 3, 20  # d_head 4: every dimension differs from the others and from T
+
+    def layer(norm_first, mask=None):
+        init = {"d_model": D, "num_heads": h, "d_ff": d_ff, "dropout": 0.25, "norm_first": norm_first}
+        return {"kwargs": {} if mask is None else {"mask": mask}, "init": init}
+
+    x5, x6, x1 = randn(g, 2, 5, D), randn(g, 2, 6, D), randn(g, 1, 1, D)
+    padding = (torch.arange(5)[None, :] < torch.tensor([5, 2])[:, None])[:, None, None, :]  # (B, 1, 1, T)
+    one_key = (torch.arange(5)[None, :] < torch.tensor([1, 3])[:, None])[:, None, None, :]  # first row: 1 key
+    causal = torch.ones(6, 6, dtype=torch.bool).tril()  # (T, T)
+    return [
+        Case("post-LN, B=2, T=5", (x5,), **layer(False)),
+        Case("pre-LN, B=2, T=5", (x5,), **layer(True)),
+        Case("post-LN, padding mask (B, 1, 1, T)", (x5,), **layer(False, padding)),
+        Case("pre-LN, padding mask (B, 1, 1, T)", (x5,), **layer(True, padding)),
+        Case("post-LN, causal mask (T, T)", (x6,), **layer(False, causal)),
+        Case("pre-LN, causal mask (T, T)", (x6,), **layer(True, causal)),
+        Case("pre-LN, one key left to the first sequence", (x5,), **layer(True, one_key)),
+        Case("post-LN, batch 1, length 1", (x1,), **layer(False)),
+    ]
+
+
+class _EncoderVariant(nn.Module):
+    """The encoder layer with one thing changed, to build the known mistakes."""
+
+    def __init__(self, d_model, num_heads, d_ff, dropout=0.0, norm_first=False, placement=None, residual="both",
+                 mask_use="as given", activation=True, swap_norms=False, final_norm=False):
+        super().__init__()
+        self.self_attn = MultiHeadAttention(d_model, num_heads, dropout)
+        self.linear1 = nn.Linear(d_model, d_ff)
+        self.linear2 = nn.Linear(d_ff, d_model)
+        self.norm1 = nn.LayerNorm(d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.placement = placement or {False: "post", True: "pre"}[norm_first]
+        self.residual, self.mask_use, self.activation = residual, mask_use, activation
+        self.swap_norms, self.final_norm = swap_norms, final_norm
+
+    def _attend(self, x, mask):
+        if mask is not None:
+            mask = {"as given": mask, "ignored": None, "inverted": ~mask}[self.mask_use]
+        return self.dropout(self.self_attn(x, x, x, mask)[0])
+
+    def _ff(self, x):
+        hidden = self.linear1(x)
+        return self.dropout(self.linear2(self.dropout(torch.relu(hidden) if self.activation else hidden)))
+
+    def forward(self, x, mask=None):
+        n1, n2 = (self.norm2, self.norm1) if self.swap_norms else (self.norm1, self.norm2)
+        keep1 = self.residual in ("both", "ffn")  # a residual around the self-attention
+        keep2 = self.residual in ("both", "attention")  # a residual around the feed-forward block
+        p = self.placement
+        if p == "pre":
+            x = (x if keep1 else 0) + self._attend(n1(x), mask)
+            x = (x if keep2 else 0) + self._ff(n2(x))
+            return self.norm2(x) if self.final_norm else x
+        if p == "post":
+            x = n1((x if keep1 else 0) + self._attend(x, mask))
+            return n2((x if keep2 else 0) + self._ff(x))
+        if p == "norm in branch":  # post-LN with the norm moved onto the sublayer's output
+            x = x + n1(self._attend(x, mask))
+            return x + n2(self._ff(x))
+        if p == "residual after norm":  # pre-LN whose residual starts from the normalised input
+            y = n1(x)
+            x = y + self._attend(y, mask)
+            y = n2(x)
+            return y + self._ff(y)
+        raise ValueError(p)
+
+
+def _encoder_variant(**change):
+    def build(d_model, num_heads, d_ff, dropout=0.0, norm_first=False):
+        placement = change.get("placement")
+        if callable(placement):
+            placement = placement(norm_first)
+        return _EncoderVariant(d_model, num_heads, d_ff, dropout, norm_first,
+                               **{**change, "placement": placement})
+    return build
+
+
+def _only(when, placement):
+    """A placement mistake made only for one value of norm_first; the other value is built right."""
+    return lambda norm_first: placement if norm_first == when else None
+
+
+ENCODER_LAYER = ModuleExercise(
+    "EncoderLayer", ref.EncoderLayer, _encoder_cases, arg_names=["x"], given=(MultiHeadAttention,),
+    members="the members self_attn (a MultiHeadAttention), linear1, linear2, norm1 and norm2 "
+            "(nn.LayerNorm(d_model)), and no other parameters",
+    mistakes=[
+        Mistake("the norm inside the residual branch in post-LN (x + norm(sublayer(x)))",
+                _encoder_variant(placement=_only(False, "norm in branch")),
+                "post-LN normalises the residual sum: x = norm1(x + attend(x)), then "
+                "x = norm2(x + feed_forward(x))."),
+        Mistake("the residual added after the norm in pre-LN (norm(x) + sublayer(norm(x)))",
+                _encoder_variant(placement=_only(True, "residual after norm")),
+                "in pre-LN the residual path carries x itself, never normalised: "
+                "x = x + attend(norm1(x)), then x = x + feed_forward(norm2(x))."),
+        Mistake("norm_first ignored (always post-LN)", _encoder_variant(placement=lambda nf: "post"),
+                "keep norm_first and branch on it in forward: True normalises each sublayer's input (pre-LN)."),
+        Mistake("norm_first ignored (always pre-LN)", _encoder_variant(placement=lambda nf: "pre"),
+                "keep norm_first and branch on it in forward: False (the default) is the paper's post-LN, "
+                "norm1(x + attend(x))."),
+        Mistake("norm_first inverted (True builds post-LN)",
+                _encoder_variant(placement=lambda nf: {True: "post", False: "pre"}[nf]),
+                "norm_first=True means the norm comes first, before each sublayer (pre-LN)."),
+        Mistake("a missing residual around the self-attention", _encoder_variant(residual="attention"),
+                "add the sublayer's input back: x + attend(...), in both placements."),
+        Mistake("a missing residual around the feed-forward block", _encoder_variant(residual="ffn"),
+                "add the sublayer's input back: x + feed_forward(...), in both placements."),
+        Mistake("both residual connections missing", _encoder_variant(residual="none"),
+                "each sublayer's output is added to its input: x + sublayer(...)."),
+        Mistake("the mask ignored", _encoder_variant(mask_use="ignored"),
+                "pass `mask` on to self.self_attn(x, x, x, mask)."),
+        Mistake("an inverted mask (True taken as blocked)", _encoder_variant(mask_use="inverted"),
+                "in this course True means 'may attend': pass the mask on unchanged (torch's "
+                "TransformerEncoderLayer is the one that wants ~mask)."),
+        Mistake("the FFN's activation missing", _encoder_variant(activation=False),
+                "apply torch.relu between linear1 and linear2."),
+        Mistake("norm1 and norm2 swapped", _encoder_variant(swap_norms=True),
+                "norm1 goes with the self-attention, norm2 with the feed-forward block (the order torch uses)."),
+        Mistake("an extra layer norm at the end of the pre-LN layer", _encoder_variant(final_norm=True),
+                "a pre-LN layer returns the raw residual sum; the final norm belongs once after the whole "
+                "stack, not in every layer."),
+    ],
+)
+
+
+# -- noam_lr ----------------------------------------------------------------------------------------------
+def _noam_cases(seed):
+    g = seeded(seed)
+    step = int(torch.randint(2, 3000, (), generator=g))
+    return [
+        Case("the first step (step 1, d_model 512, warmup 4000)", (1, 512, 4000)),
+        Case("during warm-up (step 100, d_model 64, warmup 4000)", (100, 64, 4000)),
+        Case("the peak: step == warmup (4000, 512, 4000)", (4000, 512, 4000)),
+        Case("after warm-up (step 10000, d_model 512, warmup 4000)", (10000, 512, 4000)),
+        Case("short warm-up (step 50, d_model 128, warmup 10)", (50, 128, 10)),
+        Case("step == warmup, small (10, 32, 10)", (10, 32, 10)),
+        Case("warmup 1: decay from the start (step 7, d_model 16, warmup 1)", (7, 16, 1)),
+        Case(f"random step ({step}, d_model 256, warmup 1000)", (step, 256, 1000)),
+    ]
+
+
+def _as_number(result):
+    """A learning rate as a float64 tensor of shape (), so the framework can compare it; else TypeError."""
+    if isinstance(result, torch.Tensor) and result.numel() == 1:
+        return result.detach().to(torch.float64).reshape(())
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return torch.tensor(float(result), dtype=torch.float64)
+    raise TypeError(f"noam_lr should return a float, got {type(result).__name__}")
+
+
+def _noam(combine=min, factor=True, warm_power=-1.5, decay_power=-0.5, d_power=-0.5):
+    def impl(step, d_model, warmup):
+        lr = combine(step ** decay_power, step * warmup ** warm_power)
+        return d_model ** d_power * lr if factor else lr
+    return impl
+
+
+NOAM_LR = Exercise(
+    "noam_lr", ref.noam_lr, _noam_cases, arg_names=["step", "d_model", "warmup"], gradients=False,
+    rtol=1e-6, atol=0.0, invoke=lambda impl, case: _as_number(impl(*case.args, **case.kwargs)),
+    outputs=["learning rate"],
+    mistakes=[
+        Mistake("the warm-up's min replaced by max", _noam(combine=max),
+                "take the smaller of step^-0.5 and step · warmup^-1.5: the linear ramp while step < warmup, "
+                "the 1/sqrt decay after."),
+        Mistake("the d_model factor missing", _noam(factor=False),
+                "multiply by d_model ** -0.5: wider models get smaller steps."),
+        Mistake("d_model^0.5 instead of d_model^-0.5", _noam(d_power=0.5),
+                "the factor is d_model ** -0.5, one over the square root."),
+        Mistake("warmup^-0.5 instead of warmup^-1.5 in the ramp", _noam(warm_power=-0.5),
+                "the ramp is step · warmup ** -1.5, so that it meets step ** -0.5 exactly at step == warmup."),
+        Mistake("step^0.5 instead of step^-0.5 in the decay", _noam(decay_power=0.5),
+                "after the warm-up the rate decays as step ** -0.5 (one over the square root of the step)."),
+        Mistake("no decay after the warm-up (the ramp alone)", _noam(combine=lambda decay, ramp: ramp),
+                "take min(step ** -0.5, step * warmup ** -1.5): the ramp alone grows for ever."),
+        Mistake("no warm-up (the decay alone)", _noam(combine=lambda decay, ramp: decay),
+                "take min(step ** -0.5, step * warmup ** -1.5): the decay alone starts at its largest value."),
+    ],
+)
+
+
+# -- label_smoothed_cross_entropy -------------------------------------------------------------------------
+def _smoothing_cases(seed):
+    g = seeded(seed)
+
+    def args(N, K, smoothing, ignored=(), ignore_index=None, scale=2.0, dtype=torch.float32):
+        target = torch.randint(0, K, (N,), generator=g)
+        if ignore_index is not None:
+            target[list(ignored)] = ignore_index
+        kwargs = {} if ignore_index is None else {"ignore_index": ignore_index}
+        return {"args": (randn(g, N, K, dtype=dtype, scale=scale), target, smoothing), "kwargs": kwargs}
+
+    target_pad = torch.tensor([3, 0, 1, 0, 2, 4])  # class 0 is the padding token: the second and fourth rows
+    return [
+        Case("N=6, K=5, smoothing 0.1", **args(6, 5, 0.1)),
+        Case("smoothing 0: plain cross-entropy", **args(4, 7, 0.0)),
+        Case("smoothing 0.3, K=3", **args(5, 3, 0.3)),
+        Case("one example, two classes", **args(1, 2, 0.2)),
+        Case("ignore_index=-100 on rows 1 and 4", **args(6, 4, 0.1, ignored=(1, 4), ignore_index=-100)),
+        Case("ignore_index=0 (padding is class 0)", (randn(g, 6, 5, scale=2.0), target_pad, 0.2),
+             {"ignore_index": 0}),
+        Case("ignore_index given, no row ignored", **args(3, 6, 0.15, ignore_index=-100)),
+        Case("large logits (scale 50)", **args(4, 6, 0.1, scale=50.0)),
+        Case("float64", **args(5, 4, 0.25, dtype=torch.float64)),
+    ]
+
+
+def _smoothed(spread="all", weight_true=True, ignore="drop", reduce="mean", log_probs="log_softmax", dim=-1):
+    def impl(logits, target, smoothing, ignore_index=None):
+        N, K = logits.shape
+        if log_probs == "log_softmax":
+            logp = torch.log_softmax(logits, dim=dim)
+        else:  # the unstable log(softmax)
+            logp = torch.log(torch.softmax(logits, dim=dim))
+        keep = torch.ones(N, dtype=torch.bool) if ignore_index is None else target != ignore_index
+        if ignore == "score":  # ignored rows scored like any other (only possible for a valid class)
+            keep_for_loss, safe = torch.ones(N, dtype=torch.bool), target
+        else:
+            keep_for_loss, safe = keep, target.masked_fill(~keep, 0)
+        nll = -logp.gather(-1, safe[:, None]).squeeze(-1)
+        if spread == "all":
+            smooth = -logp.mean(dim=-1)
+        elif spread == "others":  # smoothing / (K - 1) on every wrong class
+            smooth = (-logp.sum(dim=-1) - nll) / (K - 1)
+        else:
+            smooth = torch.zeros_like(nll)
+        loss = ((1 - smoothing) if weight_true else 1.0) * nll + smoothing * smooth
+        loss = loss * keep_for_loss
+        total = loss.sum()
+        if reduce == "sum":
+            return total
+        return total / (N if ignore == "count" else keep_for_loss.sum())
+    return impl
+
+
+LABEL_SMOOTHING = Exercise(
+    "label_smoothed_cross_entropy", ref.label_smoothed_cross_entropy, _smoothing_cases,
+    arg_names=["logits", "target", "smoothing"], outputs=["loss"],
+    mistakes=[
+        Mistake("smoothing spread over K-1 classes (the true class left out)", _smoothed(spread="others"),
+                "F.cross_entropy's label_smoothing spreads smoothing evenly over all K classes, the true one "
+                "included: the target is (1 - smoothing) on the true class plus smoothing / K everywhere."),
+        Mistake("ignored targets counted in the mean", _smoothed(ignore="count"),
+                "divide by the number of positions that count, (target != ignore_index).sum(), not by N."),
+        Mistake("ignore_index not applied (ignored positions scored)", _smoothed(ignore="score"),
+                "drop the positions whose target is ignore_index from the sum and from the count."),
+        Mistake("smoothing not applied (plain cross-entropy)", _smoothed(spread="none", weight_true=False),
+                "mix in smoothing times the mean of -log p over all classes, and keep 1 - smoothing on the "
+                "true class."),
+        Mistake("smoothing taken off the true class but never spread", _smoothed(spread="none"),
+                "add smoothing · mean(-log p over all K classes) to (1 - smoothing) · (-log p of the true class)."),
+        Mistake("the true class keeps its full weight (1, not 1 - smoothing)", _smoothed(weight_true=False),
+                "the target puts 1 - smoothing (plus smoothing / K) on the true class, so the true class's term "
+                "is weighted 1 - smoothing."),
+        Mistake("the sum instead of the mean", _smoothed(reduce="sum"),
+                "average over the positions that count, as F.cross_entropy's default reduction='mean' does."),
+        Mistake("log_softmax over the wrong dimension (dim 0)", _smoothed(dim=0),
+                "the classes are the last dimension: torch.log_softmax(logits, dim=-1)."),
+        Mistake("log(softmax(...)) instead of log_softmax (overflows for large logits)",
+                _smoothed(log_probs="log of softmax"),
+                "torch.log_softmax(logits, dim=-1) subtracts the log-sum-exp and stays finite; "
+                "log(softmax) gives log(0) = -inf once a probability underflows."),
+    ],
+)

@@ -1,0 +1,225 @@
+"""Notebook 07's experiments: gradient flow through a deep stack, activation scale through depth, warm-up.
+
+Every experiment takes the pieces it measures as arguments (the learner's `EncoderLayer`, `layer_norm` and
+`noam_lr` in the notebook, through `yours_or_reference`); defaults are the references. Plot helpers return
+the figure.
+"""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..data import VOCAB, digits
+from ..solutions.training_deep_stacks import EncoderLayer, layer_norm, noam_lr
+from ..train import fit, threads
+
+PLACEMENTS = ("post-LN", "pre-LN", "post-LN, no residuals")
+
+
+@dataclass
+class StackConfig:
+    """A deep encoder on a toy task: small enough that 12 layers train in a few seconds on one CPU core."""
+
+    depth: int = 12  # deep enough for post-LN's troubles to show
+    d_model: int = 32  # tiny widths: the effects are about depth, not width
+    num_heads: int = 4
+    d_ff: int = 64
+    length: int = 8  # digits per sequence
+    batch: int = 32
+
+
+class NoResidual(nn.Module):
+    """An encoder layer's own members (the contract's self_attn, linear1, linear2, norm1, norm2), run as
+    post-LN without the residual connections: x = norm1(attend(x)); x = norm2(feed_forward(x))."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, mask=None):
+        m = self.layer
+        x = m.norm1(m.self_attn(x, x, x, mask)[0])  # (B, T, D)
+        return m.norm2(m.linear2(torch.relu(m.linear1(x))))  # (B, T, D) -> (B, T, d_ff) -> (B, T, D)
+
+
+class ReverseEncoder(nn.Module):
+    """Token and position embeddings, a stack of encoder layers, a read-out: outputs the input reversed."""
+
+    def __init__(self, config: StackConfig, placement="post-LN", layer_cls=EncoderLayer):
+        super().__init__()
+        c = config
+        self.embed = nn.Embedding(VOCAB, c.d_model)
+        self.position = nn.Embedding(c.length, c.d_model)
+        norm_first = placement == "pre-LN"
+        layers = [layer_cls(c.d_model, c.num_heads, c.d_ff, 0.0, norm_first) for _ in range(c.depth)]
+        if placement == "post-LN, no residuals":
+            layers = [NoResidual(layer) for layer in layers]
+        self.layers = nn.ModuleList(layers)
+        self.final_norm = nn.LayerNorm(c.d_model) if norm_first else nn.Identity()  # pre-LN ends with a norm
+        self.out = nn.Linear(c.d_model, VOCAB)
+
+    def forward(self, tokens):
+        """tokens (B, T) -> logits (B, T, VOCAB)."""
+        x = self.embed(tokens) + self.position(torch.arange(tokens.size(1)))  # (B, T, D)
+        for layer in self.layers:
+            x = layer(x)  # (B, T, D)
+        return self.out(self.final_norm(x))  # (B, T, VOCAB)
+
+
+def reverse_batch(config: StackConfig, gen):
+    """Random digit sequences (B, T) and their reversals, the per-position targets."""
+    src = digits(config.batch, config.length, gen)
+    return src, src.flip(1)
+
+
+def task_loss(model, batch):
+    src, tgt = batch
+    return F.cross_entropy(model(src).flatten(0, 1), tgt.flatten())
+
+
+# -- gradient flow ----------------------------------------------------------------------------------------
+def layer_gradient_norms(config: StackConfig, placement="post-LN", layer_cls=EncoderLayer, seeds=(0, 1, 2)):
+    """The norm of the loss's gradient with respect to each layer's parameters, at initialisation.
+
+    One batch of the reversal task per seed; the norms are averaged over the seeds. Returns a list, layer 1
+    (next to the input) first.
+    """
+    totals = torch.zeros(config.depth)
+    with threads(1):
+        for seed in seeds:
+            torch.manual_seed(seed)
+            model = ReverseEncoder(config, placement, layer_cls)
+            loss = task_loss(model, reverse_batch(config, torch.Generator().manual_seed(seed)))
+            loss.backward()
+            for i, layer in enumerate(model.layers):
+                grads = [p.grad.flatten() for p in layer.parameters() if p.grad is not None]
+                totals[i] += torch.cat(grads).norm() if grads else 0.0
+    return (totals / len(seeds)).tolist()
+
+
+def plot_gradient_norms(norms, title="Gradient norm per layer at initialisation"):
+    """One line per placement: gradient norm against layer index (log scale); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for (label, values), style in zip(norms.items(), ("o-", "s-", "^--", "v:")):
+        ax.plot(range(1, len(values) + 1), values, style, label=label)
+    ax.set(yscale="log", xlabel="layer (1 = next to the input)", ylabel="gradient norm of the layer's parameters",
+           title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# -- activation scale -------------------------------------------------------------------------------------
+def activation_scales(depth=24, d_model=64, d_ff=128, norm=layer_norm, batch=16, length=8, seed=0):
+    """Root-mean-square of the residual stream after each of `depth` residual feed-forward blocks.
+
+    Three stacks with the same weights: no normalisation (x = x + ffn(x)), post-LN (x = norm(x + ffn(x)))
+    and pre-LN (x = x + ffn(norm(x))), `norm` being a layer_norm(x, gamma, beta) with gamma 1 and beta 0.
+    Returns {stack: [rms after block 1, ..., after block depth]}, and the input's rms under "input".
+    """
+    torch.manual_seed(seed)
+    blocks = [nn.Sequential(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Linear(d_ff, d_model)) for _ in range(depth)]
+    gamma, beta = torch.ones(d_model), torch.zeros(d_model)
+    x0 = torch.randn(batch, length, d_model, generator=torch.Generator().manual_seed(seed))  # (B, T, D)
+    rms = {"no norm": [], "post-LN": [], "pre-LN": []}
+    with torch.no_grad(), threads(1):
+        x = {name: x0 for name in rms}
+        for ffn in blocks:
+            x["no norm"] = x["no norm"] + ffn(x["no norm"])
+            x["post-LN"] = norm(x["post-LN"] + ffn(x["post-LN"]), gamma, beta)
+            x["pre-LN"] = x["pre-LN"] + ffn(norm(x["pre-LN"], gamma, beta))
+            for name in rms:
+                rms[name].append(x[name].pow(2).mean().sqrt().item())
+    return {"input": x0.pow(2).mean().sqrt().item(), **rms}
+
+
+def plot_activation_scales(scales):
+    """The residual stream's rms against depth, one line per stack (log scale); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for name, style in (("no norm", "o-"), ("pre-LN", "s-"), ("post-LN", "^-")):
+        ax.plot(range(1, len(scales[name]) + 1), scales[name], style, label=name)
+    ax.axhline(scales["input"], color="grey", lw=0.8, ls="--", label="input")
+    ax.set(yscale="log", xlabel="residual blocks applied", ylabel="rms of the residual stream",
+           title="Activation scale through depth")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# -- warm-up ----------------------------------------------------------------------------------------------
+def warmup_schedule(warmup, d_model, noam=noam_lr, use_warmup=True):
+    """A multiplier of the peak learning rate for `fit` (which calls it with step 0, 1, ...).
+
+    With warm-up: noam(step) / noam(warmup), a linear ramp to 1 at step == warmup, then 1/sqrt decay.
+    Without: the same decay, but the peak from the first step on.
+    """
+    peak = noam(warmup, d_model, warmup)
+
+    def schedule(step):
+        step = step + 1  # noam_lr counts steps from 1
+        if use_warmup:
+            return noam(step, d_model, warmup) / peak
+        return min(1.0, (warmup / step) ** 0.5)
+    return schedule
+
+
+def train_with_schedule(config: StackConfig, lr, use_warmup, layer_cls=EncoderLayer, noam=noam_lr, steps=150,
+                        warmup=50, placement="post-LN", seed=0, desc=None):
+    """Train the reversal encoder with Adam at peak learning rate `lr`; return the `History`."""
+    torch.manual_seed(seed)
+    model = ReverseEncoder(config, placement, layer_cls)
+    gen = torch.Generator().manual_seed(seed + 1)
+    adam = torch.optim.Adam(model.parameters(), lr=lr, fused=True)  # one kernel for all parameters: 5x faster
+    return fit(model, lambda step: reverse_batch(config, gen), task_loss, steps=steps, optimizer=adam,
+               schedule=warmup_schedule(warmup, config.d_model, noam, use_warmup), desc=desc)
+
+
+def final_loss(history, last=10):
+    """The mean loss of the last steps; inf when a loss was not finite (the run diverged)."""
+    tail = torch.tensor(history.losses[-last:])
+    return float(tail.mean()) if bool(torch.isfinite(tail).all()) else float("inf")
+
+
+def learning_rate_sweep(config: StackConfig, lrs, layer_cls=EncoderLayer, noam=noam_lr, steps=150, warmup=50,
+                        placement="post-LN", seed=0):
+    """Final training loss for each peak learning rate, with and without warm-up.
+
+    Returns {"warm-up": {lr: loss}, "no warm-up": {lr: loss}} and the loss curves of every run.
+    """
+    finals, curves = {"warm-up": {}, "no warm-up": {}}, {}
+    for label, use_warmup in (("warm-up", True), ("no warm-up", False)):
+        for lr in lrs:
+            history = train_with_schedule(config, lr, use_warmup, layer_cls, noam, steps, warmup, placement, seed)
+            finals[label][lr] = final_loss(history)
+            curves[(label, lr)] = history.losses
+    return finals, curves
+
+
+def failing_lr(finals, threshold):
+    """The smallest learning rate whose final loss is above `threshold` (or not finite), else None."""
+    bad = [lr for lr, loss in sorted(finals.items()) if not loss < threshold]
+    return bad[0] if bad else None
+
+
+def plot_warmup(curves, finals, lr, title=None):
+    """Left: the loss curves at one learning rate with and without warm-up; right: final loss per learning
+    rate. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for label, style in (("warm-up", "-"), ("no warm-up", "--")):
+        left.plot(curves[(label, lr)], style, label=label)
+        lrs = sorted(finals[label])
+        right.plot(lrs, [min(finals[label][x], 10.0) for x in lrs], "o" + style, label=label)
+    left.set(xlabel="training step", ylabel="training loss (nats)", title=title or f"peak learning rate {lr:g}")
+    right.set(xscale="log", xlabel="peak learning rate", ylabel="final training loss (capped at 10)",
+              title="Final loss against learning rate")
+    left.legend()
+    right.legend()
+    fig.tight_layout()
+    return fig
