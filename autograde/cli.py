@@ -129,8 +129,34 @@ def _refresh_after_grading(course_dir, outcomes):
         print(f"refreshed {' and '.join(refreshed)} from the new grades")
 
 
+def _check_paths(args):
+    """Plain-word errors for paths that cannot work, before any step starts (and leaves half a result)."""
+
+    def folder_or_absent(path, what):
+        if path is not None and path.exists() and not path.is_dir():
+            sys.exit(f"error: {what} {path} is a file, not a folder")
+
+    folder_or_absent(getattr(args, "course_dir", None), "--course-dir")
+    folder_or_absent(getattr(args, "lab_dir", None), "--lab-dir")
+    folder_or_absent(getattr(args, "into", None), "--into")
+    if args.command == "export":
+        if args.csv.is_dir():
+            sys.exit(f"error: --csv {args.csv} is a folder: name the file to write, e.g. {args.csv / 'grades.csv'}")
+        if not args.csv.resolve().parent.is_dir():
+            sys.exit(f"error: --csv {args.csv}: the folder {args.csv.resolve().parent} does not exist")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    _check_paths(args)
+    try:
+        _run(args)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as e:
+        # a path that went wrong on the way: say which, in plain words, not with a traceback
+        sys.exit(f"error: {e.filename}: {e.strerror}" if e.filename else f"error: {e}")
+
+
+def _run(args):
     if args.command == "release":
         from .release import release
 

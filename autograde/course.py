@@ -9,6 +9,10 @@ DEFAULT_COURSE_DIR = REPO / "course"
 DEFAULT_LAB_DIR = REPO / "lab"
 COURSE_ID = "transformers-first-principles"
 DEFAULT_CELL_TIMEOUT = 120  # seconds per cell; nbgrader's 30 s default would kill the training cells
+# The kernel that grades: the confined one `sandbox.install_kernelspec` writes under this name. Named here,
+# not read from the notebook: a notebook asks for the course's kernel (notebook.KERNELSPEC), which `make`
+# registers for the learner, unconfined; a submission must never choose the kernel that runs it.
+GRADING_KERNEL = "python3"
 
 
 def assignments():
@@ -33,6 +37,7 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     c.CourseDirectory.root = str(course_dir)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    c.SurviveDeadKernel.kernel_name = GRADING_KERNEL
     c.SurviveDeadKernel.timeout = timeout
     c.SurviveDeadKernel.allow_errors = True
     c.SurviveDeadKernel.interrupt_on_timeout = True  # an infinite loop costs its cell, and the notebook goes on
@@ -78,7 +83,7 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    # nbgrader 0.9.5 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
+    # nbgrader 0.9 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
     config = nbgrader_config(course_dir, timeout)
     coursedir = CourseDirectory(config=config)

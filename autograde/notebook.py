@@ -6,7 +6,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 SCHEMA_VERSION = 3
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# The course's own kernel, which `make` registers (Makefile's KERNEL_NAME and KERNEL_DISPLAY) for every Jupyter
+# front end of the user, so that VS Code or a system Jupyter runs the course's Python, not any "Python 3".
+KERNELSPEC = {"display_name": "Transformers course (Python 3)", "language": "python", "name": "transformers-course"}
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 

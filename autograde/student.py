@@ -110,6 +110,9 @@ def submit(path, student, out_dir=".", timeout=120):
     """Validate, then write `<student>__<assignment>.zip` holding the notebook; return the zip's path."""
     if not valid_student_id(student):
         raise SystemExit(f"error: {student!r} is not a student id: use letters, digits, '.', '_' or '-'")
+    if not Path(out_dir).is_dir():
+        what = "is a file, not a folder" if Path(out_dir).exists() else "does not exist: create it first"
+        raise SystemExit(f"error: --out {out_dir} {what} (without --out, the zip is written here)")
     import nbformat
 
     validate(path, timeout)
