@@ -185,7 +185,7 @@ def _run(args):
             print(f"{len(rejected)} entries left out (listed above); exit status 1", file=sys.stderr)
             sys.exit(1)
     elif args.command == "grade":
-        from .grade import grade
+        from .grade import grade, grader_fault_report
 
         if args.jobs < 1 or args.timeout < 1:
             sys.exit("error: --jobs and --timeout must be at least 1")
@@ -217,6 +217,9 @@ def _run(args):
         if not outcomes:
             print("no submissions found")
         _refresh_after_grading(args.course_dir, outcomes)
+        fault = grader_fault_report(outcomes)
+        if fault:
+            sys.exit(fault)
     elif args.command == "feedback":
         from .feedback import write_feedback
 

@@ -4,14 +4,20 @@ The pipeline, one named step each:
 1. `discover`  finds the submissions and rejects, in plain words, what is not laid out as expected;
 2. `inspect_notebook` rejects a file that is not a readable notebook (it never reaches a kernel);
 3. `execute`   runs nbgrader's autograde on a copy, in a worker process with its own scratch course folder
-               and gradebook, so sqlite is never written by two processes at once;
+               and gradebook, so sqlite is never written by two processes at once; the kernel runs each
+               graded cell's visible part only, and the hidden verdicts are decided in this (grader) process,
+               the student's code running in a sandboxed worker that hands back plain data (`verdict`);
 4. `record`    saves the executed notebook's scores into the main gradebook, in the main process only.
+Before any submission of an assignment is touched, its `canary` (the instructor's source notebook, solutions
+in place) is graded the same way; if it does not earn full marks, nothing of that assignment is graded and
+the command says why and what to change. Faults of the grader (`GRADER_FAULT`) never replace a grade.
 Handed-in files are only ever read: each is copied before anything touches it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -22,11 +28,13 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from . import course, notebook
-from .log import Outcome, Submission, write_log
+from .log import GRADER_FAULT, Outcome, Submission, write_log
 from .release import ensure_released
 from .results import exercise_results, tampering
 
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of address space per student kernel
+CANARY = "_canary"  # the student id the instructor's own notebook is graded under (scratch gradebook only)
+KERNEL_CANNOT_START = ("kernel_info", "Kernel didn't respond", "Kernel died before", "Failed to start")
 
 
 # -- 1. discover -------------------------------------------------------------------------------------------
@@ -82,19 +90,45 @@ def _start_worker(course_dir, hide, memory_limit):
     sandbox.install_kernelspec(_scratch / "jupyter", hide=hide, memory_limit=memory_limit)
 
 
+def _spawn_worker():
+    """(argv, environment, working folder) of a hidden-tests worker, confined exactly as the grading kernels:
+    the argv and environment come from the kernelspec `_start_worker` installed; the folder is new and empty."""
+    from .sandbox import worker_argv
+
+    spec = json.loads((_scratch / "jupyter" / "kernels" / course.GRADING_KERNEL / "kernel.json").read_text())
+    env = {**os.environ, **spec["env"], "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg"}
+    return worker_argv(spec["argv"]), env, tempfile.mkdtemp(prefix="verdict-", dir=_scratch)
+
+
 def execute(submission: Submission, timeout: int):
-    """Autograde one submission in the scratch course folder; return the executed notebook's text or an error."""
+    """Autograde one submission in the scratch course folder; return the executed notebook's text (hidden
+    verdicts written in) or an error, and whether the error is the grader's (`fault`)."""
+    import nbformat
+
+    from . import verdict
+
     api = course.api(_scratch, timeout)
     staged = _scratch / "submitted" / submission.student / submission.assignment
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
     # A copy: the file handed in is only ever read.
     shutil.copyfile(submission.path, staged / f"{submission.assignment}.ipynb")
-    result = api.autograde(submission.assignment, submission.student, force=True, create=True)
-    executed = _scratch / "autograded" / submission.student / submission.assignment / f"{submission.assignment}.ipynb"
-    if result["success"] and executed.exists():
-        return {"notebook": executed.read_text(), "error": None}
-    return {"notebook": None, "error": _last_error(result)}
+    name = f"{submission.assignment}.ipynb"
+    released = nbformat.read(_scratch / "release" / submission.assignment / name, as_version=4)
+    source = nbformat.read(_scratch / "source" / submission.assignment / name, as_version=4)
+    session = verdict.open_session(released, json.loads((staged / name).read_bytes()), _spawn_worker, timeout)
+    try:
+        result = api.autograde(submission.assignment, submission.student, force=True, create=True)
+        executed = _scratch / "autograded" / submission.student / submission.assignment / name
+        if not (result["success"] and executed.exists()):
+            error = _last_error(result)
+            return {"notebook": None, "error": error, "fault": any(k in error for k in KERNEL_CANNOT_START)}
+        nb = nbformat.read(executed, as_version=4)
+        notes = list(nb.metadata.get("autograde", {}).pop("incidents", []))
+        notes += verdict.judge(nb, source, session)
+    finally:
+        session.close()
+    return {"notebook": nbformat.writes(nb), "error": None, "notes": notes}
 
 
 def _last_error(result):
@@ -140,7 +174,7 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
     exercises = exercise_results(nb)
-    notes = [f"{r.exercise}: the kernel died or was stopped" for r in exercises if "KernelDied" in r.message]
+    notes = [f"{r.exercise}: the kernel died while running its test" for r in exercises if "KernelDied" in r.message]
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         sub = gb.find_submission(submission.assignment, submission.student)
         return Outcome(
@@ -175,6 +209,77 @@ def _register_rejected(course_dir, outcome: Outcome):
             pass
 
 
+# -- the canary, faults and the batch check -----------------------------------------------------------------
+def _canaries(course_dir, assignments):
+    """One Submission per assignment: the instructor's source notebook (solutions in place), as handed in."""
+    return {a: Submission(CANARY, a, str(Path(course_dir) / "source" / a / f"{a}.ipynb")) for a in assignments}
+
+
+def _canary_problem(result, memory_limit, timeout):
+    """None when the canary earned full marks; else why not, and what to change, in plain words."""
+    import nbformat
+
+    if result.get("notebook") is None:
+        why = result.get("error") or "it could not be graded"
+    else:
+        nb = nbformat.reads(result["notebook"], as_version=4)
+        failed = [r for r in exercise_results(nb) if not r.passed]
+        if not failed:
+            return None
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        first = f"{errors[0].get('ename')}: {errors[0].get('evalue', '')}" if errors else failed[0].message
+        why = (f"{', '.join(r.exercise for r in failed)} failed; the first error: {first.strip()[:400]}")
+    return f"{why}. {_what_to_change(why, memory_limit, timeout)}"
+
+
+def _what_to_change(why, memory_limit, timeout):
+    if any(k in why for k in ("ModuleNotFoundError", "ImportError", "NameError", "course_lib")):
+        return ("The course package cannot be imported inside the sandbox: the Python environment or course_lib "
+                "lies in a folder the sandbox hides or replaces (the course or submissions folder, the repository "
+                "itself, /tmp: for example a .venv that is a symbolic link to an environment under /tmp). Put the "
+                "environment elsewhere, or set AUTOGRADE_SANDBOX=0 to grade unconfined.")
+    if any(k in why for k in KERNEL_CANNOT_START + ("MemoryError", "memory")):
+        size = f"{memory_limit / 2**30:g}G" if memory_limit else "none"
+        return f"The kernel cannot start or run within the limits: raise --memory-limit (now {size})."
+    if "Timeout" in why or "timeout" in why:
+        return f"Raise --timeout (now {timeout} s)."
+    return "Check that the source notebook runs top to bottom with its solutions, and the grading environment."
+
+
+def _same_failure_everywhere(outcomes):
+    """A plain-word warning when every graded submission of an assignment (two or more) fails the same cell
+    with the same error that is not a check's verdict: more likely the grader's fault than every student's."""
+    warnings_ = []
+    by_assignment = {}
+    for o in outcomes:
+        if o.status == "graded":
+            by_assignment.setdefault(o.assignment, []).append(o)
+    for assignment, graded in by_assignment.items():
+        if len(graded) < 2:
+            continue
+        firsts = {next(((r.grade_id, r.message) for r in o.exercises if not r.passed), None) for o in graded}
+        if len(firsts) == 1 and None not in firsts:
+            ((gid, message),) = firsts
+            if message and not message.startswith(("AssertionError", f"{gid.removeprefix('test_')}:")) \
+                    and " looks like " not in message and "not implemented" not in message:
+                warnings_.append(f"warning: every submission of {assignment} fails {gid} with the same error "
+                                 f"({message[:200]}): check the grading environment before trusting these grades")
+    return warnings_
+
+
+def _outcome(course_dir, sub, result, memory_limit, timeout):
+    if result["notebook"] is not None:
+        outcome = record(course_dir, sub, result["notebook"])
+        outcome.notes = outcome.notes + result.get("notes", [])
+        return outcome
+    if result.get("fault"):
+        message = f"not graded, the grader failed: {result['error']}. " + _what_to_change(
+            result["error"], memory_limit, timeout)
+        return Outcome(sub.student, sub.assignment, GRADER_FAULT, message=message)
+    return Outcome(sub.student, sub.assignment, "rejected", message=result["error"])
+
+
 # -- the whole step ---------------------------------------------------------------------------------------
 def grade(
     submissions,
@@ -185,7 +290,12 @@ def grade(
     progress=True,
     memory_limit=DEFAULT_MEMORY_LIMIT,
 ):
-    """Grade every submission; return one Outcome per submission, and write the grade log."""
+    """Grade every submission; return one Outcome per submission, and write the grade log.
+
+    When the grader itself failed (a canary that did not earn full marks, a kernel that cannot start), those
+    submissions get the status GRADER_FAULT and no earlier grade is replaced; `grader_fault_report` says what
+    to change, and the command line exits with status 1.
+    """
     course_dir = Path(course_dir)
     found, outcomes = discover(submissions, course.assignments(), students)
     ready = []
@@ -198,8 +308,10 @@ def grade(
     ensure_released(sorted({s.assignment for s in found}), course_dir)
     notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
+    canaries = _canaries(course_dir, sorted({s.assignment for s in ready}))
+    failed_canaries = {}
     bar = _progress(len(ready), progress)
-    pending, retried = list(ready), set()
+    pending, retried, phase = list(canaries.values()), set(), "canary"
     while pending:
         with ProcessPoolExecutor(
             max_workers=max(1, jobs),
@@ -207,24 +319,41 @@ def grade(
             initializer=_start_worker,
             initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions), memory_limit),
         ) as pool:
-            futures, pending = [(sub, pool.submit(execute, sub, timeout)) for sub in pending], []
-            for sub, future in futures:
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    if id(sub) not in retried:  # a worker died under another submission: grade this one again
-                        retried.add(id(sub))
-                        pending.append(sub)
+            broken = False
+            while pending and not broken:
+                futures, pending = [(sub, pool.submit(execute, sub, timeout)) for sub in pending], []
+                for sub, future in futures:
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        if id(sub) not in retried:  # a worker died under another submission: grade it again
+                            retried.add(id(sub))
+                            pending.append(sub)
+                            continue
+                        result = {"notebook": None, "error": "the grader's worker process died while grading it",
+                                  "fault": True}
+                    except Exception as error:  # noqa: BLE001 - one broken submission never stops the others
+                        result = {"notebook": None, "fault": True,
+                                  "error": f"the grader failed on it: {type(error).__name__}: {error}"}
+                    if sub.student == CANARY and phase == "canary":
+                        problem = _canary_problem(result, memory_limit, timeout)
+                        if problem:
+                            failed_canaries[sub.assignment] = (
+                                f"not graded: the instructor's own notebook {sub.assignment} (solutions in place) "
+                                f"does not earn full marks under the grader's sandbox and limits: {problem}")
                         continue
-                    result = {"notebook": None, "error": "the grader's worker process died while grading it"}
-                except Exception as error:  # noqa: BLE001 - one broken submission never stops the others
-                    result = {"notebook": None, "error": f"the grader failed on it: {type(error).__name__}: {error}"}
-                if result["notebook"] is None:
-                    outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=result["error"]))
-                else:
-                    outcomes.append(record(course_dir, sub, result["notebook"]))
-                outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
-                bar.update(1)
+                    outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout))
+                    outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
+                    bar.update(1)
+                if phase == "canary" and not pending:  # the canaries are done: now the submissions
+                    phase = "submissions"
+                    for sub in ready:
+                        if sub.assignment in failed_canaries:
+                            outcomes.append(Outcome(sub.student, sub.assignment, GRADER_FAULT,
+                                                    message=failed_canaries[sub.assignment]))
+                        else:
+                            pending.append(sub)
     bar.close()
     shutil.rmtree(course_dir / ".scratch", ignore_errors=True)
     for outcome in outcomes:
@@ -232,7 +361,19 @@ def grade(
             _register_rejected(course_dir, outcome)
     outcomes.sort(key=lambda o: (o.assignment, o.student))
     write_log(course_dir, outcomes)
+    for line in _same_failure_everywhere(outcomes):
+        print(line, file=sys.stderr)
     return outcomes
+
+
+def grader_fault_report(outcomes):
+    """None when the grader did its job, else what failed on its side and what to change, in plain words."""
+    faults = [o for o in outcomes if o.status == GRADER_FAULT]
+    if not faults:
+        return None
+    reasons = sorted({o.message for o in faults})
+    return (f"error: {len(faults)} submission(s) not graded because the grader failed (earlier grades kept):\n  "
+            + "\n  ".join(reasons))
 
 
 def _progress(total, enabled):

@@ -11,6 +11,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 LOG_NAME = "grade_log.json"
+GRADED, REJECTED = "graded", "rejected"
+# The grader, not the submission, failed: the kernel or the sandbox could not start, the limits are too
+# tight, or the canary (the instructor's own notebook) did not earn full marks. Such an outcome never replaces
+# an earlier grade, is never the student's fault, and makes `grade` exit non-zero with what to change.
+GRADER_FAULT = "grader_fault"
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ class ExerciseResult:
 
 @dataclass
 class Outcome:
-    """What happened to one submission: status is 'graded' or 'rejected' (with the reason in `message`)."""
+    """What happened to one submission: status is 'graded', 'rejected' (the submission is at fault, with the
+    reason in `message`) or 'grader_fault' (the grader is at fault: `message` says what to change)."""
 
     student: str
     assignment: str
@@ -61,10 +67,16 @@ class Outcome:
 
 
 def write_log(course_dir, outcomes):
-    """Add or replace the outcomes' entries in the course's grade log."""
+    """Add or replace the outcomes' entries in the course's grade log; a grader fault never replaces an
+    earlier grade (the earlier entry stays, with a note)."""
     path = Path(course_dir) / LOG_NAME
     log = json.loads(path.read_text()) if path.exists() else {}
     for o in outcomes:
+        earlier = log.get(o.key)
+        if o.status == GRADER_FAULT and earlier and earlier.get("status") != GRADER_FAULT:
+            note = f"a later re-grading failed on the grader's side and changed nothing: {o.message}"
+            earlier["notes"] = [n for n in earlier.get("notes", []) if not n.startswith("a later re-grading")] + [note]
+            continue
         log[o.key] = asdict(o)
     path.write_text(json.dumps(log, indent=1, sort_keys=True))
 

@@ -83,18 +83,37 @@ class CapOutputSize(NbGraderPreprocessor):
 
 
 class SurviveDeadKernel(Execute):
-    """nbgrader's Execute, except that a kernel that dies (os._exit, a crash, the memory cap) costs only the
-    cells from there on: the cells already run keep their outputs and scores, and the rest are marked as not
-    run, in plain words, instead of the whole submission failing."""
+    """nbgrader's Execute, with two changes.
+
+    * Graded test cells run without their hidden tests (`verdict.strip_hidden`): the kernel runs only the
+      visible part; the hidden verdicts are decided by the grader in its own process (`autograde/verdict.py`),
+      so neither the hidden tests nor their seeds ever reach the student's kernel.
+    * A kernel that dies (os._exit, a crash, the memory cap) costs only the cell that killed it: the kernel is
+      restarted, the code cells before it are run again (without their outputs, and without any cell that
+      killed the kernel), and the notebook goes on. After `max_restarts` deaths the remaining cells are marked
+      as not run; their graded cells are then judged by the grader's hidden tests alone.
+    What happened is written to the notebook's metadata (`autograde.incidents`) for the grade log.
+    """
+
+    max_restarts = Integer(3, help="kernel restarts per notebook").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
+        from .verdict import strip_hidden
+
+        for cell in nb.cells:
+            if cell.cell_type == "code" and grade_meta(cell).get("grade"):
+                cell.source = strip_hidden(cell.source)
         self._dead_at = None
+        self._killers = set()
+        self._incidents = []
         try:
-            return super().preprocess(nb, resources, km)
+            result = super().preprocess(nb, resources, km)
         except DeadKernelError:
             if self._dead_at is None:
                 raise
-            return self.nb, self.resources
+            result = self.nb, self.resources
+        result[0].metadata.setdefault("autograde", {})["incidents"] = list(self._incidents)
+        return result
 
     def preprocess_cell(self, cell, resources, index):
         if self._dead_at is not None:
@@ -106,11 +125,52 @@ class SurviveDeadKernel(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._dead_at = index
             cell.outputs.append(
                 _error("KernelDied", "the kernel died while running this cell: os._exit(), a crash or the memory limit")
             )
+            self._killers.add(index)
+            gid = grade_meta(cell).get("grade_id")
+            where = f"cell {index}" + (f" ({gid})" if gid else "")
+            if len(self._killers) > self.max_restarts or not self._restart(index):
+                self._dead_at = index
+                self._incidents.append(f"the kernel died in {where}; the cells after it were not run")
+            else:
+                self._incidents.append(
+                    f"the kernel died in {where}: it was restarted, the cells before it were run again "
+                    f"without that cell, and grading went on")
             return cell, resources
+
+    def _restart(self, upto):
+        """A fresh kernel with the state of the cells before `upto` (killers left out); False if that fails."""
+        while True:
+            try:
+                try:
+                    self._cleanup_kernel()
+                except Exception:  # noqa: BLE001 - the dead kernel may already be gone
+                    self.kc = None
+                    self.km = None
+                self.km = self.create_kernel_manager()
+                self.start_new_kernel(**({"cwd": self.resources.get("metadata", {}).get("path")}
+                                         if self.resources.get("metadata", {}).get("path") else {}))
+                self.start_new_kernel_client()
+                for j, earlier in enumerate(self.nb.cells[:upto]):
+                    meta = grade_meta(earlier)
+                    if (earlier.cell_type != "code" or j in self._killers or meta.get("grade")
+                            or str(meta.get("grade_id", "")).startswith("check_")):  # checks define nothing
+                        continue
+                    try:
+                        self.execute_cell(copy.deepcopy(earlier), j, store_history=False)
+                    except DeadKernelError:
+                        self._killers.add(j)
+                        self._incidents.append(f"the kernel died again in cell {j} while re-running it; left out")
+                        if len(self._killers) > self.max_restarts:
+                            return False
+                        break
+                else:
+                    return True
+            except Exception as error:  # noqa: BLE001 - a kernel that cannot start again ends the run here
+                self._incidents.append(f"the kernel could not be restarted ({type(error).__name__}: {error})")
+                return False
 
 
 def _error(name, message):

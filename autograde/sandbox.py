@@ -10,6 +10,10 @@ On Linux as root (the grader's machine), the kernel starts inside its own mount 
 5. caps its address space at AUTOGRADE_MEMORY bytes;
 6. drops every capability and execs ipykernel, so none of the above can be undone.
 Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap applies, and the grader says so.
+
+`python -m autograde.sandbox --worker` starts, under exactly the same confinement (the grader takes the argv and
+environment of the grading kernelspec), the worker that runs the student's code for the hidden verdicts
+(`autograde/verdict.py`, `course_lib/checks/_trusted.py`) instead of a kernel.
 """
 
 import functools
@@ -52,14 +56,16 @@ def kernel_argv(python=sys.executable):
 
 
 def install_kernelspec(jupyter_dir, hide, memory_limit):
-    """Write the grading kernelspec `python3` under `jupyter_dir` and put it first on JUPYTER_PATH.
+    """Write the grading kernelspec (`course.GRADING_KERNEL`) under `jupyter_dir`, first on JUPYTER_PATH.
 
     The kernel may see again, read-only, what it needs to run: this interpreter's environment and course_lib.
     Interrupts go as messages: in its own PID namespace the kernel is not the process the manager signals.
     """
     import course_lib
 
-    spec_dir = Path(jupyter_dir) / "kernels" / "python3"
+    from . import course
+
+    spec_dir = Path(jupyter_dir) / "kernels" / course.GRADING_KERNEL
     spec_dir.mkdir(parents=True, exist_ok=True)
     mpl_cache = Path(jupyter_dir) / "matplotlib"
     _build_font_cache(mpl_cache)
@@ -74,6 +80,8 @@ def install_kernelspec(jupyter_dir, hide, memory_limit):
             "AUTOGRADE_HIDE": json.dumps(hide),
             "AUTOGRADE_SHOW": json.dumps(show),
             "AUTOGRADE_MEMORY": str(memory_limit or 0),
+            # folders a site wants hidden from every kernel even where they lie inside a shown one
+            "AUTOGRADE_HIDE_ALSO": os.environ.get("AUTOGRADE_HIDE_ALSO", "[]"),
             "AUTOGRADE_MPLCACHE": str(mpl_cache),
         },
     }
@@ -117,9 +125,11 @@ def confine(workdir, connection_file, hide, show):
     for i, path in enumerate(keep):
         os.makedirs(f"{stage}/{i}")
         _mount("--bind", path, f"{stage}/{i}")
-    private_connection = os.path.join(workdir, ".kernel-connection.json")
-    shutil.copyfile(connection_file, private_connection)
-    os.chmod(private_connection, 0o600)
+    private_connection = None
+    if connection_file:
+        private_connection = os.path.join(workdir, ".kernel-connection.json")
+        shutil.copyfile(connection_file, private_connection)
+        os.chmod(private_connection, 0o600)
     for path in hide:
         if os.path.isdir(path):
             _mount("-t", "tmpfs", "-o", "mode=755,size=1m", "tmpfs", path)
@@ -133,6 +143,9 @@ def confine(workdir, connection_file, hide, show):
         if not os.path.lexists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.symlink(target, path)
+    for path in json.loads(os.environ.get("AUTOGRADE_HIDE_ALSO", "[]")):  # hidden whatever else is shown
+        if os.path.isdir(path):
+            _mount("-t", "tmpfs", "-o", "mode=755,size=1m", "tmpfs", path)
     subprocess.run(["umount", "-l", stage], check=True)
     os.rmdir(stage)
     writable = {os.path.realpath(workdir), "/tmp", "/dev/shm"}
@@ -146,33 +159,36 @@ def confine(workdir, connection_file, hide, show):
     return private_connection
 
 
+def worker_argv(kernel_argv_):
+    """The argv that starts the hidden tests' worker under the same confinement as a kernel of `kernel_argv_`."""
+    at = kernel_argv_.index("autograde.sandbox")
+    return kernel_argv_[: at + 1] + ["--worker"]
+
+
 def main(argv):
-    if "-f" not in argv[:-1]:
-        sys.exit("usage: python -m autograde.sandbox -f CONNECTION_FILE [kernel options]")
-    at = argv.index("-f")
-    connection_file, options = argv[at + 1], argv[:at] + argv[at + 2 :]
+    worker = argv[:1] == ["--worker"]
+    if not worker and "-f" not in argv[:-1]:
+        sys.exit("usage: python -m autograde.sandbox -f CONNECTION_FILE [kernel options] | --worker")
+    if worker:
+        connection_file, options = None, []
+        program = ["-m", "course_lib.checks._trusted"]
+    else:
+        at = argv.index("-f")
+        connection_file, options = argv[at + 1], argv[:at] + argv[at + 2 :]
+        program = ["-m", "ipykernel_launcher", "-f", connection_file, *options]
     memory = int(os.environ.get("AUTOGRADE_MEMORY", "0"))
     env = dict(os.environ)
-    command = [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file, *options]
+    command = [sys.executable, *program]
     if env.pop("AUTOGRADE_CONFINE", "0") == "1":
         hide = json.loads(env.get("AUTOGRADE_HIDE", "[]"))
         show = json.loads(env.get("AUTOGRADE_SHOW", "[]"))
         workdir = os.getcwd()
         connection_file = confine(workdir, connection_file, hide, show)
         env.update(HOME=workdir, IPYTHONDIR=os.path.join(workdir, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
-        command = [
-            "setpriv",
-            "--bounding-set=-all",
-            "--inh-caps=-all",
-            "--no-new-privs",
-            "--",
-            sys.executable,
-            "-m",
-            "ipykernel_launcher",
-            "-f",
-            connection_file,
-            *options,
-        ]
+        if not worker:
+            program = ["-m", "ipykernel_launcher", "-f", connection_file, *options]
+        no_privileges = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"]
+        command = [*no_privileges, sys.executable, *program]
     cache = env.pop("AUTOGRADE_MPLCACHE", None)
     if cache and os.path.isdir(cache):  # a private, writable copy of the prebuilt font cache
         shutil.copytree(cache, os.path.join(os.getcwd(), ".matplotlib"), dirs_exist_ok=True)

@@ -1,13 +1,31 @@
-"""The hidden tests' entry point: a private copy of the checks, out of reach of the notebook's own cells.
+"""Both ends of the hidden tests' wire, and the old in-kernel entry point.
 
-A graded test cell loads this file with `runpy.run_path` and calls `verify`. It imports a fresh copy of
-`course_lib` under a private name, so a cell that replaced `course_lib.checks.check_softmax`, a reference
-function in `course_lib.solutions` or anything else in the live package changes nothing here; it refuses
-to grade when torch's comparison and math functions have been replaced; and it runs the check in strict
-mode, which fails an implementation that calls into the reference solution.
+Grading decides every hidden verdict in the grader's own process (`autograde/verdict.py`). The student's
+code runs only in a sandboxed worker, `python -m course_lib.checks._trusted`, started by the grader; it
+executes the set-up cell and the submission's solution cells, then answers requests, one JSON object a line:
+
+* grader -> worker: `{"op": "exec", "source": ...}`, `{"op": "lookup", "name": ...}`, `{"op": "run", "exercise":
+  ..., "impl": ..., "what": "forward" | "backward" | "call" | "train" | "build", "strict": true, "case": ...,
+  "options": ..., "state": {...}}`, `{"op": "handle", "id": ..., "args": ...}`. What the grader sends it may
+  pickle (the worker loads it: its own inputs); the seed that made a case never travels, only the case.
+* worker -> grader: `{"ok": true, "result": PLAIN}` with PLAIN made by `encode` only: numbers, strings,
+  tensors as dtype + shape + base64 bytes, lists, tuples, dicts, an exception as its type name and message,
+  any other object as an opaque handle the worker keeps. The grader rebuilds them with `decode`, which
+  accepts nothing else; it never loads a pickle.
+
+The worker runs the framework's own local runs (`Exercise._local_forward`, ...) on the student's object,
+in strict mode (the tripwire armed), so a remote run returns exactly what a local run would. Its answers
+are only ever the student's outputs: the grader computes the reference and compares.
+
+`verify` (below) is the former in-kernel hidden test, kept for notebooks built before the grader decided
+verdicts itself; the grader strips hidden tests from every cell it runs, so it no longer runs when grading.
 """
+import base64
+import builtins
 import importlib
 import importlib.util
+import io
+import json
 import os
 import sys
 import sysconfig
@@ -18,8 +36,200 @@ import torch
 _PRIVATE = "_course_lib_trusted"
 # Functions may come from torch or from the libraries it re-exports, never from a notebook or a file of its own.
 _LIBRARY_DIRS = tuple(os.path.abspath(sysconfig.get_paths()[key]) for key in ("stdlib", "purelib", "platlib"))
+MAX_DEPTH = 12
 
 
+# -- the plain-data codec (worker -> grader) ------------------------------------------------------------------
+def encode(value, handles=None, depth=0):
+    """A JSON-able description of `value` made of plain data only; other objects become handles."""
+    if depth > MAX_DEPTH:
+        raise ValueError("the value is nested too deeply")
+    if value is None or isinstance(value, (bool, int, float, str)) and type(value) in (bool, int, float, str):
+        return {"t": "py", "v": value}
+    if type(value) is torch.Tensor:  # noqa: E721 - a subclass is reported as what it is
+        t = value.detach().cpu().contiguous()
+        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        return {"t": "tensor", "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
+                "data": base64.b64encode(raw).decode(), "grad": bool(value.requires_grad),
+                "modified": bool(value._version)}
+    if isinstance(value, BaseException):
+        from .framework import raised_in
+
+        return {"t": "error", "type": type(value).__name__, "message": str(value)[:4000],
+                "raised_in": raised_in(value, ""), "reference_used": type(value).__name__ == "ReferenceUsed"}
+    if type(value) in (list, tuple):
+        return {"t": type(value).__name__, "items": [encode(v, handles, depth + 1) for v in value]}
+    if type(value) is dict:
+        return {"t": "dict", "items": [[encode(k, handles, depth + 1), encode(v, handles, depth + 1)]
+                                       for k, v in value.items()]}
+    if handles is None:
+        raise ValueError(f"cannot send a {type(value).__name__}")
+    handles.append(value)
+    return {"t": "handle", "id": len(handles) - 1, "type": type(value).__name__[:100]}
+
+
+class RemoteError(Exception):
+    """An exception raised in the worker, rebuilt from its type name and message (see `decode`)."""
+
+
+def _exception(name, message, where):
+    cls = getattr(builtins, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Exception)):
+        cls = type(name if name.isidentifier() else "Error", (RemoteError,), {})
+    try:
+        error = cls(message)
+    except Exception:  # noqa: BLE001 - an exception class with an odd constructor (UnicodeDecodeError)
+        error = type(name, (RemoteError,), {})(message)
+    error.raised_in = where
+    return error
+
+
+def decode(data, handle=None, depth=0):
+    """Rebuild what `encode` described, checking every field; plain data only, never a pickle."""
+    if depth > MAX_DEPTH or not isinstance(data, dict):
+        raise ValueError("malformed reply")
+    kind = data.get("t")
+    if kind == "py":
+        value = data.get("v")
+        if value is not None and type(value) not in (bool, int, float, str):
+            raise ValueError("malformed value")
+        return value
+    if kind == "tensor":
+        dtype = getattr(torch, str(data["dtype"]), None)
+        shape = data["shape"]
+        if not isinstance(dtype, torch.dtype) or not all(type(n) is int and n >= 0 for n in shape):
+            raise ValueError("malformed tensor")
+        raw = base64.b64decode(data["data"], validate=True)
+        numel = 1
+        for n in shape:
+            numel *= n
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        if len(raw) != numel * itemsize:
+            raise ValueError("malformed tensor: size does not match shape")
+        t = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape).clone() if numel \
+            else torch.empty(shape, dtype=dtype)
+        if data.get("modified"):
+            t.copy_(t.clone())  # the version counter moves, as the worker's did: an input written into shows
+        if data.get("grad") and (t.is_floating_point() or t.is_complex()):
+            t.requires_grad_(True)
+        return t
+    if kind == "error":
+        return _exception(str(data["type"])[:100], str(data["message"]), str(data.get("raised_in") or ""))
+    if kind in ("list", "tuple"):
+        items = [decode(v, handle, depth + 1) for v in data["items"]]
+        return items if kind == "list" else tuple(items)
+    if kind == "dict":
+        out = {}
+        for k, v in data["items"]:
+            key = decode(k, handle, depth + 1)
+            if not isinstance(key, (str, int, float, bool, type(None), tuple)):
+                raise ValueError("malformed key")
+            out[key] = decode(v, handle, depth + 1)
+        return out
+    if kind == "handle" and handle is not None and type(data.get("id")) is int:
+        return handle(data["id"], str(data.get("type"))[:100])
+    raise ValueError("malformed reply")
+
+
+class HandleRef:
+    """A grader-side reference to an object the worker keeps (pickled grader -> worker only)."""
+
+    def __init__(self, id):
+        self.id = id
+
+
+# -- the worker ---------------------------------------------------------------------------------------------
+def _transform(source):
+    """IPython syntax (magics, `!commands`) into Python, as a kernel would; plain Python when IPython is absent."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        return TransformerManager().transform_cell(source)
+    except Exception:  # noqa: BLE001
+        return source
+
+
+class _Shell:
+    """What `get_ipython()` gives a solution cell in the worker: magics and shell commands do nothing."""
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+
+def serve(requests, replies):
+    """Answer the grader's requests until it closes the pipe."""
+    import pickle
+
+    from ..train import threads
+    from . import EXERCISES
+
+    namespace = {"__name__": "__main__", "get_ipython": lambda: _Shell()}
+    objects = []
+
+    def resolve(value):
+        if isinstance(value, HandleRef):
+            return objects[value.id]
+        if isinstance(value, (list, tuple)):
+            return type(value)(resolve(v) for v in value)
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    for line in requests:
+        request = json.loads(line)
+        try:
+            op = request["op"]
+            if op == "exec":
+                try:
+                    exec(compile(_transform(request["source"]), request.get("label", "<cell>"), "exec"), namespace)
+                    result = None
+                except Exception as error:  # noqa: BLE001 - the grader is told which cell failed and why
+                    result = error
+            elif op == "lookup":
+                value = namespace.get(request["name"], KeyError)
+                result = "missing" if value is KeyError else ("none" if value is None else "defined")
+            elif op == "run":
+                exercise = EXERCISES[request["exercise"]]
+                for key, value in request.get("state", {}).items():
+                    setattr(exercise, key, value)
+                case = pickle.loads(base64.b64decode(request["case"]))
+                options = pickle.loads(base64.b64decode(request["options"]))
+                impl = namespace[request["impl"]]
+                with threads(1):
+                    result = getattr(exercise, "_local_" + request["what"])(impl, case, request["strict"], **options)
+                if request["what"] == "forward":
+                    got, mine = result
+                    result = (got, {"args": mine.args, "kwargs": mine.kwargs})
+            elif op == "handle":
+                args, kwargs = resolve(pickle.loads(base64.b64decode(request["args"])))
+                with threads(1):
+                    result = objects[request["id"]](*args, **kwargs)
+            else:
+                raise ValueError(f"unknown request {op!r}")
+        except Exception as error:  # noqa: BLE001 - a run that raises is an answer too
+            result = error
+        try:
+            reply = json.dumps({"ok": True, "result": encode(result, objects)})
+        except Exception as error:  # noqa: BLE001
+            reply = json.dumps({"ok": True, "result": encode(ValueError(f"could not return the result: {error}"))})
+        replies.write(reply + "\n")
+        replies.flush()
+
+
+def main():
+    """The worker: keep the pipes to the grader on private descriptors, give the student's code /dev/null
+    and stderr in their place, then serve."""
+    requests = io.TextIOWrapper(os.fdopen(os.dup(0), "rb"), encoding="utf-8")
+    replies = io.TextIOWrapper(os.fdopen(os.dup(1), "wb"), encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull)
+    sys.stdout = sys.stderr
+    serve(requests, replies)
+
+
+# -- the former in-kernel hidden test --------------------------------------------------------------------------
 def load_private_checks():
     """Import `course_lib` afresh from its files under a private name and return its `checks`."""
     package_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -60,3 +270,7 @@ def verify(exercise, student, seed):
                              f"({', '.join(tampered[:5])}); restart the kernel without that code")
     checks = load_private_checks()
     return checks.EXERCISES[exercise].check(student, seed=seed, quiet=True, strict=True)
+
+
+if __name__ == "__main__":
+    main()

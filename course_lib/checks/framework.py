@@ -51,6 +51,19 @@ class ReferenceUsed(AssertionError):
     """The implementation ran the reference solution from `course_lib.solutions` (strict mode only)."""
 
 
+class Remote:
+    """An implementation that lives in another process (the grader's sandboxed worker).
+
+    A check never touches it directly: every run of the implementation goes through `Exercise._execute`,
+    which hands a Remote the run to do, `run(exercise, what, case, strict, **options)`, and gets back what
+    the local run (`Exercise._local_<what>`) would have returned, rebuilt from plain data. So the public
+    check in a notebook and the grader's hidden verdict are the same code and the same catalog of mistakes.
+    """
+
+    def run(self, exercise, what, case, strict, **options):  # pragma: no cover - the grader's side
+        raise NotImplementedError
+
+
 REGISTRY: dict = {}  # every Exercise defined, by contract name, in definition order
 
 
@@ -289,8 +302,19 @@ class Exercise:
         raise AssertionError(f"{self.name}: {message}")
 
     # -- one case ---------------------------------------------------------------------------------------
+    def _execute(self, impl, what: str, case: Case, strict: bool = False, **options):
+        """The one place a check runs an implementation: `what` is 'call' (the raw result of `invoke`),
+        'forward' (`_run`), 'backward' (`_run_backward`) or, for modules, 'train' and 'build'. A `Remote`
+        implementation does the run where it lives; anything else runs here."""
+        if isinstance(impl, Remote):
+            return impl.run(self, what, case, strict, **options)
+        return getattr(self, "_local_" + what)(impl, case, strict, **options)
+
     def _call(self, impl, case: Case, strict: bool):
         """Call `impl` on `case` (already a copy), behind the tripwire in strict mode."""
+        return self._execute(impl, "call", case, strict)
+
+    def _local_call(self, impl, case: Case, strict: bool):
         if not strict:
             return self.invoke(impl, case)
         with _Tripwire(self.given) as wire:
@@ -301,7 +325,10 @@ class Exercise:
         return result
 
     def _run(self, impl, case: Case, strict: bool = False):
-        """Outputs of `impl` on a copy of the case, or the exception it raised."""
+        """Outputs of `impl` on a copy of the case, or the exception it raised; and the copy after the call."""
+        return self._execute(impl, "forward", case, strict)
+
+    def _local_forward(self, impl, case: Case, strict: bool = False):
         copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs), case.init, case.weights)
         try:
             return as_outputs(self._call(impl, copy, strict), len(self.outputs)), copy
@@ -315,10 +342,7 @@ class Exercise:
         where = describe_case(case, self.arg_names)
         got, mine = self._run(student, case, strict)
         if isinstance(got, NotImplementedError):
-            tb = got.__traceback__
-            while tb is not None and tb.tb_next is not None:
-                tb = tb.tb_next
-            where_raised = tb.tb_frame.f_code.co_name if tb is not None else self.name
+            where_raised = raised_in(got, self.name)
             if where_raised not in (self.name, "__init__", "forward", "<lambda>"):
                 return (f"not implemented yet: it calls `{where_raised}`, which still raises NotImplementedError; "
                         f"finish that exercise first (or use torch's version for now)")
@@ -375,6 +399,10 @@ class Exercise:
 
     # -- gradients --------------------------------------------------------------------------------------
     def _run_backward(self, impl, case: Case, strict: bool = False):
+        """Outputs of `impl` with gradients on, and {input or parameter: gradient} (see `_local_backward`)."""
+        return self._execute(impl, "backward", case, strict)
+
+    def _local_backward(self, impl, case: Case, strict: bool = False):
         """Outputs of `impl` on a copy of the case with gradients on, and {input or parameter: gradient}.
 
         The float inputs (and a built module's parameters) are the leaves; the loss is a fixed random
@@ -468,6 +496,16 @@ class Exercise:
         return f"looks like {names} (these give the same outputs here). {hints}"
 
 
+def raised_in(error: BaseException, default: str) -> str:
+    """The name of the function whose frame raised `error` (a remote run brings it as `raised_in`)."""
+    if getattr(error, "raised_in", None):
+        return error.raised_in
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name if tb is not None else default
+
+
 def _error_shape(error: BaseException) -> str:
     """An exception's message with the numbers taken out, so the same mistake matches on any shape."""
     import re
@@ -505,14 +543,19 @@ class ModuleExercise(Exercise):
         cases = self.make_cases(seed)
         g = seeded(seed + 7919)
         for case in cases:
-            if self.takes_dropout and "dropout" not in case.init:
-                case.init = {**case.init, "dropout": self.dropout_p}
+            if self.takes_dropout and "dropout" not in case.init:  # in the constructor's order: init is positional
+                order = [p for p in inspect.signature(self.reference).parameters if p != "self"]
+                init = {**case.init, "dropout": self.dropout_p}
+                case.init = {p: init[p] for p in order if p in init}
             if case.weights is None:
                 case.weights = seeded_weights(g, self.reference, case.init)
         return cases
 
     def build(self, impl, case: Case, train: bool = False, init: dict | None = None):
         """The learner's module for a case: built, weights injected, in eval() (or train())."""
+        return self._execute(impl, "build", case, False, train=train, init=init)
+
+    def _local_build(self, impl, case: Case, strict: bool = False, train: bool = False, init: dict | None = None):
         with torch.random.fork_rng(devices=[]):  # the module's initialisation leaves the learner's RNG alone
             module = impl(*(init or case.init).values())
         inject(module, case.weights, self.name, self.members)
@@ -534,6 +577,13 @@ class ModuleExercise(Exercise):
                         "F.dropout(x, p, training=self.training).")
         return super()._diagnose(student, cases)
 
+    def _local_train(self, impl, case: Case, strict: bool = False, init: dict | None = None):
+        """Outputs of the module built in train() mode (with `init`, else the case's), the RNG seeded 0."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            return as_outputs(getattr(self._local_build(impl, case, strict, train=True, init=init), self.method)(
+                *clone_args(case.args), **clone_args(case.kwargs)), len(self.outputs))
+
     def _check_more(self, student, cases, strict):
         if not self.takes_dropout:
             return None
@@ -541,12 +591,8 @@ class ModuleExercise(Exercise):
         where = describe_case(case, self.arg_names)
         quiet_init = {**case.init, "dropout": 0.0}
         try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                noisy = as_outputs(getattr(self.build(student, case, train=True), self.method)(
-                    *clone_args(case.args), **clone_args(case.kwargs)), len(self.outputs))
-                plain = as_outputs(getattr(self.build(student, case, train=True, init=quiet_init), self.method)(
-                    *clone_args(case.args), **clone_args(case.kwargs)), len(self.outputs))
+            noisy = self._execute(student, "train", case, strict)
+            plain = self._execute(student, "train", case, strict, init=quiet_init)
         except ReferenceUsed:
             raise
         except Exception as error:  # noqa: BLE001

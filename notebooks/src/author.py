@@ -27,10 +27,12 @@ def check_cell(name, impl_name=None):
 
 
 def graded_cell(name, points, seed, final_assert, impl_name=None):
-    """A graded test: the public check, hidden tests from a private copy of the checks, one visible assert.
+    """A graded test: the public check and one visible assert run in the learner's kernel; the hidden tests
+    are a marker the grader reads (`autograde/verdict.py`) and runs in its own process, never in the kernel.
 
     `final_assert` is a small assert a learner can read; it ends the cell in both versions, so the cell
-    never ends in an expression (nbgrader would read its value as partial credit).
+    never ends in an expression (nbgrader would read its value as partial credit). The marker is a comment:
+    the grader strips the whole hidden region before the kernel runs the cell, so the seed never reaches it.
     """
     impl_name = impl_name or name
     return test_code(
@@ -38,11 +40,8 @@ def graded_cell(name, points, seed, final_assert, impl_name=None):
         f"then hidden tests on other inputs.\n"
         f"check_{snake_case(name)}({impl_name})\n"
         f"### BEGIN HIDDEN TESTS\n"
-        f"# The hidden tests load a private copy of the checks: the cells above cannot patch it.\n"
-        f"import runpy as _runpy\n\n"
-        f"import course_lib as _course_lib\n\n"
-        f"_verify = _runpy.run_path(_course_lib.__path__[0] + \"/checks/_trusted.py\")[\"verify\"]\n"
-        f"assert _verify(\"{name}\", {impl_name}, seed={seed})\n"
+        f"# Run by the grader in its own process, on inputs this kernel never sees:\n"
+        f"# hidden_test(\"{name}\", {impl_name}, seed={seed})\n"
         f"### END HIDDEN TESTS\n"
         f"{final_assert}",
         f"test_{snake_case(name)}", points)
