@@ -428,7 +428,7 @@ class Exercise:
                 readout = torch.randn(out.shape, generator=gen, dtype=torch.float64)
                 term = (_VF.nan_to_num(out.to(torch.float64), 0.0, 0.0, 0.0) * readout).sum()
                 loss = term if loss is None else loss + term
-        if loss is None:
+        if loss is None or not leaves:  # nothing to differentiate, or no input of ours it could reach
             return outputs, {}
         grads = torch.autograd.grad(loss, [t for _, t in leaves], allow_unused=True)
         return outputs, {label: g for (label, _), g in zip(leaves, grads)}
