@@ -333,8 +333,9 @@ class Student(nn.Module):
         k = self.w_k(query if s == "swap q k" else key)
         v = value if s == "raw value" else self.w_v(value)
         q, k, v = self.split(q), self.split(k), self.split(v)
-        if s == "sqrt d_model":
-            scores = q @ k.transpose(-2, -1) / math.sqrt(self.d_model)
+        if s in ("sqrt d_model", "k.transpose(1, 2)"):
+            keys = k.transpose(1, 2) if s == "k.transpose(1, 2)" else k.transpose(-2, -1)
+            scores = q @ keys / math.sqrt(self.d_model if s == "sqrt d_model" else q.shape[-1])
             if mask is not None:
                 scores = scores.masked_fill(~mask, float("-inf"))
             weights = scores.softmax(-1)
@@ -364,6 +365,7 @@ class Student(nn.Module):
     ("interleaved", "heads interleaved"),
     ("no w_o", "output projection w_o not applied"),
     ("sqrt d_model", "sqrt(d_model) instead of sqrt(d_head)"),
+    ("k.transpose(1, 2)", "`k.T` or `k.transpose(1, 2)` inside your own attention"),
     ("scaled twice", "scaled twice"),
     ("average heads", "averaged over the heads"),
     ("ignore mask", "mask ignored"),

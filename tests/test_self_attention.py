@@ -145,7 +145,31 @@ def padding_inclusive(lengths, max_len):
     return torch.arange(max_len).unsqueeze(0) <= lengths.unsqueeze(1)
 
 
+def sdpa_dot_T(q, k, v, mask=None):
+    scores = q @ k.T / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    w = scores.softmax(-1)
+    return w @ v, w
+
+
+def sdpa_transpose_1_2(q, k, v, mask=None):
+    scores = torch.matmul(q, k.transpose(1, 2)) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(mask == 0, float("-inf"))
+    w = torch.softmax(scores, dim=-1)
+    return w @ v, w
+
+
+def padding_without_new_axis(lengths, max_len):
+    return torch.arange(max_len) < lengths
+
+
 @pytest.mark.parametrize("check,impl,named", [
+    pytest.param(check_scaled_dot_product_attention, sdpa_dot_T, "`k.T`",
+                 marks=pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")),
+    (check_scaled_dot_product_attention, sdpa_transpose_1_2, "`k.transpose(1, 2)`"),
+    (check_padding_mask, padding_without_new_axis, "without `lengths[:, None]`"),
     (check_softmax, softmax_overflowing, "the max is not subtracted"),
     (check_softmax, softmax_fixed_axis, "ignores `dim`"),
     (check_scaled_dot_product_attention, sdpa_unscaled, "no 1/sqrt(d_k) scaling"),

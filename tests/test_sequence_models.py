@@ -217,7 +217,21 @@ def lstm_all_sigmoid(x_t, h_prev, c_prev, W_ih, W_hh, b):
     return o * torch.tanh(c), c
 
 
+def lstm_chunk_default_dim(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = (x_t @ W_ih + h_prev @ W_hh + b).chunk(4)  # dim 0 by default: the batch
+    c = f.sigmoid() * c_prev + i.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
+def lstm_input_and_forget_swapped(x_t, h_prev, c_prev, W_ih, W_hh, b):
+    i, f, g, o = (x_t @ W_ih + h_prev @ W_hh + b).chunk(4, dim=-1)
+    c = i.sigmoid() * c_prev + f.sigmoid() * g.tanh()
+    return o.sigmoid() * c.tanh(), c
+
+
 @pytest.mark.parametrize("check,impl,named", [
+    (check_lstm_cell, lstm_chunk_default_dim, "cut along the batch axis"),
+    (check_lstm_cell, lstm_input_and_forget_swapped, "c_t = i * c_prev + f * g"),
     (check_rnn_cell, rnn_cell_linear, "no nonlinearity"),
     (check_rnn_cell, rnn_cell_relu, "relu instead of tanh"),
     (check_rnn_cell, rnn_cell_sigmoid, "sigmoid instead of tanh"),

@@ -171,8 +171,9 @@ class _MhaVariant(nn.Module):
 
     def __init__(self, d_model, num_heads, split=_split, merge=_merge, scale="d_head", mask_use="as given",
                  inputs="query, key, value", projections="w_q, w_k, w_v", output_projection=True,
-                 average_heads=False, bias=True):
+                 average_heads=False, bias=True, transpose=lambda k: k.transpose(-2, -1)):
         super().__init__()
+        self.transpose = transpose
         self.num_heads, self.split, self.merge = num_heads, split, merge
         self.scale, self.mask_use, self.inputs, self.projections = scale, mask_use, inputs, projections
         self.output_projection, self.average_heads = output_projection, average_heads
@@ -190,7 +191,7 @@ class _MhaVariant(nn.Module):
         v = self.split(project_v[self.projections](value), h)
         d_head, d_model = q.size(-1), query.size(-1)
         scale = {"d_head": math.sqrt(d_head), "d_model": math.sqrt(d_model), "twice": d_head}[self.scale]
-        scores = q @ k.transpose(-2, -1) / scale
+        scores = q @ self.transpose(k) / scale
         if mask is not None and self.mask_use != "ignored":
             mask = {"as given": mask, "inverted": ~mask, "extra axis": mask.unsqueeze(1)}[self.mask_use]
             scores = scores.masked_fill(~mask, float("-inf"))
@@ -227,6 +228,11 @@ MHA = ModuleExercise(
                 _mha_variant(split=_split_interleaved, merge=_merge_interleaved),
                 "head i takes the consecutive features i·d .. (i+1)·d - 1, so the weights of w_q, w_k, w_v "
                 "and w_o line up with the heads as in nn.MultiheadAttention."),
+        Mistake("the keys transposed with `k.T` or `k.transpose(1, 2)` inside your own attention",
+                _mha_variant(transpose=lambda k: k.transpose(1, 2)),
+                "after split_heads the keys are (B, h, Tk, d): `k.transpose(1, 2)` swaps heads and positions, "
+                "`k.T` reverses all four axes. Use k.transpose(-2, -1), or call "
+                "scaled_dot_product_attention(q, k, v, mask) from the set-up cell."),
         Mistake("the output projection w_o not applied", _mha_variant(output_projection=False),
                 "after merging the heads, return self.w_o(merged): it is what mixes the heads' outputs."),
         Mistake("scores divided by sqrt(d_model) instead of sqrt(d_head)", _mha_variant(scale="d_model"),

@@ -107,10 +107,10 @@ def _sdpa_cases(seed):
 
 
 def _attention(q, k, v, mask=None, scale=None, fill=float("-inf"), softmax_dim=-1, invert=False,
-               mask_after=False):
+               mask_after=False, transpose=lambda k: k.transpose(-2, -1)):
     """Scaled dot-product attention with one thing changed, to build the known mistakes."""
     scale = math.sqrt(q.size(-1)) if scale is None else scale(q, k, v)
-    scores = q @ k.transpose(-2, -1) / scale
+    scores = q @ transpose(k) / scale
     if mask is not None and invert:
         mask = ~mask
     if mask is not None and not mask_after:
@@ -125,10 +125,26 @@ def _sdpa_variant(**change):
     return lambda q, k, v, mask=None: _attention(q, k, v, mask, **change)
 
 
+def _reversed_axes(k):
+    """`k.T`: on a tensor of more than 2 dimensions it reverses all of them (torch warns; quiet here)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return k.T
+
+
 SDPA = Exercise(
     "scaled_dot_product_attention", ref.scaled_dot_product_attention, _sdpa_cases,
     arg_names=["q", "k", "v"], outputs=["output", "weights"],
     mistakes=[
+        Mistake("`k.T` used to transpose the keys", _sdpa_variant(transpose=_reversed_axes),
+                "on a 3-D or 4-D tensor `.T` reverses every axis, batch included: use k.transpose(-2, -1) "
+                "(or k.mT), which swaps only the last two."),
+        Mistake("`k.transpose(1, 2)`, which swaps the wrong axes once there are extra batch dimensions",
+                _sdpa_variant(transpose=lambda k: k.transpose(1, 2)),
+                "count axes from the end: k.transpose(-2, -1) swaps Tk and d_k whatever the number of batch "
+                "dimensions (heads, in notebook 04)."),
         Mistake("no 1/sqrt(d_k) scaling", _sdpa_variant(scale=lambda q, k, v: 1.0),
                 "divide the scores by math.sqrt(d_k): dot products of d_k-dimensional vectors grow like "
                 "sqrt(d_k), which saturates the softmax."),
@@ -187,6 +203,12 @@ def _padding_cases(seed):
 PADDING = Exercise(
     "padding_mask", ref.padding_mask, _padding_cases, arg_names=["lengths", "max_len"],
     mistakes=[
+        *[Mistake("positions compared with `lengths` without `lengths[:, None]`", impl,
+                  "`torch.arange(max_len) < lengths` lines the two up on one axis (an error, or a wrong shape): "
+                  "compare torch.arange(max_len)[None, :] (1, max_len) with lengths[:, None] (B, 1), which "
+                  "broadcasts to (B, max_len).")
+          for impl in (lambda lengths, max_len: torch.arange(max_len) < lengths,
+                       lambda lengths, max_len: torch.arange(max_len)[None, :] < lengths)],
         Mistake("an inverted mask (True at the padding)",
                 lambda lengths, max_len: ~ref.padding_mask(lengths, max_len),
                 "True marks the real tokens, the ones attention may look at."),

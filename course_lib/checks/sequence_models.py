@@ -159,15 +159,19 @@ def _lstm_cell_cases(seed):
 
 
 def _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b, order="ifgo", interleaved=False, bias=True, g_act=torch.tanh,
-          forget=True, keep_old=True, squash_cell=False, tanh_in_h=True, h_from_old=False, swap=False):
+          forget=True, keep_old=True, squash_cell=False, tanh_in_h=True, h_from_old=False, swap=False,
+          chunk_dim=-1, swap_i_f=False):
     """The LSTM cell with one thing changed, to build the known mistakes."""
     gates = x_t @ W_ih + h_prev @ W_hh + (b if bias else 0)
     if interleaved:
         blocks = gates.reshape(*gates.shape[:-1], -1, 4).unbind(-1)  # (B, H, 4): gate j takes columns j::4
     else:
-        blocks = gates.chunk(4, dim=-1)
+        first, second, third, fourth = gates.chunk(4, dim=chunk_dim)  # dim 0 cuts the batch: ValueError if B != 4
+        blocks = (first, second, third, fourth)
     parts = dict(zip(order, blocks))
     i, f, o = torch.sigmoid(parts["i"]), torch.sigmoid(parts["f"]), torch.sigmoid(parts["o"])
+    if swap_i_f:
+        i, f = f, i
     g = g_act(parts["g"])
     old = (f * c_prev if forget else c_prev) if keep_old else 0
     c_t = old + i * g
@@ -189,6 +193,13 @@ LSTM_CELL = Exercise(
     "lstm_cell", ref.lstm_cell, _lstm_cell_cases, arg_names=["x_t", "h_prev", "c_prev", "W_ih", "W_hh", "b"],
     outputs=["h_t", "c_t"],
     mistakes=[
+        Mistake("the gates cut along the batch axis (chunk(4) or chunk(4, 0))", _lstm_variant(chunk_dim=0),
+                "gates is (B, 4H) and chunk's dim defaults to 0, the batch: gates.chunk(4, dim=-1) cuts the "
+                "4H columns into the four (B, H) blocks."),
+        Mistake("the input and forget gates swapped in the cell update (c_t = i * c_prev + f * g)",
+                _lstm_variant(swap_i_f=True),
+                "the forget gate f multiplies the old cell and the input gate i the candidate: "
+                "c_t = f * c_prev + i * g."),
         Mistake("the gates in the order i, f, o, g", _lstm_variant(order="ifog"), _ORDER),
         Mistake("the gates in the order f, i, g, o", _lstm_variant(order="figo"), _ORDER),
         Mistake("the gates in the order i, g, f, o (TensorFlow's i, j, f, o)", _lstm_variant(order="igfo"), _ORDER),

@@ -1,6 +1,7 @@
 """Notebook 02's experiment: a GRU encoder-decoder that reverses digit sequences, with and without attention.
 
-The attention is the reference `additive_attention` of `course_lib.solutions`, never the learner's code.
+The attention is a parameter: the notebook passes the learner's `additive_attention` once it passes its check
+(`yours_or_reference`), and the reference of `course_lib.solutions` is the default.
 """
 from dataclasses import dataclass
 
@@ -9,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..solutions.classic_attention import additive_attention
-from ..train import progress, threads
+from ..train import fit, threads
 
 BOS = 10  # the decoder's start token; digits are 0..9
 
@@ -32,11 +33,16 @@ def reversal_batch(n, length, gen):
 
 
 class Seq2Seq(nn.Module):
-    """A GRU encoder and a GRU decoder that reads, at each output step, one context vector of the source."""
+    """A GRU encoder and a GRU decoder that reads, at each output step, one context vector of the source.
 
-    def __init__(self, config: Seq2SeqConfig):
+    `attention` is an `additive_attention(query, keys, values, W_q, W_k, v, mask=None)`: the learner's or the
+    reference.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, attention=additive_attention):
         super().__init__()
         self.config = c = config
+        self.attention = attention
         self.src_embed = nn.Embedding(c.vocab, c.d_embed)
         self.encoder = nn.GRU(c.d_embed, c.d_hidden // 2, batch_first=True, bidirectional=True)
         self.tgt_embed = nn.Embedding(c.vocab + 1, c.d_embed)
@@ -55,7 +61,7 @@ class Seq2Seq(nn.Module):
         """One decoder step: logits (B, vocab), new state (B, H), attention weights (B, T) or None."""
         if self.config.attention:
             # query: the decoder's state (B, H); keys and values: the encoder's states (B, T, H)
-            context, weights = additive_attention(s, states, states, self.W_q, self.W_k, self.v)
+            context, weights = self.attention(s, states, states, self.W_q, self.W_k, self.v)
             # context (B, H), weights (B, T)
         else:
             context, weights = last, None  # the same fixed vector at every step
@@ -93,25 +99,20 @@ class Seq2Seq(nn.Module):
         return torch.stack(preds, dim=1), weights
 
 
-def train_reversal(config, length=12, steps=600, batch=64, lr=1e-2, seed=0, desc=None):
-    """Train a Seq2Seq on digit reversal; return the model and its training losses."""
+def train_reversal(config, length=12, steps=600, batch=64, lr=1e-2, seed=0, desc=None, attention=additive_attention):
+    """Train a Seq2Seq (with the given `additive_attention`) on digit reversal; return the model and its losses."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    model = Seq2Seq(config)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    desc = desc or ("with attention" if config.attention else "without attention")
-    with threads(1):
-        for _ in progress(range(steps), desc=desc):
-            src, tgt = reversal_batch(batch, length, gen)
-            logits, _ = model(src, tgt)  # (B, T, vocab)
-            loss = F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            losses.append(loss.item())
-    return model, losses
+    model = Seq2Seq(config, attention)
+
+    def loss_fn(model, pair):
+        src, tgt = pair
+        logits, _ = model(src, tgt)  # (B, T, vocab)
+        return F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
+
+    history = fit(model, lambda step: reversal_batch(batch, length, gen), loss_fn, steps=steps, lr=lr, clip=1.0,
+                  desc=desc or ("with attention" if config.attention else "without attention"))
+    return model, history.losses
 
 
 @dataclass

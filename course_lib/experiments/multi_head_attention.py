@@ -1,6 +1,7 @@
 """Notebook 04's experiments: per-head attention maps on a two-relation toy task, and the cost of heads.
 
-The attention is the reference `MultiHeadAttention` of `course_lib.solutions` unless a class is passed in.
+The attention is a parameter: the notebook passes the learner's `MultiHeadAttention` once it passes its check
+(`yours_or_reference`); the reference of `course_lib.solutions` is only the default.
 """
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..solutions.multi_head_attention import MultiHeadAttention
 from ..solutions.self_attention import causal_mask
-from ..train import progress, threads
+from ..train import fit
 
 
 # -- the toy task: copy the previous token and the first token ----------------------------------------------
@@ -60,23 +61,20 @@ class TwoRelationModel(nn.Module):
 
 
 def train_two_relations(config: ToyConfig, attention_cls=MultiHeadAttention, seed=0):
-    """Train the toy model with Adam; return the model and the loss of every step."""
+    """Train the toy model (built on `attention_cls`) with Adam; return the model and the loss of every step."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = TwoRelationModel(config, attention_cls)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    losses = []
-    with threads(1):  # matrices this small: synchronising threads costs more than it saves
-        for _ in progress(range(config.steps), desc=f"{config.num_heads} head(s)"):
-            tokens, previous, first = two_relation_batch(config.batch, config.length, config.vocab, gen)
-            logits_prev, logits_first, _ = model(tokens)
-            loss = (F.cross_entropy(logits_prev[:, 1:].flatten(0, 1), previous[:, 1:].flatten())
-                    + F.cross_entropy(logits_first.flatten(0, 1), first.flatten()))
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            losses.append(loss.item())
-    return model, losses
+
+    def loss_fn(model, batch):
+        tokens, previous, first = batch
+        logits_prev, logits_first, _ = model(tokens)
+        return (F.cross_entropy(logits_prev[:, 1:].flatten(0, 1), previous[:, 1:].flatten())
+                + F.cross_entropy(logits_first.flatten(0, 1), first.flatten()))
+
+    history = fit(model, lambda step: two_relation_batch(config.batch, config.length, config.vocab, gen), loss_fn,
+                  steps=config.steps, lr=config.lr, desc=f"{config.num_heads} head(s)")
+    return model, history.losses
 
 
 @torch.no_grad()

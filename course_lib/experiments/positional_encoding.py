@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..solutions.multi_head_attention import MultiHeadAttention
-from ..train import progress, threads
+from ..train import fit, threads
 
 
 def self_attention_layer(d_model, num_heads):
@@ -63,24 +63,24 @@ class OrderClassifier(nn.Module):
 
 def train_order_task(positions, name, steps=200, T=12, vocab=10, d_model=32, batch=128, lr=3e-3, seed=0,
                      n_test=2000):
-    """Train an OrderClassifier with the given positions module; return its test accuracy and its history."""
-    with threads(1):  # tensors this small train faster on one thread than on several that wait
-        torch.manual_seed(seed)
-        model = OrderClassifier(vocab, d_model, positions)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        data = torch.Generator().manual_seed(seed)
-        history = []
-        for _ in progress(range(steps), desc=name):
-            tokens, labels = order_task(batch, T, vocab, data)  # fresh data every step: nothing to memorise
-            logits = model(tokens)  # (batch, 2)
-            loss = F.cross_entropy(logits, labels)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history.append((logits.argmax(-1) == labels).float().mean().item())
-        tokens, labels = order_task(n_test, T, vocab, torch.Generator().manual_seed(10_000 + seed))  # unseen
-        with torch.no_grad():
-            accuracy = (model(tokens).argmax(-1) == labels).float().mean().item()
+    """Train an OrderClassifier with the given positions module; return its test accuracy and its history
+    (the accuracy on each training batch)."""
+    torch.manual_seed(seed)
+    model = OrderClassifier(vocab, d_model, positions)
+    data = torch.Generator().manual_seed(seed)
+    history = []
+
+    def loss_fn(model, batch):
+        tokens, labels = batch
+        logits = model(tokens)  # (batch, 2)
+        history.append((logits.argmax(-1) == labels).float().mean().item())
+        return F.cross_entropy(logits, labels)
+
+    # fresh data every step: nothing to memorise
+    fit(model, lambda step: order_task(batch, T, vocab, data), loss_fn, steps=steps, lr=lr, desc=name)
+    tokens, labels = order_task(n_test, T, vocab, torch.Generator().manual_seed(10_000 + seed))  # unseen
+    with threads(1), torch.no_grad():
+        accuracy = (model(tokens).argmax(-1) == labels).float().mean().item()
     return accuracy, history
 
 

@@ -1,14 +1,18 @@
 """Notebook 01's experiments: an RNN's time per sequence, gradients that fade with distance, and a recall task.
 
 Everything here runs on the CPU in seconds. The models are small, so they run on one thread (`threads(1)`),
-which is also the fastest for them; only the timing experiment varies the number of threads.
+which is also the fastest for them; only the timing experiment varies the number of threads. The gradient
+experiment runs the learner's `rnn_forward` and `lstm_cell` (passed in; the references by default) with the
+initial weights of `nn.RNN` and `nn.LSTM`.
 """
 import time
 
 import torch
 from torch import nn
 
-from ..train import progress, threads
+from ..solutions.sequence_models import lstm_cell as reference_lstm_cell
+from ..solutions.sequence_models import rnn_forward as reference_rnn_forward
+from ..train import fit, progress, threads
 
 VOCAB = 8  # symbols of the recall task: chance level is 1/8
 
@@ -66,10 +70,30 @@ def plot_time_vs_length(lengths, times):
 
 
 # -- (b) gradient reaching the first step -------------------------------------------------------------------
-def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bias=None, seed=0):
+def course_weights(module):
+    """(W_x, W_h, b) in this course's layout from a PyTorch nn.RNN or nn.LSTM: (D, H·), (H, H·), one bias."""
+    p = dict(module.named_parameters())
+    return (p["weight_ih_l0"].T.detach(), p["weight_hh_l0"].T.detach(),
+            (p["bias_ih_l0"] + p["bias_hh_l0"]).detach())
+
+
+def run_lstm(lstm_cell, x, W_ih, W_hh, b):
+    """Loop an `lstm_cell` over x (B, T, D) from zero states; the hidden states (B, T, H)."""
+    B, H = x.shape[0], W_hh.shape[0]
+    h, c = x.new_zeros(B, H), x.new_zeros(B, H)
+    outputs = []
+    for t in range(x.shape[1]):
+        h, c = lstm_cell(x[:, t], h, c, W_ih, W_hh, b)  # (B, H) each
+        outputs.append(h)
+    return torch.stack(outputs, dim=1)  # T x (B, H) -> (B, T, H)
+
+
+def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bias=None, seed=0,
+                           rnn_forward=reference_rnn_forward, lstm_cell=reference_lstm_cell):
     """For t = 0..T-1, the norm of d(loss at step t)/d(input at step 0), averaged over a batch, at random init.
 
-    The loss at step t is a fixed random read-out of the hidden state h_t. `kind` is "rnn" or "lstm";
+    The loss at step t is a fixed random read-out of the hidden state h_t. `kind` is "rnn" (run by
+    `rnn_forward`) or "lstm" (a loop of `lstm_cell`), with the initial weights of nn.RNN or nn.LSTM;
     `forget_bias` (LSTM only) replaces PyTorch's initial forget-gate bias.
     """
     torch.manual_seed(seed)
@@ -77,11 +101,15 @@ def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bi
                                                                                       batch_first=True)
     if forget_bias is not None:
         open_forget_gate(model, forget_bias)
+    weights = course_weights(model)
     x = torch.randn(batch, T, input_size, requires_grad=True)  # (B, T, D)
     readout = torch.randn(hidden)  # (H,)
     norms = []
     with threads(1):
-        outputs, _ = model(x)  # (B, T, H)
+        if kind == "rnn":
+            outputs, _ = rnn_forward(x, torch.zeros(batch, hidden), *weights)  # (B, T, H)
+        else:
+            outputs = run_lstm(lstm_cell, x, *weights)  # (B, T, H)
         for t in range(T):
             loss = (outputs[:, t] @ readout).sum()  # (B, H) x (H,) -> (B,), summed
             (grad,) = torch.autograd.grad(loss, x, retain_graph=True)  # (B, T, D)
@@ -127,7 +155,7 @@ class Recaller(nn.Module):
         return self.head(outputs[:, -1])  # the state after the last symbol: (B, H) -> (B, VOCAB)
 
 
-def train_recall(kind, k, steps, hidden=32, lr=3e-3, batch=64, forget_bias=3.0, seed=0, bar=None, patience=20):
+def train_recall(kind, k, steps, hidden=32, lr=3e-3, batch=64, forget_bias=3.0, seed=0, patience=20):
     """Train a Recaller on sequences of length k; return its accuracy on 1000 fresh sequences.
 
     Training stops early once `patience` batches in a row are answered without a single error.
@@ -135,35 +163,26 @@ def train_recall(kind, k, steps, hidden=32, lr=3e-3, batch=64, forget_bias=3.0, 
     torch.manual_seed(seed)
     data = torch.Generator().manual_seed(seed)
     model = Recaller(kind, hidden, forget_bias)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    perfect = 0  # batches in a row without an error
-    with threads(1):
-        for step in range(steps):
-            x, y = recall_batch(batch, k, data)
-            logits = model(x)  # (B, VOCAB)
-            loss = nn.functional.cross_entropy(logits, y)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            perfect = perfect + 1 if bool((logits.argmax(dim=-1) == y).all()) else 0
-            if bar is not None:
-                bar.update(1 if perfect < patience else steps - step)  # an early stop skips the rest
-            if perfect >= patience:
-                break
-        with torch.no_grad():
-            x, y = recall_batch(1000, k, torch.Generator().manual_seed(10_000 + seed))
-            return (model(x).argmax(dim=-1) == y).float().mean().item()
+    perfect = [0]  # batches in a row without an error
+
+    def loss_fn(model, batch):
+        x, y = batch
+        logits = model(x)  # (B, VOCAB)
+        perfect[0] = perfect[0] + 1 if bool((logits.argmax(dim=-1) == y).all()) else 0
+        return nn.functional.cross_entropy(logits, y)
+
+    fit(model, lambda step: recall_batch(batch, k, data), loss_fn, steps=steps, lr=lr, clip=1.0,
+        until=lambda model: perfect[0] >= patience, check_every=1, desc=f"{kind}, k={k}")
+    with threads(1), torch.no_grad():
+        x, y = recall_batch(1000, k, torch.Generator().manual_seed(10_000 + seed))
+        return (model(x).argmax(dim=-1) == y).float().mean().item()
 
 
 def accuracy_vs_k(ks, steps, kinds=("rnn", "lstm"), **kwargs):
-    """Accuracy of each kind of model on the recall task for each k, all trained under one progress bar."""
+    """Accuracy of each kind of model on the recall task for each k (one progress bar over the runs)."""
     results = {kind: [] for kind in kinds}
-    with progress(total=len(kinds) * len(ks) * steps, desc="recall task") as bar:
-        for k in ks:
-            for kind in kinds:
-                bar.set_postfix_str(f"{kind}, k={k}")
-                results[kind].append(train_recall(kind, k, steps, bar=bar, **kwargs))
+    for k, kind in progress([(k, kind) for k in ks for kind in kinds], desc="recall task"):
+        results[kind].append(train_recall(kind, k, steps, **kwargs))
     return results
 
 

@@ -1,5 +1,5 @@
 """Notebook 01: the RNN and the LSTM read a sequence one step at a time; we measure what that costs."""
-from author import check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook, solution_cell
+from author import code, exercise, locked_code, markdown, notebook
 
 from course_lib.solutions import sequence_models as ref
 
@@ -44,6 +44,7 @@ from torch import nn
 
 from course_lib.checks import check_lstm_cell, check_rnn_cell, check_rnn_forward
 from course_lib.experiments import sequence_models as experiments
+from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments; the exercises stay the same"""
@@ -69,13 +70,14 @@ RNN_CELL_HINT = """`x_t @ W_xh` is `(B, D) x (D, H) -> (B, H)` and `h_prev @ W_h
 `(H,)` broadcasts over the batch. `W_hh` is square, so `h_prev @ W_hh.T` would run without an error and be wrong."""
 
 RNN_CELL_DEMO = """# Yours against nn.RNNCell with the same weights (PyTorch stores them transposed, with two biases).
+cell = yours_or_reference("rnn_cell", rnn_cell)
 torch.manual_seed(1)
 torch_cell = nn.RNNCell(input_size=3, hidden_size=5)
 W_xh, W_hh = torch_cell.weight_ih.T.detach(), torch_cell.weight_hh.T.detach()  # (3, 5), (5, 5)
 b_h = (torch_cell.bias_ih + torch_cell.bias_hh).detach()  # (5,)
 x_t, h_prev = torch.randn(2, 3), torch.randn(2, 5)  # (B, D), (B, H)
 with torch.no_grad():
-    difference = (rnn_cell(x_t, h_prev, W_xh, W_hh, b_h) - torch_cell(x_t, h_prev)).abs().max().item()
+    difference = (cell(x_t, h_prev, W_xh, W_hh, b_h) - torch_cell(x_t, h_prev)).abs().max().item()
 print("greatest difference from nn.RNNCell:", difference)"""
 
 RNN_FORWARD_WHY = """## 2. The RNN over a sequence: a loop that cannot be skipped
@@ -95,12 +97,13 @@ RNN_FORWARD_HINT = """Loop `for t in range(T)` and take `x[:, t]` (shape `(B, D)
 Collect the states in a list and `torch.stack(states, dim=1)`: the default `dim=0` gives `(T, B, H)`."""
 
 RNN_FORWARD_DEMO = """# Yours against nn.RNN (batch_first=True), which runs the same loop in C++.
+forward = yours_or_reference("rnn_forward", rnn_forward)
 torch.manual_seed(2)
 torch_rnn = nn.RNN(input_size=3, hidden_size=5, batch_first=True)
 W_xh, W_hh = torch_rnn.weight_ih_l0.T.detach(), torch_rnn.weight_hh_l0.T.detach()  # (3, 5), (5, 5)
 b_h = (torch_rnn.bias_ih_l0 + torch_rnn.bias_hh_l0).detach()  # (5,)
 x, h0 = torch.randn(2, 7, 3), torch.randn(2, 5)  # (B, T, D), (B, H)
-outputs, h_last = rnn_forward(x, h0, W_xh, W_hh, b_h)
+outputs, h_last = forward(x, h0, W_xh, W_hh, b_h)
 with torch.no_grad():
     torch_outputs, torch_h_last = torch_rnn(x, h0[None])  # nn.RNN wants h0 as (layers, B, H)
 print("outputs", tuple(outputs.shape), "h_last", tuple(h_last.shape))
@@ -138,12 +141,13 @@ blocks. Three of them go through `torch.sigmoid`, `g` through `torch.tanh`. Then
 (element-wise)."""
 
 LSTM_DEMO = """# Yours against nn.LSTMCell with the same weights.
+cell = yours_or_reference("lstm_cell", lstm_cell)
 torch.manual_seed(3)
 torch_lstm = nn.LSTMCell(input_size=3, hidden_size=5)
 W_ih, W_hh = torch_lstm.weight_ih.T.detach(), torch_lstm.weight_hh.T.detach()  # (3, 20), (5, 20)
 b = (torch_lstm.bias_ih + torch_lstm.bias_hh).detach()  # (20,)
 x_t, h_prev, c_prev = torch.randn(2, 3), torch.randn(2, 5), torch.randn(2, 5)  # (B, D), (B, H), (B, H)
-h_t, c_t = lstm_cell(x_t, h_prev, c_prev, W_ih, W_hh, b)
+h_t, c_t = cell(x_t, h_prev, c_prev, W_ih, W_hh, b)
 with torch.no_grad():
     torch_h, torch_c = torch_lstm(x_t, (h_prev, c_prev))
 print("greatest difference from nn.LSTMCell:", (h_t - torch_h).abs().max().item(),
@@ -179,7 +183,9 @@ to travel back through `t` steps. In the RNN each step back multiplies it by `W_
 a log scale. In the LSTM the cell path multiplies it by the forget gate `f` instead.
 
 For each `t` we take a fixed random read-out of `h_t` as the loss and measure the norm of its gradient with
-respect to the input `x_0`, at random initialisation (`H = 64`, 16 sequences). Four models:
+respect to the input `x_0`, at random initialisation (`H = 64`, 16 sequences). The recurrence is **yours**:
+your `rnn_forward`, and a loop of your `lstm_cell` (or the references while yours do not pass their checks;
+the cell says which), given the initial weights of PyTorch's modules. Four models:
 
 * `nn.RNN` with PyTorch's initialisation;
 * `nn.LSTM` with PyTorch's initialisation: the forget-gate bias is near 0, so `f` starts near 0.5;
@@ -188,13 +194,16 @@ respect to the input `x_0`, at random initialisation (`H = 64`, 16 sequences). F
 * `nn.LSTM` with the forget-gate bias set to 3 (`f` near 0.95), the model used in section 6."""
 
 GRAD_CODE = """T_grad = 20 if GRADING else 100
+forward = yours_or_reference("rnn_forward", rnn_forward)
+cell = yours_or_reference("lstm_cell", lstm_cell)
 models = {  # label: (kind, forget-gate bias; None keeps PyTorch's initialisation)
     "RNN": ("rnn", None),
     "LSTM, PyTorch init (f ~ 0.5)": ("lstm", None),
     "LSTM, forget bias 1 (f ~ 0.73)": ("lstm", 1.0),
     "LSTM, forget bias 3 (f ~ 0.95)": ("lstm", 3.0),
 }
-curves = {label: experiments.gradient_to_first_step(kind, T_grad, forget_bias=bias, seed=0)
+curves = {label: experiments.gradient_to_first_step(kind, T_grad, forget_bias=bias, seed=0,
+                                                   rnn_forward=forward, lstm_cell=cell)
           for label, (kind, bias) in models.items()}
 steps_shown = [t for t in (0, 10, 20, 50, 99) if t < T_grad]
 print(f"{'gradient norm at x_0, loss at step t':>36} | " + " | ".join(f"t={t:<6}" for t in steps_shown))
@@ -212,8 +221,10 @@ The task: a sequence of `k` random symbols (8 possible, one-hot); after reading 
 ignore. Chance is 1/8.
 
 For each `k` we train a small `nn.RNN` and a small `nn.LSTM` (hidden size 32, forget-gate bias 3, section 5)
-with the same budget: Adam, learning rate 3e-3, batches of 64 fresh sequences, at most 600 steps (training
-stops early once 20 batches in a row are answered perfectly), and measure the accuracy on 1000 new sequences."""
+with the same budget (`course_lib.train.fit`): Adam, learning rate 3e-3, batches of 64 fresh sequences, at most
+600 steps (training stops early once 20 batches in a row are answered perfectly), and measure the accuracy on
+1000 new sequences. These two are PyTorch's `nn.RNN` and `nn.LSTM`, whose loops run in C++: a Python loop of
+your cells computes the same thing (the demos above compared them), only more slowly."""
 
 TASK_SAMPLE = """# Two sequences of the task for k = 6: the answer is the first symbol.
 x, y = experiments.recall_batch(2, 6, torch.Generator().manual_seed(0))  # x (2, 6, 8) one-hot, y (2,)
@@ -229,25 +240,31 @@ for i, k in enumerate(ks):
 TASK_PLOT = """fig = experiments.plot_accuracy_vs_k(ks, accuracy)
 plt.show()"""
 
-SUMMARY = """**What was measured** (on a 2-core machine; your numbers will differ a little, the shapes of the curves not).
+MEASURED = """# What was measured, read from the numbers above.
+one = times[1]  # seconds per sequence with one thread, one per length
+per_step = [seconds / T * 1e6 for seconds, T in zip(one, lengths)]
+print(f"(a) Time: with one thread a step cost {min(per_step):.1f} to {max(per_step):.1f} microseconds at every "
+      f"length; {lengths[-1] // lengths[0]} times longer sequences took {one[-1] / one[0]:.0f} times as long.")
+if len(times) > 1:
+    most = max(times)
+    speedup = [a / b for a, b in zip(one, times[most])]
+    print(f"    {most} threads were at best {max(speedup):.1f} times as fast as one (at worst {min(speedup):.1f}): "
+          + ("extra cores do not shorten the loop." if max(speedup) < 1.5 else "some speed-up here."))
+far = T_grad - 1
+fading = {label: norms[far] / norms[0] for label, norms in curves.items()}
+print(f"(b) Gradient: from a loss {far} steps away, the gradient reaching x_0 is, relative to the one at t = 0:")
+for label, ratio in fading.items():
+    print(f"    {label:<32} {ratio:.0e}")
+print(f"    The forget gate decides: with bias 3 the distant gradient is {fading['LSTM, forget bias 3 (f ~ 0.95)']:.2g} "
+      f"times the near one, with PyTorch's init {fading['LSTM, PyTorch init (f ~ 0.5)']:.0e}, for the RNN "
+      f"{fading['RNN']:.0e}.")
+solved = {kind: [k for k, a in zip(ks, accs) if a > 0.9] for kind, accs in accuracy.items()}
+reach = {kind: (f"up to k = {max(found)}" if found else "at no k") for kind, found in solved.items()}
+print(f"(c) Recall: above 90% accuracy the RNN got {reach['rnn']}, the LSTM {reach['lstm']} (of k = {ks}); "
+      f"at the longest k, {accuracy['rnn'][-1]:.2f} and {accuracy['lstm'][-1]:.2f} (chance {1 / 8:.2f})."
+      + (" A token run under grading: too short to learn." if GRADING else ""))"""
 
-* **(a) Time:** with one thread, reading one sequence cost about 3.2 microseconds per step at every length
-  from 64 to 1024 steps (4.1 at 32 steps, where a fixed start-up cost still shows): 32 times longer
-  sequences took about 25 times as long, and the points lie on the line "proportional to `T`". Two threads
-  cost the same 3.2 to 3.6 microseconds per step and were never faster; on our busy machine a few of their
-  runs were several times slower, threads waiting for a free core. Each step is too small to share out, and
-  the steps cannot overlap.
-* **(b) Gradient:** the gradient from a loss `t` steps away fell geometrically. For the RNN, from about 1.8 at
-  `t = 0` to 7e-3 at `t = 10`, 7e-5 at `t = 20` and 1e-21 at `t = 99`. The LSTM with PyTorch's
-  initialisation fades just as fast (its forget gate starts near 0.5). With the forget-gate bias at 1 it
-  fades much more slowly (1e-4 at `t = 50`), and with bias 3 it does not fade over 100 steps (about 0.3 to
-  1.4). The difference lies in the forget gate: a number the LSTM can learn to hold near 1, while the RNN's
-  path always goes through `W_hh` and `tanh`.
-* **(c) Recall:** both models answered 0.998 or better at `k = 4`, 8 and 16. The RNN fell to chance (about
-  0.12) at `k = 32` and beyond. The LSTM stayed at 0.999 or better up to `k = 64` and failed at `k = 128` with
-  this training budget. The LSTM moves the limit; it does not remove it.
-
-## Summary
+SUMMARY = """## Summary
 
 * `rnn_cell` is one step, `tanh(x_t W_xh + h_prev W_hh + b_h)`; `rnn_forward` loops it over the sequence,
   carrying the state; `lstm_cell` adds a cell state changed only through gates (order `i, f, g, o`).
@@ -268,35 +285,28 @@ def build():
         markdown(INTRO),
         locked_code(SETUP, "setup"),
         markdown(RNN_CELL_WHY),
-        exercise_header(1, "rnn_cell", "def rnn_cell(x_t, h_prev, W_xh, W_hh, b_h) -> torch.Tensor", 1, 4, 10,
-                        RNN_CELL_TEXT, RNN_CELL_HINT),
-        solution_cell(ref.rnn_cell),
-        check_cell("rnn_cell"),
-        graded_cell("rnn_cell", 1, 4217,
-                    "assert torch.allclose(rnn_cell(torch.ones(1, 2), torch.zeros(1, 3), torch.ones(2, 3), "
-                    "torch.eye(3), torch.zeros(3)), torch.full((1, 3), math.tanh(2.0))), "
-                    "\"each unit gets 1 + 1 = 2 from the input, squashed: tanh(2)\""),
+        *exercise(1, ref.rnn_cell, points=1, seed=4217, difficulty=1, importance=4, minutes=10,
+                  text=RNN_CELL_TEXT, hint=RNN_CELL_HINT,
+                  signature="def rnn_cell(x_t, h_prev, W_xh, W_hh, b_h) -> torch.Tensor",
+                  final_assert="assert torch.allclose(rnn_cell(torch.ones(1, 2), torch.zeros(1, 3), torch.ones(2, 3), "
+                               "torch.eye(3), torch.zeros(3)), torch.full((1, 3), math.tanh(2.0))), "
+                               "\"each unit gets 1 + 1 = 2 from the input, squashed: tanh(2)\""),
         code(RNN_CELL_DEMO),
         markdown(RNN_FORWARD_WHY),
-        exercise_header(2, "rnn_forward",
-                        "def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[torch.Tensor, torch.Tensor]",
-                        2, 5, 15, RNN_FORWARD_TEXT, RNN_FORWARD_HINT),
-        solution_cell(ref.rnn_forward),
-        check_cell("rnn_forward"),
-        graded_cell("rnn_forward", 2, 8093,
-                    "assert rnn_forward(torch.zeros(2, 4, 3), torch.zeros(2, 5), torch.zeros(3, 5), "
-                    "torch.zeros(5, 5), torch.zeros(5))[0].shape == (2, 4, 5), \"outputs must have shape (B, T, H)\""),
+        *exercise(2, ref.rnn_forward, points=2, seed=8093, difficulty=2, importance=5, minutes=15,
+                  text=RNN_FORWARD_TEXT, hint=RNN_FORWARD_HINT,
+                  signature="def rnn_forward(x, h0, W_xh, W_hh, b_h) -> tuple[torch.Tensor, torch.Tensor]",
+                  final_assert="assert rnn_forward(torch.zeros(2, 4, 3), torch.zeros(2, 5), torch.zeros(3, 5), "
+                               "torch.zeros(5, 5), torch.zeros(5))[0].shape == (2, 4, 5), "
+                               "\"outputs must have shape (B, T, H)\""),
         code(RNN_FORWARD_DEMO),
         markdown(LSTM_WHY),
-        exercise_header(3, "lstm_cell",
-                        "def lstm_cell(x_t, h_prev, c_prev, W_ih, W_hh, b) -> tuple[torch.Tensor, torch.Tensor]",
-                        3, 5, 20, LSTM_TEXT, LSTM_HINT),
-        solution_cell(ref.lstm_cell),
-        check_cell("lstm_cell"),
-        graded_cell("lstm_cell", 3, 6151,
-                    "assert torch.allclose(lstm_cell(torch.zeros(1, 2), torch.zeros(1, 3), torch.ones(1, 3), "
-                    "torch.zeros(2, 12), torch.zeros(3, 12), torch.zeros(12))[1], torch.full((1, 3), 0.5)), "
-                    "\"with every pre-activation 0, each gate is 0.5 and g is 0, so c_t = 0.5 * c_prev\""),
+        *exercise(3, ref.lstm_cell, points=3, seed=6151, difficulty=3, importance=5, minutes=20,
+                  text=LSTM_TEXT, hint=LSTM_HINT,
+                  signature="def lstm_cell(x_t, h_prev, c_prev, W_ih, W_hh, b) -> tuple[torch.Tensor, torch.Tensor]",
+                  final_assert="assert torch.allclose(lstm_cell(torch.zeros(1, 2), torch.zeros(1, 3), torch.ones(1, 3), "
+                               "torch.zeros(2, 12), torch.zeros(3, 12), torch.zeros(12))[1], torch.full((1, 3), 0.5)), "
+                               "\"with every pre-activation 0, each gate is 0.5 and g is 0, so c_t = 0.5 * c_prev\""),
         code(LSTM_DEMO),
         markdown(TIME_WHY),
         code(TIME_CODE),
@@ -308,5 +318,6 @@ def build():
         code(TASK_SAMPLE),
         code(TASK_CODE),
         code(TASK_PLOT),
+        code(MEASURED),
         markdown(SUMMARY),
     ], title="01 Sequence models")

@@ -1,6 +1,6 @@
 """Notebook 02: encoder-decoder attention (Bahdanau's additive attention), measured on a toy task, then set
 beside self-attention."""
-from author import check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook, solution_cell
+from author import code, exercise, locked_code, markdown, notebook
 
 from course_lib.solutions import classic_attention as ref
 
@@ -40,6 +40,7 @@ import torch.nn.functional as F
 
 from course_lib.checks import check_additive_attention
 from course_lib.experiments import classic_attention as lab
+from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercise"""
@@ -88,11 +89,12 @@ ADDITIVE_HINT = """`query @ W_q` is `(B, A)` and `keys @ W_k` is `(B, T, A)`: gi
 context, `(weights[:, None, :] @ values).squeeze(1)`: `(B, 1, T) x (B, T, Dv) -> (B, Dv)`."""
 
 ADDITIVE_DEMO = """# One decoder query over 4 encoder states; the last source position is padding.
+additive = yours_or_reference("additive_attention", additive_attention)
 g = torch.Generator().manual_seed(0)
 query, states = torch.randn(1, 3, generator=g), torch.randn(1, 4, 3, generator=g)  # (B, Dq), (B, T, Dk)
 W_q, W_k, v = torch.randn(3, 5, generator=g), torch.randn(3, 5, generator=g), torch.randn(5, generator=g)
 mask = torch.tensor([[True, True, True, False]])  # (B, T): position 3 is padding
-context, weights = additive_attention(query, states, states, W_q, W_k, v, mask=mask)
+context, weights = additive(query, states, states, W_q, W_k, v, mask=mask)
 print("weights:", weights.numpy().round(3), " sum:", weights.sum().item())
 print("context:", context.numpy().round(3), " = weights @ states:",
       (weights @ states[0]).numpy().round(3))"""
@@ -103,28 +105,41 @@ EXPERIMENT_WHY = """## 3. Measured: reversing digits with and without attention
 `3 1 4 1 5 9 2 6 5 3 5 8` → `8 5 3 5 6 2 9 5 1 4 1 3`. About 40 bits of information, and output step `i` needs
 source position `T - 1 - i`: the first output needs the last input, the last output the first input.
 
+**Three pieces of machinery, before they are used.**
+
+* A **GRU** (`nn.GRU`) is a recurrent network like notebook 01's LSTM: gates decide what to keep, but there is
+  no separate cell state. A **bidirectional** GRU runs two of them over the source, one from left to right and
+  one from right to left, and puts their states side by side: the state at position `t` describes digit `t`
+  together with what comes before it *and* after it.
+* **Teacher forcing**: while training, the decoder reads the *correct* previous digit at every step, not the
+  one it predicted, so every step learns from the start even while early guesses are wrong.
+* **Greedy decoding**: at test time there is no correct previous digit to read, so the decoder picks its most
+  likely digit at each step (`argmax`) and reads that one at the next step.
+
 **Two models, the same everywhere else** (`course_lib/experiments/classic_attention.py`, trained on the CPU):
 
 * both encode with a bidirectional GRU (`H = 64`: 32 features per direction), so each encoder state $h_t$
   describes digit `t` and its surroundings, as in Bahdanau et al.;
 * **without attention**, the decoder GRU starts from the encoder's summary (the last state of each direction)
   and reads that same vector at every step: the bottleneck;
-* **with attention**, the decoder starts from zeros and reads, at every step, the context of the course's
-  reference `additive_attention` (`A = 32`), with its state as the query and the encoder states as keys and
-  values. Everything it learns about the source has to come through attention.
+* **with attention**, the decoder starts from zeros and reads, at every step, the context computed by **your**
+  `additive_attention` (or the course's reference while yours does not pass its check; the cell says which),
+  with `A = 32`, its state as the query and the encoder states as keys and values. Everything it learns about
+  the source has to come through your function, gradients included.
 
-Both train for 600 steps of 64 fresh sequences with Adam (learning rate 0.01, teacher forcing), then decode
-1,000 unseen sequences greedily."""
+Both train for 600 steps of 64 fresh sequences with teacher forcing (`course_lib.train.fit`: Adam, learning
+rate 0.01, gradient norm clipped at 1), then decode 1,000 unseen sequences greedily."""
 
 TRAIN_CODE = """LENGTH = 12
 STEPS = 5 if GRADING else 600  # the grader only checks that the cells run
 N_TEST = 50 if GRADING else 1000
+additive = yours_or_reference("additive_attention", additive_attention)
 
 models, scores = {}, {}
 for attention in (False, True):
     name = "with attention" if attention else "without attention"
     models[name], _ = lab.train_reversal(lab.Seq2SeqConfig(attention=attention), length=LENGTH, steps=STEPS,
-                                         seed=0, desc=name)
+                                         seed=0, desc=name, attention=additive)
     scores[name] = lab.evaluate_reversal(models[name], length=LENGTH, n=N_TEST, seed=1)
 
 print(f"{'model':<18} | {'digits right':>12} | {'sequences right':>15}")
@@ -159,6 +174,28 @@ print(f"  on it or a neighbour (i.e. within one position):            {with_atte
 print(f"output steps whose largest weight is on the right position:   {with_attention.peak_on_source:.0%}")
 print(f"(uniform attention would put 1/{LENGTH} = {1 / LENGTH:.2f} on it)")"""
 
+MEASURED = """# What was measured, read from the numbers above.
+without, with_attention = scores["without attention"], scores["with attention"]
+by_step = without.step_accuracy  # (T_out,)
+best, worst = int(by_step.argmax()), int(by_step.argmin())
+whose = "your" if additive is additive_attention else "the reference"
+print(f"Without attention the decoder got {without.token_accuracy:.0%} of the digits right and reversed "
+      f"{without.sequence_accuracy:.0%} of the sequences without an error. It was best at output step {best} "
+      f"({by_step[best]:.0%}, source digit {LENGTH - 1 - best}) and worst at step {worst} ({by_step[worst]:.0%}, "
+      f"source digit {LENGTH - 1 - worst}).")
+print(f"With {whose} additive attention and no summary at all, the same budget gave "
+      f"{with_attention.token_accuracy:.0%} of the digits and {with_attention.sequence_accuracy:.0%} of the "
+      f"sequences.")
+print(f"Its alignment: on average {with_attention.mass_on_source:.2f} of a step's attention lies on exactly the "
+      f"source digit it copies (uniform attention: {1 / LENGTH:.2f}), {with_attention.mass_near_source:.2f} on it "
+      f"or a neighbour, and for {with_attention.peak_on_source:.0%} of the output steps the most-attended position "
+      f"is the right one. What is left goes mostly to neighbours: a bidirectional state also describes the "
+      f"digits beside it.")
+gain = with_attention.token_accuracy - without.token_accuracy
+print(f"Attention {'removed' if gain > 0.1 else 'did not remove'} the bottleneck here: "
+      f"{gain:+.0%} of the digits" + (" (a token run under grading, too short to tell)" if GRADING else "") + "."
+      " Other seeds move these numbers by a few points (try seed=1 in lab.train_reversal).")"""
+
 CONTRAST_WHY = """## 4. Classic attention and self-attention
 
 Attention removed the bottleneck, but not the recurrence. Look at where the query comes from: the decoder
@@ -187,7 +224,7 @@ W_q, W_k, v = torch.randn(d, A, generator=g), torch.randn(d, A, generator=g), to
 
 # Classic: a decoder asks with ONE query per call; to answer T queries it calls T times, one after another.
 query = torch.randn(B, d, generator=g)  # (B, Dq): the decoder's state at one output step
-context, weights = additive_attention(query, x, x, W_q, W_k, v)
+context, weights = additive(query, x, x, W_q, W_k, v)  # yours, or the reference (section 3 said which)
 print(f"classic:        query {tuple(query.shape)} over keys {tuple(x.shape)}"
       f" -> context {tuple(context.shape)}, weights {tuple(weights.shape)}  (one call per output step)")
 
@@ -200,27 +237,14 @@ print(f"self-attention: queries {tuple(q.shape)} over keys {tuple(k.shape)}"
       f" -> output {tuple(out.shape)}, weights {tuple(self_weights.shape)}  (one call for all positions)")
 
 # Additive scores could serve as self-attention too, one query at a time: the score is not the difference.
-rows = [additive_attention(x[:, t], x, x, W_q, W_k, v)[1] for t in range(T)]  # T calls, each (B, T)
+rows = [additive(x[:, t], x, x, W_q, W_k, v)[1] for t in range(T)]  # T calls, each (B, T)
 print(f"additive scores, one position at a time: {T} calls -> weights "
       f"{tuple(torch.stack(rows, dim=1).shape)}")"""
 
-SUMMARY = """**What was measured** (600 training steps of 64 sequences each, 1,000 unseen test sequences of 12
-digits; about 13 seconds of CPU time for both models). Without attention, the decoder gets 69% of the digits
-right and reverses 10% of the sequences without error; its accuracy is 99% on the first output step (the
-last source digit, freshest in the summary) and falls to about 50% around steps 7 to 9, the source digits
-the summary kept worst. With attention, and no summary at all, the same budget gives 100% of the digits and
-100% of the sequences. Its learned alignment is the anti-diagonal: on average 0.57 of each step's attention
-lies on exactly the source position it copies (uniform attention would give 0.08), 0.95 on that position or
-a neighbour, and for 88% of the output steps the most-attended position is the right one. The rest goes to
-the neighbours, because a bidirectional encoder state also describes the digits beside it. Other seeds move
-these numbers by a few points: with seeds 1 and 2 the attention model gets 99% of the digits (95% and 97% of
-the sequences) and 0.53 and 0.49 of its attention on the right position; without attention, seed 1 gets 67%
-of the digits.
-
-## Summary
+SUMMARY = """## Summary
 
 * An encoder-decoder without attention passes the whole source through **one fixed vector**: the more there
-  is to remember, the more it loses, measured above as the middle digits of a reversal.
+  is to remember, the more it loses; the accuracy by output step above shows which digits it lost.
 * **Additive attention** scores every encoder state against the decoder's state with $v^\\top\\tanh(qW_q +
   kW_k)$, turns the scores into weights with a softmax (masked positions get $-\\infty$, so weight 0), and
   hands the decoder a fresh weighted average at every step. The alignment is learned from the task alone.
@@ -237,22 +261,20 @@ def build():
         locked_code(SETUP, "setup"),
         markdown(BOTTLENECK_WHY),
         markdown("## 2. Additive attention"),
-        exercise_header(1, "additive_attention",
-                        "def additive_attention(query, keys, values, W_q, W_k, v, mask=None)"
-                        " -> tuple[torch.Tensor, torch.Tensor]",
-                        2, 4, 20, ADDITIVE_TEXT, ADDITIVE_HINT),
-        solution_cell(ref.additive_attention),
-        check_cell("additive_attention"),
-        graded_cell("additive_attention", 3, 2024,
-                    "assert torch.allclose(additive_attention(torch.zeros(1, 3), torch.zeros(1, 4, 2), "
-                    "torch.eye(4)[None], torch.ones(3, 5), torch.ones(2, 5), torch.ones(5))[1], "
-                    "torch.full((1, 4), 0.25)), \"equal scores must give equal weights over the positions\""),
+        *exercise(1, ref.additive_attention, points=3, seed=2024, difficulty=2, importance=4, minutes=20,
+                  text=ADDITIVE_TEXT, hint=ADDITIVE_HINT,
+                  signature="def additive_attention(query, keys, values, W_q, W_k, v, mask=None)"
+                            " -> tuple[torch.Tensor, torch.Tensor]",
+                  final_assert="assert torch.allclose(additive_attention(torch.zeros(1, 3), torch.zeros(1, 4, 2), "
+                               "torch.eye(4)[None], torch.ones(3, 5), torch.ones(2, 5), torch.ones(5))[1], "
+                               "torch.full((1, 4), 0.25)), \"equal scores must give equal weights over the positions\""),
         code(ADDITIVE_DEMO),
         markdown(EXPERIMENT_WHY),
         code(TRAIN_CODE),
         code(STEP_PLOT_CODE),
         markdown(ALIGN_WHY),
         code(ALIGN_CODE),
+        code(MEASURED),
         markdown(CONTRAST_WHY),
         code(CONTRAST_CODE),
         markdown(SUMMARY),

@@ -1,5 +1,5 @@
 """Notebook 03: scaled dot-product self-attention, its masks, and why the scores are divided by sqrt(d_k)."""
-from author import check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook, solution_cell
+from author import code, exercise, locked_code, markdown, notebook
 
 from course_lib.solutions import self_attention as ref
 
@@ -13,7 +13,9 @@ scaling, and what that does to the gradients.
 Notebooks 01 and 02 showed the price of recurrence: a sequence is read one step at a time, and what was read
 long ago fades. Self-attention removes the recurrence. Every position asks a question (a **query**), every
 position advertises what it holds (a **key**) and what it would hand over (a **value**). A position's output
-is an average of all the values, weighted by how well its query matches each key. All positions do this at
+is an average of all the values, weighted by how well its query matches each key. Where do the three come
+from? Each is a learned linear projection of the same input token, `q = x W_q`, `k = x W_k`, `v = x W_v`;
+notebook 04 builds those projections. Here `q`, `k` and `v` are simply given tensors. All positions do this at
 once, and any two positions are one step apart.
 
 Think of a Python `dict`: a query either equals a key or it does not, and you get one value back. Attention is
@@ -48,6 +50,7 @@ from course_lib.checks import (
     check_scaled_dot_product_attention,
     check_softmax,
 )
+from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments; the exercises stay the same"""
@@ -72,10 +75,11 @@ SOFTMAX_HINT = """`m = x.amax(dim=dim, keepdim=True)` keeps the reduced dimensio
 broadcasts along the right axis. Do the same for the sum."""
 
 SOFTMAX_DEMO = """# The literal formula against yours, on scores of a size that dot products of wide vectors reach.
+stable_softmax = yours_or_reference("softmax", softmax)
 x = torch.tensor([[1000.0, 999.0, 998.0]])  # (1, 3)
 naive = torch.exp(x) / torch.exp(x).sum(dim=-1, keepdim=True)
 print("literal formula:", naive)
-print("yours:          ", softmax(x))"""
+print("stable:         ", stable_softmax(x))"""
 
 SDPA_WHY = """## 2. Scaled dot-product attention
 
@@ -104,9 +108,10 @@ SDPA_HINT = """`k.transpose(-2, -1)` swaps the last two axes whatever the number
 (`k.T` and `k.transpose(1, 2)` do not). `scores.masked_fill(~mask, float("-inf"))` fills where the mask is False."""
 
 SDPA_COMPARE = """# Yours against PyTorch's fused kernel, with a causal mask (True = may attend, the same convention).
+attend = yours_or_reference("scaled_dot_product_attention", scaled_dot_product_attention)
 q, k, v = torch.randn(2, 5, 8), torch.randn(2, 5, 8), torch.randn(2, 5, 3)  # (B, T, d_k), (B, T, d_k), (B, T, d_v)
 allowed = torch.ones(5, 5, dtype=torch.bool).tril()
-ours, weights = scaled_dot_product_attention(q, k, v, mask=allowed)
+ours, weights = attend(q, k, v, mask=allowed)
 theirs = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
 print("output", tuple(ours.shape), "weights", tuple(weights.shape))
 print("greatest difference from F.scaled_dot_product_attention:", (ours - theirs).abs().max().item())"""
@@ -137,8 +142,10 @@ PADDING_HINT = """Compare `torch.arange(max_len)` of shape `(1, max_len)` with `
 gives `(B, max_len)`."""
 
 MASK_DEMO = """# A causal mask and a padding mask combined, as a decoder uses them.
+causal = yours_or_reference("causal_mask", causal_mask)
+padding = yours_or_reference("padding_mask", padding_mask)
 lengths = torch.tensor([4, 2])  # (B,)
-combined = causal_mask(4)[None, :, :] & padding_mask(lengths, 4)[:, None, :]  # (1, T, T) & (B, 1, T) -> (B, T, T)
+combined = causal(4)[None, :, :] & padding(lengths, 4)[:, None, :]  # (1, T, T) & (B, 1, T) -> (B, T, T)
 print(combined.int())"""
 
 MEASURE_WHY = """## 4. Measured: the softmax saturates without the scaling
@@ -146,21 +153,25 @@ MEASURE_WHY = """## 4. Measured: the softmax saturates without the scaling
 The claim: without dividing by $\\sqrt{d_k}$, the scores grow like $\\sqrt{d_k}$, the softmax becomes nearly
 one-hot, and the gradient that flows back through it shrinks. We measure it instead of taking it on trust.
 
-For each width `d_k` we draw 512 queries and 16 keys with independent standard-normal entries and compute,
+The softmax in this measurement is yours (or the reference while yours does not pass its check; the cell
+says which). For each width `d_k` we draw 512 queries and 16 keys with independent standard-normal entries and compute,
 with and without the scaling:
 
 * the standard deviation of the scores;
 * the largest attention weight of each query, averaged (1/16 = 0.0625 is uniform, 1.0 is one-hot);
 * the norm of the gradient of a random linear read-out of the weights with respect to the scores."""
 
-MEASURE_CODE = """def saturation(d_k, scaled, n_queries=512, n_keys=16, seed=0):
+MEASURE_CODE = """stable_softmax = yours_or_reference("softmax", softmax)
+
+
+def saturation(d_k, scaled, n_queries=512, n_keys=16, seed=0):
     \"\"\"Score std, mean largest weight and mean gradient norm through the softmax, for one width.\"\"\"
     g = torch.Generator().manual_seed(seed)
     q = torch.randn(n_queries, d_k, generator=g)  # (Nq, d_k)
     k = torch.randn(n_keys, d_k, generator=g)  # (Nk, d_k)
     scores = q @ k.T / (math.sqrt(d_k) if scaled else 1.0)  # (Nq, Nk)
     scores.requires_grad_(True)
-    weights = torch.softmax(scores, dim=-1)  # (Nq, Nk)
+    weights = stable_softmax(scores, dim=-1)  # (Nq, Nk)
     readout = torch.randn(n_queries, n_keys, generator=g)  # a random downstream use of the weights
     (weights * readout).sum().backward()
     return scores.std().item(), weights.max(dim=-1).values.mean().item(), scores.grad.norm(dim=-1).mean().item()
@@ -189,13 +200,22 @@ for ax in axes:
 fig.tight_layout()
 plt.show()"""
 
-MEASURE_SUMMARY = """**What was measured.** Without scaling, the score standard deviation follows $\\sqrt{d_k}$ (about 22.7 at
-`d_k = 512`, 45 at 2048); the mean largest weight climbs from about 0.27 at `d_k = 2` to 0.95 at 512 and 0.98 at
-2048: the softmax has become nearly one-hot, and the gradient reaching the scores falls about twelvefold
-(0.30 to 0.025). With the scaling, the score standard deviation stays at 1, the largest weight near 0.25 and
-the gradient near 0.28 at every width. The scaling is what lets attention with wide heads keep learning.
+MEASURED = """# What was measured, read from `results` above.
+narrow, wide = results[False][0], results[False][-1]  # (score std, largest weight, gradient norm)
+scaled = results[True]
+print(f"Without the scaling the score standard deviation grew from {narrow[0]:.1f} at d_k = {widths[0]} to "
+      f"{wide[0]:.1f} at d_k = {widths[-1]} (sqrt(d_k) = {math.sqrt(widths[-1]):.1f}); the mean largest weight "
+      f"climbed from {narrow[1]:.2f} to {wide[1]:.2f} (1/16 = {1 / 16:.3f} is uniform, 1 is one-hot), and the "
+      f"gradient reaching the scores fell {narrow[2] / wide[2]:.0f}-fold, from {narrow[2]:.3f} to {wide[2]:.3f}.")
+print(f"With the scaling, at every width from {widths[0]} to {widths[-1]}: score std "
+      f"{min(r[0] for r in scaled):.2f} to {max(r[0] for r in scaled):.2f}, largest weight "
+      f"{min(r[1] for r in scaled):.2f} to {max(r[1] for r in scaled):.2f}, gradient "
+      f"{min(r[2] for r in scaled):.3f} to {max(r[2] for r in scaled):.3f}.")
+kept = min(r[2] for r in scaled) / max(r[2] for r in scaled)
+print(f"So the scaling keeps the gradient within a factor {1 / kept:.1f} across widths, where the raw scores "
+      f"lose a factor {narrow[2] / wide[2]:.0f}: it is what lets attention with wide heads keep learning.")"""
 
-## Summary
+MEASURE_SUMMARY = """## Summary
 
 * `softmax` subtracts the maximum along `dim` first: same result, no overflow.
 * `scaled_dot_product_attention` compares every query with every key in one matrix product, masks, normalises
@@ -211,42 +231,31 @@ def build():
         markdown(INTRO),
         locked_code(SETUP, "setup"),
         markdown(SOFTMAX_WHY),
-        exercise_header(1, "softmax", "def softmax(x, dim=-1) -> torch.Tensor", 1, 4, 10,
-                        SOFTMAX_TEXT, SOFTMAX_HINT),
-        solution_cell(ref.softmax),
-        check_cell("softmax"),
-        graded_cell("softmax", 2, 7031,
-                    'assert torch.allclose(softmax(torch.zeros(2, 3)), torch.full((2, 3), 1 / 3)), '
-                    '"equal scores must give equal weights"'),
+        *exercise(1, ref.softmax, points=2, seed=7031, difficulty=1, importance=4, minutes=10,
+                  text=SOFTMAX_TEXT, hint=SOFTMAX_HINT, signature="def softmax(x, dim=-1) -> torch.Tensor",
+                  final_assert='assert torch.allclose(softmax(torch.zeros(2, 3)), torch.full((2, 3), 1 / 3)), '
+                               '"equal scores must give equal weights"'),
         code(SOFTMAX_DEMO),
         markdown(SDPA_WHY),
-        exercise_header(2, "scaled_dot_product_attention",
-                        "def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[torch.Tensor, torch.Tensor]",
-                        2, 5, 20, SDPA_TEXT, SDPA_HINT),
-        solution_cell(ref.scaled_dot_product_attention),
-        check_cell("scaled_dot_product_attention"),
-        graded_cell("scaled_dot_product_attention", 4, 5113,
-                    "assert scaled_dot_product_attention(torch.zeros(1, 2, 3), torch.zeros(1, 4, 3), "
-                    "torch.ones(1, 4, 5))[0].shape == (1, 2, 5), \"output must have shape (..., Tq, d_v)\""),
+        *exercise(2, ref.scaled_dot_product_attention, points=4, seed=5113, difficulty=2, importance=5, minutes=20,
+                  text=SDPA_TEXT, hint=SDPA_HINT,
+                  signature="def scaled_dot_product_attention(q, k, v, mask=None) -> tuple[torch.Tensor, torch.Tensor]",
+                  final_assert="assert scaled_dot_product_attention(torch.zeros(1, 2, 3), torch.zeros(1, 4, 3), "
+                               "torch.ones(1, 4, 5))[0].shape == (1, 2, 5), \"output must have shape (..., Tq, d_v)\""),
         code(SDPA_COMPARE),
         markdown(MASKS_WHY),
-        exercise_header(3, "causal_mask", "def causal_mask(T) -> torch.Tensor", 1, 4, 5,
-                        CAUSAL_TEXT, CAUSAL_HINT),
-        solution_cell(ref.causal_mask),
-        check_cell("causal_mask"),
-        graded_cell("causal_mask", 1, 311,
-                    "assert causal_mask(2).tolist() == [[True, False], [True, True]], "
-                    "\"row i may see columns 0..i\""),
-        exercise_header(4, "padding_mask", "def padding_mask(lengths, max_len) -> torch.Tensor", 1, 4, 10,
-                        PADDING_TEXT, PADDING_HINT),
-        solution_cell(ref.padding_mask),
-        check_cell("padding_mask"),
-        graded_cell("padding_mask", 1, 977,
-                    "assert padding_mask(torch.tensor([1, 2]), 3).tolist() == "
-                    "[[True, False, False], [True, True, False]], \"True marks the real tokens\""),
+        *exercise(3, ref.causal_mask, points=1, seed=311, difficulty=1, importance=4, minutes=5,
+                  text=CAUSAL_TEXT, hint=CAUSAL_HINT, signature="def causal_mask(T) -> torch.Tensor",
+                  final_assert="assert causal_mask(2).tolist() == [[True, False], [True, True]], "
+                               "\"row i may see columns 0..i\""),
+        *exercise(4, ref.padding_mask, points=1, seed=977, difficulty=1, importance=4, minutes=10,
+                  text=PADDING_TEXT, hint=PADDING_HINT, signature="def padding_mask(lengths, max_len) -> torch.Tensor",
+                  final_assert="assert padding_mask(torch.tensor([1, 2]), 3).tolist() == "
+                               "[[True, False, False], [True, True, False]], \"True marks the real tokens\""),
         code(MASK_DEMO),
         markdown(MEASURE_WHY),
         code(MEASURE_CODE),
         code(PLOT_CODE),
+        code(MEASURED),
         markdown(MEASURE_SUMMARY),
     ], title="03 Self-attention")

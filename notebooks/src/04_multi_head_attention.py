@@ -1,5 +1,5 @@
 """Notebook 04: multi-head attention, several attentions side by side, each on its own slice of the features."""
-from author import check_cell, code, exercise_header, graded_cell, locked_code, markdown, notebook, solution_cell
+from author import code, exercise, locked_code, markdown, notebook
 
 from course_lib.solutions import multi_head_attention as ref
 
@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from course_lib.checks import check_merge_heads, check_multi_head_attention, check_split_heads
+from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.experiments.multi_head_attention import (
     ToyConfig,
     attention_costs,
@@ -82,11 +83,13 @@ MERGE_HINT = """Transpose back to `(B, T, h, d)`, then flatten the last two axes
 contiguous in memory, so `.view(...)` refuses; `.reshape(...)` (or `.contiguous().view(...)`) works."""
 
 SPLIT_DEMO = """# Features numbered 0..11 at two positions, cut into 3 heads of width 4.
+split = yours_or_reference("split_heads", split_heads)
+merge = yours_or_reference("merge_heads", merge_heads)
 x = torch.arange(24.0).view(1, 2, 12)  # (B=1, T=2, D=12): position 0 holds 0..11, position 1 holds 12..23
-heads = split_heads(x, 3)  # (1, 3, 2, 4)
+heads = split(x, 3)  # (1, 3, 2, 4)
 for i in range(3):
     print(f"head {i}:", heads[0, i].tolist())
-print("merge_heads(split_heads(x)) == x:", torch.equal(merge_heads(heads), x))"""
+print("merge_heads(split_heads(x)) == x:", torch.equal(merge(heads), x))"""
 
 MHA_WHY = """## 2. Multi-head attention
 
@@ -106,7 +109,8 @@ encoder): `Tq` and `Tk` then differ. In self-attention the same tensor is passed
 unchanged: it broadcasts against the weights `(B, h, Tq, Tk)`. A padding mask of shape `(B, 1, 1, Tk)` hides
 the same keys from every head and query; a causal mask `(Tq, Tk)` works as it is.
 
-**Dropout** (used while training in later notebooks) drops attention weights at random, as
+**Dropout** (notebook 07 trains deep stacks with it; notebooks 08 and 09 build the Transformer and GPT on this
+module) drops attention weights at random, as
 `nn.MultiheadAttention` does; in `eval()` mode it does nothing, and the check runs your module in `eval()`."""
 
 MHA_TEXT = """`__init__(d_model, num_heads, dropout=0.0)`: call `super().__init__()`; keep `num_heads`; create four
@@ -128,8 +132,9 @@ and the same for `k` and `v`. `scaled_dot_product_attention` already divides by 
 For dropout: `if self.training and self.dropout.p > 0:` drop `weights` and recompute `out = weights @ v`."""
 
 MHA_DEMO = """# Self-attention and cross-attention with your module: the shapes.
+Attention = yours_or_reference("MultiHeadAttention", MultiHeadAttention)
 torch.manual_seed(0)
-mha = MultiHeadAttention(d_model=12, num_heads=3).eval()
+mha = Attention(d_model=12, num_heads=3).eval()
 x = torch.randn(2, 5, 12)  # (B, T, D)
 memory = torch.randn(2, 7, 12)  # (B, Tk, D): another sequence, e.g. an encoder's output
 out, weights = mha(x, x, x)
@@ -142,15 +147,17 @@ TORCH_WHY = """## 3. Measured: the same function as `torch.nn.MultiheadAttention
 PyTorch's module keeps the three input projections in one matrix, `in_proj_weight` of shape `(3D, D)`:
 the query rows first, then the key rows, then the value rows; `out_proj` is our `w_o`. It splits the heads
 the same way (head `i` takes features `i·d .. (i+1)·d - 1`). So with the same weights the two modules should
-agree to rounding error.
+agree to rounding error. The module measured here, and in sections 4 and 5, is yours, or the reference while
+yours does not pass its check (the cell says which).
 
 One trap: PyTorch's **boolean** masks mean the opposite of ours. For `key_padding_mask` and `attn_mask`,
 `True` means "do not attend". We pass `~mask`. And `average_attn_weights=False` asks for every head's map,
 `(B, h, Tq, Tk)`, instead of their average."""
 
-TORCH_CODE = """torch.manual_seed(0)
+TORCH_CODE = """Attention = yours_or_reference("MultiHeadAttention", MultiHeadAttention)
+torch.manual_seed(0)
 D, h = 16, 4
-ours = MultiHeadAttention(D, h).eval()
+ours = Attention(D, h).eval()
 theirs = nn.MultiheadAttention(D, h, batch_first=True).eval()
 with torch.no_grad():  # give PyTorch's module our weights
     theirs.in_proj_weight.copy_(torch.cat([ours.w_q.weight, ours.w_k.weight, ours.w_v.weight]))  # (3D, D)
@@ -164,17 +171,19 @@ with torch.no_grad():
     out_ours, w_ours = ours(query, memory, memory, mask=real[:, None, None, :])  # mask (B, 1, 1, Tk)
     out_theirs, w_theirs = theirs(query, memory, memory, key_padding_mask=~real,  # True = ignore, PyTorch's
                                   average_attn_weights=False)
+agreement = {"padding": ((out_ours - out_theirs).abs().max().item(), (w_ours - w_theirs).abs().max().item())}
 print("cross-attention with padding: output", tuple(out_ours.shape), "weights", tuple(w_ours.shape))
-print(f"  greatest difference, output:  {(out_ours - out_theirs).abs().max().item():.2e}")
-print(f"  greatest difference, weights: {(w_ours - w_theirs).abs().max().item():.2e}")
+print(f"  greatest difference, output:  {agreement['padding'][0]:.2e}")
+print(f"  greatest difference, weights: {agreement['padding'][1]:.2e}")
 
 causal = torch.ones(4, 4, dtype=torch.bool).tril()  # (T, T), True = may attend, ours
 with torch.no_grad():
     out_ours, w_ours = ours(query, query, query, mask=causal)
     out_theirs, w_theirs = theirs(query, query, query, attn_mask=~causal, average_attn_weights=False)
+agreement["causal"] = ((out_ours - out_theirs).abs().max().item(), (w_ours - w_theirs).abs().max().item())
 print("causal self-attention:")
-print(f"  greatest difference, output:  {(out_ours - out_theirs).abs().max().item():.2e}")
-print(f"  greatest difference, weights: {(w_ours - w_theirs).abs().max().item():.2e}")"""
+print(f"  greatest difference, output:  {agreement['causal'][0]:.2e}")
+print(f"  greatest difference, weights: {agreement['causal'][1]:.2e}")"""
 
 HEADS_WHY = """## 4. Measured: heads look at different things
 
@@ -186,9 +195,10 @@ toy task built so that **two different relations** matter. The input is a sequen
 * the token at the first position, `0`.
 
 The model is as small as it can be: token and position embeddings, **one** causal multi-head attention, and
-two linear read-outs. There is no residual path, so whatever a position outputs it has read through
-attention. We train it twice, with 2 heads and with 1 head of the same width `D = 32` (the same number of
-parameters), for 300 Adam steps each.
+two linear read-outs; the attention is the `Attention` of section 3 (yours, or the reference). There is no
+residual path, so whatever a position outputs it has read through attention. We train it twice, with 2 heads
+and with 1 head of the same width `D = 32` (the same number of parameters), for 300 Adam steps each
+(`course_lib.train.fit`).
 
 For every head we then look at where its largest weight falls, over 512 test sequences and the query
 positions `t ≥ 2` (where `t-1` and `0` are different keys)."""
@@ -197,7 +207,7 @@ HEADS_CODE = """steps = 5 if GRADING else 300  # a few seconds on a laptop CPU; 
 results, losses = {}, {}
 for num_heads in (2, 1):
     config = ToyConfig(num_heads=num_heads, steps=steps)  # d_model = 32 either way
-    model, losses[num_heads] = train_two_relations(config, seed=0)
+    model, losses[num_heads] = train_two_relations(config, attention_cls=Attention, seed=0)
     label = f"{num_heads} head{'s' if num_heads > 1 else ''}"
     results[label] = evaluate_two_relations(model, n=512, seed=1)
 
@@ -228,12 +238,13 @@ Splitting `D` into `h` heads changes none of the matrices: `w_q`, `w_k`, `w_v`, 
 much as one wide head. What grows with `h` is the number of softmaxes (one per head per query) and the size
 of the attention maps, `B·h·Tq·Tk` numbers to store.
 
-That is the claim; here we count instead of reasoning. `attention_costs` builds the module for each `h`,
+That is the claim; here we count instead of reasoning. `attention_costs` builds the module (section 3's
+`Attention`, yours or the reference) for each `h`,
 counts its parameters, runs one forward pass under PyTorch's `FlopCounterMode` (which counts the FLOPs of
 every matrix product, 2 per multiply-add) and reads the sizes of the attention maps it returns."""
 
 COST_CODE = """length, heads = (16, (1, 2)) if GRADING else (128, (1, 2, 4, 8))
-rows = attention_costs(d_model=64, length=length, batch=8, heads=heads)  # one forward pass each
+rows = attention_costs(d_model=64, length=length, batch=8, heads=heads, attention_cls=Attention)  # one pass each
 columns = ["heads", "d_head", "parameters", "projection FLOPs", "attention FLOPs", "softmax rows",
            "attention-map entries"]
 print(" | ".join(f"{c:>21}" if i > 1 else f"{c:>6}" for i, c in enumerate(columns)))
@@ -242,27 +253,29 @@ for row in rows:
 D = 64
 print(f"\\n4·D² + 4·D = {4 * D * D + 4 * D:,} parameters for D = {D}")"""
 
-SUMMARY = """**What was measured.**
+MEASURED = """# What was measured, read from the numbers above.
+worst = max(max(pair) for pair in agreement.values())
+print(f"Same function as PyTorch: with the weights copied over, the two modules differ by at most {worst:.1e} "
+      f"in outputs and per-head weights, padding mask and causal mask alike: "
+      + ("float32 rounding." if worst < 1e-5 else "more than rounding, so something differs."))
+two, one = results["2 heads"], results["1 head"]
+specialists = [max(x["top is previous"], x["top is first"]) for x in two["heads"]]
+print(f"Heads divide the work: after {steps} steps the 2-head model is right on {two['accuracy previous']:.1%} / "
+      f"{two['accuracy first']:.1%} of the positions (t-1 / first), test loss {two['loss']:.1e}; its heads put "
+      f"their largest weight on one relation for {specialists[0]:.0%} and {specialists[1]:.0%} of the queries "
+      f"(head 0 on t-1: {two['heads'][0]['top is previous']:.0%}, head 1 on t-1: {two['heads'][1]['top is previous']:.0%}).")
+print(f"The 1-head model has one softmax per query: mean weight {one['heads'][0]['weight on previous']:.2f} on t-1 "
+      f"and {one['heads'][0]['weight on first']:.2f} on 0; it is right on {one['accuracy previous']:.1%} / "
+      f"{one['accuracy first']:.1%}, test loss {one['loss']:.1e}, "
+      f"{one['loss'] / two['loss']:.0f} times the 2-head model's.")
+same = len({(r["parameters"], r["projection FLOPs"], r["attention FLOPs"]) for r in rows}) == 1
+print(f"Cost: for h = {rows[0]['heads']} to {rows[-1]['heads']}, parameters {rows[0]['parameters']:,} and FLOPs "
+      f"{rows[0]['projection FLOPs'] + rows[0]['attention FLOPs']:,} " + ("for every h" if same else "(they vary!)")
+      + f"; softmax rows {rows[0]['softmax rows']:,} to {rows[-1]['softmax rows']:,} and attention-map entries "
+      f"{rows[0]['attention-map entries']:,} to {rows[-1]['attention-map entries']:,}: the memory and softmax work "
+      f"of h distributions per query.")"""
 
-* *Same function as PyTorch.* With the weights copied over (`in_proj_weight` = `w_q`, `w_k`, `w_v` stacked,
-  `out_proj` = `w_o`), the reference `MultiHeadAttention` and `nn.MultiheadAttention(batch_first=True)` differ
-  by at most 6.0e-8 in their outputs and per-head weights (3.0e-8 for the weights with the padding mask):
-  float32 rounding, for cross-attention with a padding mask and for causal self-attention alike, once each
-  mask is inverted for PyTorch.
-* *Heads divide the work.* After 300 steps the 2-head model is right on 100 % of the positions for both
-  relations (test loss 1.4e-5). One of its heads puts its largest weight on `t-1` for 100 % of the queries, the
-  other on position 0 for 100 %, each with a mean weight of about 1.00 there: in the maps above, one head is
-  the diagonal just below the main one, the other the first column. The 1-head model of the same width has one
-  softmax per query, so it splits its weight, about 0.48 on `t-1` and 0.46 on `0`, and reads a blend of two
-  tokens; it still gets most answers right (99.8 % and 97.9 %), but after the same 300 steps its test loss
-  is 0.10, four orders of magnitude above the 2-head model's.
-* *Heads are free in parameters and FLOPs.* For `D = 64`, `T = 128`, `B = 8`, every `h` from 1 to 8 has
-  16,640 parameters (4·D² + 4·D), 33.6 million projection FLOPs and 33.6 million FLOPs in `q·kᵀ` and
-  `weights·v`. The number of softmax rows and the entries of the attention maps double with each doubling of
-  `h` (1,024 to 8,192 rows; 131,072 to 1,048,576 entries): that is memory and softmax work, paid for `h`
-  distributions per query instead of one.
-
-## Summary
+SUMMARY = """## Summary
 
 * `split_heads` is a `view` plus a `transpose`; `merge_heads` is a `transpose` plus a `reshape`. The transpose
   keeps every head's slice made of whole positions.
@@ -280,31 +293,23 @@ def build():
         markdown(INTRO),
         locked_code(SETUP, "setup"),
         markdown(SPLIT_WHY),
-        exercise_header(1, "split_heads", "def split_heads(x, num_heads) -> torch.Tensor", 2, 4, 10,
-                        SPLIT_TEXT, SPLIT_HINT),
-        solution_cell(ref.split_heads),
-        check_cell("split_heads"),
-        graded_cell("split_heads", 2, 4211,
-                    "assert split_heads(torch.arange(4.0).view(1, 1, 4), 2).tolist() == "
-                    "[[[[0.0, 1.0]], [[2.0, 3.0]]]], \"head i takes features i*d .. (i+1)*d - 1\""),
-        exercise_header(2, "merge_heads", "def merge_heads(x) -> torch.Tensor", 2, 4, 10,
-                        MERGE_TEXT, MERGE_HINT),
-        solution_cell(ref.merge_heads),
-        check_cell("merge_heads"),
-        graded_cell("merge_heads", 2, 4327,
-                    "assert merge_heads(torch.arange(4.0).view(1, 2, 1, 2)).tolist() == "
-                    "[[[0.0, 1.0, 2.0, 3.0]]], \"head i's features go back to i*d .. (i+1)*d - 1\""),
+        *exercise(1, ref.split_heads, points=2, seed=4211, difficulty=2, importance=4, minutes=10,
+                  text=SPLIT_TEXT, hint=SPLIT_HINT, signature="def split_heads(x, num_heads) -> torch.Tensor",
+                  final_assert="assert split_heads(torch.arange(4.0).view(1, 1, 4), 2).tolist() == "
+                               "[[[[0.0, 1.0]], [[2.0, 3.0]]]], \"head i takes features i*d .. (i+1)*d - 1\""),
+        *exercise(2, ref.merge_heads, points=2, seed=4327, difficulty=2, importance=4, minutes=10,
+                  text=MERGE_TEXT, hint=MERGE_HINT, signature="def merge_heads(x) -> torch.Tensor",
+                  final_assert="assert merge_heads(torch.arange(4.0).view(1, 2, 1, 2)).tolist() == "
+                               "[[[0.0, 1.0, 2.0, 3.0]]], \"head i's features go back to i*d .. (i+1)*d - 1\""),
         code(SPLIT_DEMO),
         markdown(MHA_WHY),
-        exercise_header(3, "MultiHeadAttention", "class MultiHeadAttention(nn.Module):\n"
-                        "    def __init__(self, d_model, num_heads, dropout=0.0): ...\n"
-                        "    def forward(self, query, key, value, mask=None) -> tuple[torch.Tensor, torch.Tensor]: ...",
-                        3, 5, 25, MHA_TEXT, MHA_HINT),
-        solution_cell(ref.MultiHeadAttention),
-        check_cell("MultiHeadAttention"),
-        graded_cell("MultiHeadAttention", 4, 4409,
-                    "assert MultiHeadAttention(8, 2)(torch.zeros(1, 3, 8), torch.zeros(1, 5, 8), "
-                    "torch.zeros(1, 5, 8))[1].shape == (1, 2, 3, 5), \"weights have shape (B, h, Tq, Tk)\""),
+        *exercise(3, ref.MultiHeadAttention, points=4, seed=4409, difficulty=3, importance=5, minutes=25,
+                  text=MHA_TEXT, hint=MHA_HINT,
+                  signature="class MultiHeadAttention(nn.Module):\n"
+                            "    def __init__(self, d_model, num_heads, dropout=0.0): ...\n"
+                            "    def forward(self, query, key, value, mask=None) -> tuple[torch.Tensor, torch.Tensor]: ...",
+                  final_assert="assert MultiHeadAttention(8, 2)(torch.zeros(1, 3, 8), torch.zeros(1, 5, 8), "
+                               "torch.zeros(1, 5, 8))[1].shape == (1, 2, 3, 5), \"weights have shape (B, h, Tq, Tk)\""),
         code(MHA_DEMO),
         markdown(TORCH_WHY),
         code(TORCH_CODE),
@@ -313,5 +318,6 @@ def build():
         code(HEADS_PLOT),
         markdown(COST_WHY),
         code(COST_CODE),
+        code(MEASURED),
         markdown(SUMMARY),
     ], title="04 Multi-head attention")

@@ -1,14 +1,5 @@
 """Notebook 05: attention alone is blind to order; sinusoidal, learned and (optional) rotary positions."""
-from author import (
-    check_cell,
-    code,
-    exercise_header,
-    graded_cell,
-    locked_code,
-    markdown,
-    notebook,
-    solution_cell,
-)
+from author import code, exercise, locked_code, markdown, notebook
 
 from course_lib.solutions import positional_encoding as ref
 
@@ -59,6 +50,7 @@ from course_lib.checks import (
     check_sinusoidal_positional_encoding,
 )
 from course_lib.experiments import positional_encoding as experiments
+from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.solutions import MultiHeadAttention  # notebook 04's module, given (or paste in yours)
 
 torch.manual_seed(0)
@@ -137,28 +129,30 @@ the angles, `(max_len, d_model/2)`. Then `pe[:, 0::2] = torch.sin(angle)` and
 `torch.exp(two_i * -(math.log(10000.0) / d_model))` gives the same frequencies; mind its minus sign.)"""
 
 SINUSOIDAL_DEMO = """# Row p is position p: PE[0] = [0, 1, 0, 1, ...]; pair 0 turns by 1 radian per step.
+sinusoidal = yours_or_reference("sinusoidal_positional_encoding", sinusoidal_positional_encoding)
 torch.set_printoptions(precision=3, sci_mode=False)
-print(sinusoidal_positional_encoding(4, 6))
+print(sinusoidal(4, 6))
 torch.set_printoptions(profile="default")"""
 
 BROKEN_WHY = r"""### Measured: with positions added, the shuffle no longer commutes
 
 Add the table to the tokens *before* attention, `x + PE[:T]`, and shuffle the tokens: each token now arrives
 with the code of its new position, so the layer sees a different input, not a reordered one. The same test as
-in section 1, with the same layer, input and permutation.
+in section 1, with the same layer, input and permutation. Here and in section 3 the table is yours, or the
+reference's while yours does not pass its check (the cell above said which).
 
 A freshly initialised layer attends almost uniformly (its largest weights are not far above 1/T), so every
 output is close to the same average and the outputs of different tokens differ only a little. Read the gap
-against that spread and against the 1e-7 of section 1; training sharpens attention and widens both."""
+against that spread and against the rounding-level gap of section 1; training sharpens attention and widens both."""
 
 BROKEN_CODE = """# Section 1's layer, input and permutation, with your table added after the shuffle.
-pe = sinusoidal_positional_encoding(T, D)  # (T, D)
+pe = sinusoidal(T, D)  # (T, D)
 gaps_with = shuffle_gaps(x, perm, pe)  # (T,)
 with torch.no_grad():
-    spread = self_attend(x + pe).std(dim=1).mean()  # how much the outputs of different tokens differ
+    token_spread = self_attend(x + pe).std(dim=1).mean()  # how much the outputs of different tokens differ
 print(f"greatest |attn(x[perm] + PE) - attn(x + PE)[perm]| with positions:    {gaps_with.max():.2f}")
 print(f"greatest |attn(x[perm]) - attn(x)[perm]|           without positions: {gaps_without.max():.1e}")
-print(f"for scale: the outputs of different tokens differ by a standard deviation of {spread:.2f}")
+print(f"for scale: the outputs of different tokens differ by a standard deviation of {token_spread:.2f}")
 fig = experiments.plot_permutation_gaps(gaps_without, gaps_with)
 plt.show()"""
 
@@ -169,7 +163,7 @@ WHAT_WHY = r"""## 3. Measured: what the sinusoids encode
 Each column is one hand of the clock: the first columns oscillate fast down the positions, the last ones
 barely move. Every row is different, which is all a model needs to tell positions apart."""
 
-HEATMAP_CODE = """pe = sinusoidal_positional_encoding(100, 64)  # (max_len, D) = (100, 64), your function
+HEATMAP_CODE = """pe = sinusoidal(100, 64)  # (max_len, D) = (100, 64), your function
 fig = experiments.plot_encoding(pe)
 plt.show()"""
 
@@ -199,7 +193,8 @@ SHIFT_CODE = """def shift_matrix(k, d_model):
 
 
 max_len, d_model = 100, 64
-pe = sinusoidal_positional_encoding(max_len, d_model).double()  # (max_len, D), your table
+table = sinusoidal(max_len, d_model)  # (max_len, D), your table
+pe = table.double()
 shifts = list(range(1, 10 if GRADING else 80))
 errors = []
 for k in shifts:
@@ -212,9 +207,20 @@ spacing = torch.finfo(torch.float32).eps * 2 ** math.floor(math.log2(max_len - 1
 fig = experiments.plot_shift(shift_matrix(5, 16), 5, shifts, errors, rounding=spacing)
 plt.show()"""
 
-SHIFT_NOTE = r"""The remaining error is float32 rounding, not the formula: your table stores angles up to 99
-radians in float32, whose spacing near 64 is about $8\cdot10^{-6}$. Built in float64 from the same formula,
-the table passes the same test to about $10^{-14}$."""
+SHIFT_NOTE = r"""Is the remaining error the formula's or the arithmetic's? The same test on a table built in float64 from
+the formula tells, and so do two float32 spacings: that of the angles near the largest one (99 radians), and
+that of the entries themselves, between -1 and 1."""
+
+SHIFT_ROUNDING = """angle = torch.arange(max_len, dtype=torch.float64)[:, None] * 10000 ** (
+    -torch.arange(0, d_model, 2, dtype=torch.float64) / d_model)  # (max_len, D/2)
+exact = torch.stack([angle.sin(), angle.cos()], dim=-1).flatten(-2)  # (max_len, D), float64, interleaved
+exact_error = max((exact[:-k] @ shift_matrix(k, d_model) - exact[k:]).abs().max().item() for k in shifts)
+entry_spacing = torch.finfo(torch.float32).eps  # float32 spacing of numbers between 0.5 and 1
+print(f"your {str(table.dtype).replace('torch.', '')} table: {max(errors):.1e};  a float64 table: {exact_error:.1e}")
+print(f"float32 spacing of an angle near {max_len - 1} radians: {spacing:.1e};  of an entry near 1: {entry_spacing:.1e}")
+cause = ("the angles were computed in float32, and their rounding is what remains" if max(errors) > 4 * entry_spacing
+         else "the angles were computed in higher precision; only the entries' own rounding remains")
+print(f"So the error is the table's rounding, not the formula's ({exact_error:.0e} in float64): {cause}.")"""
 
 DOT_WHY = r"""### Dot products depend only on the distance
 
@@ -227,7 +233,7 @@ a function of the distance $p - q$ alone, largest ($d/2$) at distance 0 and smal
 the distance grows. On the left, the matrix of all dot products: constant along every diagonal. On the right,
 the dot product against the distance `k`, started from three different positions: the curves coincide."""
 
-DOT_CODE = """pe = sinusoidal_positional_encoding(100, 64)  # (max_len, D)
+DOT_CODE = """pe = sinusoidal(100, 64)  # (max_len, D)
 gram = pe @ pe.T  # (max_len, D) x (D, max_len) -> (max_len, max_len)
 omega = 10000 ** (-torch.arange(0, 64, 2) / 64)  # (D/2,) the frequencies
 distance = torch.arange(100)[:, None] - torch.arange(100)[None, :]  # (max_len, max_len): p - q
@@ -236,8 +242,8 @@ print(f"PE[0]·PE[0] = {gram[0, 0]:.2f} (= d/2),  PE[0]·PE[1] = {gram[0, 1]:.2f
       f"PE[0]·PE[50] = {gram[0, 50]:.2f}")
 print(f"greatest |PE[p]·PE[q] - sum_i cos(omega_i (p - q))| over all p, q: "
       f"{(gram - formula).abs().max():.1e}")
-spread = max((gram.diagonal(k) - gram[0, k]).abs().max().item() for k in range(100))
-print(f"greatest spread of PE[p]·PE[p+k] across p, for any k: {spread:.1e}")
+diagonal_spread = max((gram.diagonal(k) - gram[0, k]).abs().max().item() for k in range(100))
+print(f"greatest spread of PE[p]·PE[p+k] across p, for any k: {diagonal_spread:.1e}")
 fig = experiments.plot_similarity(pe)
 plt.show()"""
 
@@ -264,18 +270,23 @@ A task that only order can solve: each sequence of 12 tokens holds two marker to
 `SECOND` (ids 0 and 1), among random fillers; the label says whether `FIRST` comes before `SECOND`. Both
 orders hold the same tokens, so a model that sees a set of tokens can do no better than chance (50%).
 
-The model: token embedding, then the positions (nothing, your sinusoidal table, or your learned embedding),
+The model: token embedding, then the positions (nothing, your sinusoidal table, or your learned embedding;
+each yours, or the reference while yours does not pass its check, and the cell says which),
 one block of self-attention (notebook 04's `MultiHeadAttention`) and a feed-forward layer with residual
 connections, a mean over the positions, and a linear read-out to two classes. Each variant trains for 200
-steps of Adam on fresh random batches of 128 and is tested on 2000 unseen sequences."""
+steps of Adam (`course_lib.train.fit`) on fresh random batches of 128 and is tested on 2000 unseen sequences."""
 
 ORDER_CODE = """steps = 15 if GRADING else 200  # a few seconds; while grading, only a check that it runs
 T, d_model = 12, 32
+sinusoidal = yours_or_reference("sinusoidal_positional_encoding", sinusoidal_positional_encoding)
+Learned = yours_or_reference("LearnedPositionalEmbedding", LearnedPositionalEmbedding)
+whose = lambda mine, yours: "yours" if mine is yours else "reference"  # noqa: E731
 torch.manual_seed(0)
 variants = {
     "no positions": nn.Identity(),
-    "sinusoidal (yours)": experiments.AddFixedTable(sinusoidal_positional_encoding(T, d_model)),
-    "learned (yours)": LearnedPositionalEmbedding(T, d_model),
+    f"sinusoidal ({whose(sinusoidal, sinusoidal_positional_encoding)})":
+        experiments.AddFixedTable(sinusoidal(T, d_model)),
+    f"learned ({whose(Learned, LearnedPositionalEmbedding)})": Learned(T, d_model),
 }
 accuracies, histories = {}, {}
 for name, positions in variants.items():
@@ -319,13 +330,14 @@ ROPE_HINT = r"""Angles `(T, D/2)` as in your sinusoidal table (compute them in `
 `torch.stack([a, b], dim=-1).flatten(-2)` interleaves them back into `(..., T, D)`."""
 
 ROPE_DEMO = """# Measured: after the rotation, a query-key score depends only on the distance n - m.
+rope = yours_or_reference("apply_rope", apply_rope)
 g = torch.Generator().manual_seed(0)
 q, k = torch.randn(1, 16, generator=g), torch.randn(1, 16, generator=g)  # one query and one key, (1, D)
 
 
 def rotary_score(m, n):
     \"\"\"The dot product of q rotated to position m and k rotated to position n.\"\"\"
-    return (apply_rope(q, torch.tensor([m])) @ apply_rope(k, torch.tensor([n])).T).item()
+    return (rope(q, torch.tensor([m])) @ rope(k, torch.tensor([n])).T).item()
 
 
 for m, n in [(0, 3), (10, 13), (250, 253), (5, 0), (105, 100)]:
@@ -333,37 +345,33 @@ for m, n in [(0, 3), (10, 13), (250, 253), (5, 0), (105, 100)]:
 gap = max(abs(rotary_score(m, m + 3) - rotary_score(0, 3)) for m in range(200))
 print(f"greatest |score(m, m + 3) - score(0, 3)| over m = 0..199: {gap:.1e}")
 print(f"norm of k before and after rotating it to position 40: {k.norm():.4f}, "
-      f"{apply_rope(k, torch.tensor([40])).norm():.4f}")"""
+      f"{rope(k, torch.tensor([40])).norm():.4f}")"""
 
-SUMMARY = r"""## What was measured
+MEASURED = """# What was measured, read from the numbers above.
+print(f"Blind to order: shuffling the input of a random MultiHeadAttention changed its output by at most "
+      f"{gaps_without.max():.0e} beyond the same shuffle (float32 rounding), the mean-pooled output by "
+      f"{pooled_gap:.0e}. With the sinusoidal table added the same test gave {gaps_with.max():.2f}, "
+      f"{gaps_with.max() / gaps_without.max():.0e} times more, against a spread of {token_spread:.2f} between "
+      f"the outputs of different tokens.")
+print(f"A shift is one matrix: PE[p] @ M_k matched PE[p + k] to {max(errors):.0e} for every p and every k from 1 "
+      f"to {shifts[-1]} ({exact_error:.0e} for a float64 table), while the codes themselves differ by up to "
+      f"{(pe[:-5] - pe[5:]).abs().max().item():.2f} five positions apart.")
+print(f"Dot products depend only on the distance: PE[p]·PE[p+k] varied across p by at most {diagonal_spread:.0e}; "
+      f"it is {gram[0, 0]:.1f} at distance 0, {gram[0, 1]:.1f} at 1 and {gram[0, 50]:.1f} at 50.")
+order = ", ".join(f"{name} {accuracy:.1%}" for name, accuracy in accuracies.items())
+print(f"The order task, after {steps} steps: {order} (chance is 50%)."
+      + (" A token run under grading: too short to learn." if GRADING else ""))
+print(f"Rotary embeddings: the score of a rotated query and key stayed the same to {gap:.0e} at distance 3, "
+      f"and the rotation kept the norm of k ({k.norm():.4f}).")"""
 
-* **Blind to order.** Notebook 04's `MultiHeadAttention` with random weights, ten 16-dimensional tokens:
-  shuffling the input changed the output by at most 6e-8 beyond the same shuffle (float32 rounding), and the
-  mean-pooled output by 3e-8. With your sinusoidal table added, the same test gave 0.08: a million times
-  more, and twice the spread between the outputs of different tokens (standard deviation 0.04) of a freshly
-  initialised layer, whose attention is still nearly uniform. The layer now sees where each token stands.
-* **A shift is one matrix.** For 100 positions and `d_model = 64`, `PE[p] @ M_k` matched `PE[p + k]` to
-  7e-6 for every `p` and every shift `k` from 1 to 79, which is the float32 rounding of the table (1e-14 for
-  a float64 table), while the codes themselves differ by up to 1.97.
-* **Dot products depend only on the distance.** `PE[p]·PE[q]` equalled $\sum_i \cos(\omega_i (p - q))$ to
-  1e-5 over all pairs of 100 positions, and `PE[p]·PE[p+k]` varied across `p` by at most 1.5e-5 for any `k`.
-  It is 32 (= d/2) at distance 0, 30.9 at distance 1 and 15.7 at distance 50: it falls with the distance,
-  not monotonically; the three curves started from different positions coincide.
-* **The order task.** After 200 steps: 50.5% test accuracy without positions (chance, as the argument says
-  it must be), 100.0% with your sinusoidal table and 100.0% with your learned embedding; both passed 99%
-  batch accuracy (10-step mean) within 100 steps, the sinusoidal one at step 90, the learned one at 96.
-* **Rotary embeddings** (if you did the extension): the score of a rotated query and key stayed the same,
-  to 4e-6, for every pair of positions at distance 3 from 0 to 199 (and at 250 and 253); the rotation kept
-  the norm of `k` (4.3597 before and after).
-
-## Summary
+SUMMARY = r"""## Summary
 
 * Self-attention is permutation-equivariant: without positions it sees a set, not a sequence.
 * `sinusoidal_positional_encoding` gives position `p` the sines and cosines of `p·ω_i`,
   `ω_i = 10000^(-2i/d)`, interleaved; it needs no training and exists for any length, a shift by `k` is a
   fixed rotation of each pair, and dot products of codes depend only on distance.
-* `LearnedPositionalEmbedding` learns a vector per position instead; it did as well on the toy task, but
-  has nothing to offer beyond `max_len`.
+* `LearnedPositionalEmbedding` learns a vector per position instead (compare the two on the toy task in
+  the printout above); it has nothing to offer beyond `max_len`.
 * Rotary embeddings rotate queries and keys rather than adding a code, so scores see relative positions
   only.
 
@@ -377,15 +385,12 @@ def build():
         markdown(BLIND_WHY),
         code(BLIND_CODE),
         markdown(SINUSOIDAL_WHY),
-        exercise_header(1, "sinusoidal_positional_encoding",
-                        "def sinusoidal_positional_encoding(max_len, d_model) -> torch.Tensor", 2, 5, 20,
-                        SINUSOIDAL_TEXT, SINUSOIDAL_HINT),
-        solution_cell(ref.sinusoidal_positional_encoding),
-        check_cell("sinusoidal_positional_encoding"),
-        graded_cell("sinusoidal_positional_encoding", 3, 5021,
-                    "assert torch.allclose(sinusoidal_positional_encoding(2, 2), "
-                    "torch.tensor([[0.0, 1.0], [math.sin(1.0), math.cos(1.0)]])), "
-                    "\"with d_model = 2, PE[p] = [sin(p), cos(p)]\""),
+        *exercise(1, ref.sinusoidal_positional_encoding, points=3, seed=5021, difficulty=2, importance=5,
+                  minutes=20, text=SINUSOIDAL_TEXT, hint=SINUSOIDAL_HINT,
+                  signature="def sinusoidal_positional_encoding(max_len, d_model) -> torch.Tensor",
+                  final_assert="assert torch.allclose(sinusoidal_positional_encoding(2, 2), "
+                               "torch.tensor([[0.0, 1.0], [math.sin(1.0), math.cos(1.0)]])), "
+                               "\"with d_model = 2, PE[p] = [sin(p), cos(p)]\""),
         code(SINUSOIDAL_DEMO),
         markdown(BROKEN_WHY),
         code(BROKEN_CODE),
@@ -394,30 +399,26 @@ def build():
         markdown(SHIFT_WHY),
         code(SHIFT_CODE),
         markdown(SHIFT_NOTE),
+        code(SHIFT_ROUNDING),
         markdown(DOT_WHY),
         code(DOT_CODE),
         markdown(LEARNED_WHY),
-        exercise_header(2, "LearnedPositionalEmbedding",
-                        "class LearnedPositionalEmbedding(nn.Module):\n"
-                        "    def __init__(self, max_len, d_model): ...\n"
-                        "    def forward(self, x) -> torch.Tensor: ...",
-                        1, 3, 10, LEARNED_TEXT, LEARNED_HINT),
-        solution_cell(ref.LearnedPositionalEmbedding),
-        check_cell("LearnedPositionalEmbedding"),
-        graded_cell("LearnedPositionalEmbedding", 1, 5307,
-                    "_module = LearnedPositionalEmbedding(4, 3)\n"
-                    "assert torch.equal(_module(torch.zeros(1, 4, 3))[0], _module.embedding.weight), "
-                    "\"on a zero input the output is the table itself\""),
+        *exercise(2, ref.LearnedPositionalEmbedding, points=1, seed=5307, difficulty=1, importance=3, minutes=10,
+                  text=LEARNED_TEXT, hint=LEARNED_HINT,
+                  signature="class LearnedPositionalEmbedding(nn.Module):\n"
+                            "    def __init__(self, max_len, d_model): ...\n"
+                            "    def forward(self, x) -> torch.Tensor: ...",
+                  final_assert="_module = LearnedPositionalEmbedding(4, 3)\n"
+                               "assert torch.equal(_module(torch.zeros(1, 4, 3))[0], _module.embedding.weight), "
+                               "\"on a zero input the output is the table itself\""),
         markdown(ORDER_WHY),
         code(ORDER_CODE),
         markdown(ROPE_WHY),
-        exercise_header(3, "apply_rope", "def apply_rope(x, positions=None) -> torch.Tensor", 3, 3, 20,
-                        ROPE_TEXT, ROPE_HINT),
-        solution_cell(ref.apply_rope),
-        check_cell("apply_rope"),
-        graded_cell("apply_rope", 1, 5519,
-                    "assert torch.allclose(apply_rope(torch.ones(1, 1, 4)), torch.ones(1, 1, 4)), "
-                    "\"position 0 is not rotated\""),
+        *exercise(3, ref.apply_rope, points=1, seed=5519, difficulty=3, importance=3, minutes=20,
+                  text=ROPE_TEXT, hint=ROPE_HINT, signature="def apply_rope(x, positions=None) -> torch.Tensor",
+                  final_assert="assert torch.allclose(apply_rope(torch.ones(1, 1, 4)), torch.ones(1, 1, 4)), "
+                               "\"position 0 is not rotated\""),
         code(ROPE_DEMO),
+        code(MEASURED),
         markdown(SUMMARY),
     ], title="05 Positional encoding")

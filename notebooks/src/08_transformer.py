@@ -117,8 +117,9 @@ torch.manual_seed(0)
 D, h, d_ff = 16, 4, 24
 x, memory = torch.randn(3, 5, D), torch.randn(3, 7, D)  # (B, T, D), (B, S, D)
 real = padding_mask(torch.tensor([7, 4, 1]), 7)  # (B, S): True at real source tokens
+DecoderLayerClass = yours_or_reference("DecoderLayer", DecoderLayer)
 for norm_first in (False, True):
-    ours = DecoderLayer(D, h, d_ff, norm_first=norm_first).eval()
+    ours = DecoderLayerClass(D, h, d_ff, norm_first=norm_first).eval()
     theirs = nn.TransformerDecoderLayer(D, h, d_ff, dropout=0.0, batch_first=True, norm_first=norm_first).eval()
     with torch.no_grad():  # give PyTorch's layer our weights
         for mine, its in ((ours.self_attn, theirs.self_attn), (ours.cross_attn, theirs.multihead_attn)):
@@ -181,8 +182,9 @@ over the batch."""
 
 MODEL_DEMO = """# The shapes through your model, and the same function as torch.nn.Transformer.
 torch.manual_seed(0)
-model = Transformer(src_vocab=VOCAB, tgt_vocab=VOCAB, d_model=32, num_heads=4, num_layers=2, d_ff=64,
-                    max_len=12).eval()
+TransformerClass = yours_or_reference("Transformer", Transformer)
+model = TransformerClass(src_vocab=VOCAB, tgt_vocab=VOCAB, d_model=32, num_heads=4, num_layers=2, d_ff=64,
+                         max_len=12).eval()
 src, tgt = seq2seq_batch("reverse", 3, 6, torch.Generator().manual_seed(0))  # (B, S), (B, S + 2)
 with torch.no_grad():
     memory = model.encode(src)
@@ -194,7 +196,7 @@ print("buffers (not trained):", [name for name, _ in model.named_buffers()])
 print(f"parameters: {sum(p.numel() for p in model.parameters()):,}")
 for norm_first in (False, True):
     torch.manual_seed(1)
-    stacks = Transformer(VOCAB, VOCAB, 32, 4, 2, 64, 12, norm_first=norm_first)
+    stacks = TransformerClass(VOCAB, VOCAB, 32, 4, 2, 64, 12, norm_first=norm_first)
     difference = experiments.compare_with_torch(stacks, src, tgt, src_lengths=torch.tensor([6, 3, 1]))
     print(f"norm_first={norm_first!s:<5}: greatest difference from nn.Transformer's decoder output {difference:.1e}")"""
 
