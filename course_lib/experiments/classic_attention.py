@@ -9,6 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ..data import reversal_batch  # noqa: F401 - the task lives in course_lib.data
 from ..solutions.classic_attention import additive_attention
 from ..train import fit, threads
 
@@ -24,12 +25,6 @@ class Seq2SeqConfig:
     d_hidden: int = 64  # encoder and decoder state width; the bottleneck vector has this width
     d_attn: int = 32  # A, the width of the additive score's hidden layer
     attention: bool = True  # False: the decoder sees only the encoder's last state (the bottleneck)
-
-
-def reversal_batch(n, length, gen):
-    """n random digit sequences (n, length) and their reversals, the targets."""
-    src = torch.randint(0, 10, (n, length), generator=gen)
-    return src, src.flip(1)
 
 
 class Seq2Seq(nn.Module):

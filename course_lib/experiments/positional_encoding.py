@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..data import FIRST, SECOND, order_task  # noqa: F401 - the task lives in course_lib.data
 from ..solutions.multi_head_attention import MultiHeadAttention
 from ..train import fit, threads
 
@@ -18,20 +19,7 @@ def self_attention_layer(d_model, num_heads):
     return MultiHeadAttention(d_model, num_heads)
 
 
-# -- the toy task: which of two marked tokens comes first? -------------------------------------------------
-FIRST, SECOND = 0, 1  # the two marker tokens; every other token id is filler
-
-
-def order_task(n, T, vocab, generator):
-    """n sequences of T tokens: fillers, one FIRST and one SECOND marker; label 1 when FIRST comes first."""
-    tokens = torch.randint(2, vocab, (n, T), generator=generator)  # (n, T) fillers
-    where = torch.rand(n, T, generator=generator).argsort(dim=-1)[:, :2]  # (n, 2) two distinct positions
-    rows = torch.arange(n)
-    tokens[rows, where[:, 0]] = FIRST
-    tokens[rows, where[:, 1]] = SECOND
-    return tokens, (where[:, 0] < where[:, 1]).long()  # (n, T), (n,)
-
-
+# -- the toy task (course_lib.data.order_task): which of two marked tokens comes first? ----------------------
 class AddFixedTable(nn.Module):
     """Add rows 0..T-1 of a fixed (max_len, d_model) table, such as the sinusoidal one, to x (B, T, D)."""
 

@@ -10,11 +10,11 @@ import time
 import torch
 from torch import nn
 
+from ..data import RECALL_VOCAB as VOCAB  # symbols of the recall task: chance level is 1/8
+from ..data import recall_batch  # noqa: F401 - the task, with the experiment that uses it
 from ..solutions.sequence_models import lstm_cell as reference_lstm_cell
 from ..solutions.sequence_models import rnn_forward as reference_rnn_forward
 from ..train import fit, progress, threads
-
-VOCAB = 8  # symbols of the recall task: chance level is 1/8
 
 
 def open_forget_gate(lstm, bias):
@@ -133,12 +133,6 @@ def plot_gradient_norms(curves):
 
 
 # -- (c) recall the first token -----------------------------------------------------------------------------
-def recall_batch(n, k, generator):
-    """n sequences of k random symbols (one-hot, (n, k, VOCAB)); the answer is each sequence's first symbol."""
-    tokens = torch.randint(0, VOCAB, (n, k), generator=generator)  # (n, k)
-    return nn.functional.one_hot(tokens, VOCAB).float(), tokens[:, 0]
-
-
 class Recaller(nn.Module):
     """An nn.RNN or nn.LSTM that reads the sequence; a linear layer reads its last state out as a symbol."""
 
