@@ -216,10 +216,14 @@ def _run(args):
                 print(f"{'':<46} note: {note}")
         if not outcomes:
             print("no submissions found")
+        for line in getattr(outcomes, "left_out", ()):
+            print(f"left out  {line}")
         _refresh_after_grading(args.course_dir, outcomes)
         fault = grader_fault_report(outcomes)
         if fault:
             sys.exit(fault)
+        if getattr(outcomes, "left_out", ()):
+            sys.exit(f"{len(outcomes.left_out)} entries of {args.submissions} were not graded (listed above)")
     elif args.command == "feedback":
         from .feedback import write_feedback
 

@@ -38,19 +38,56 @@ KERNEL_CANNOT_START = ("kernel_info", "Kernel didn't respond", "Kernel died befo
 
 
 # -- 1. discover -------------------------------------------------------------------------------------------
+class Graded(list):
+    """The outcomes of a `grade` run (a list), and what it left out of the folder with the reason."""
+
+    left_out: list
+
+
 def discover(folder, known_assignments, students=None):
-    """The submissions under `folder`, and Outcomes for what cannot be graded as laid out."""
+    """The submissions under `folder`, Outcomes for what cannot be graded as laid out, and every other file or
+    folder found there with the reason it was left out (nothing is skipped silently)."""
+    import nbformat
+
+    from .collect import valid_student_id
+
     folder = Path(folder)
     if not folder.is_dir():
         raise SystemExit(
             f"error: {folder} is not a folder of submissions (expected <student_id>/<assignment>/<notebook>.ipynb)"
         )
-    found, rejected = [], []
-    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        student = student_dir.name
+    found, rejected, left_out = [], [], []
+    lay_out = f"lay it out first with `python -m autograde collect {folder} --into SUBMISSIONS`"
+    for entry in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+        if not entry.is_dir():
+            kind = {".zip": "a zip file", ".ipynb": "a notebook"}.get(entry.suffix, "a file")
+            left_out.append(f"{entry.name}: {kind} at the top of the folder names no student; {lay_out}")
+            continue
+        student = entry.name
         if students and student not in students:
             continue
-        for assignment_dir in sorted(p for p in student_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not valid_student_id(student):
+            left_out.append(f"{student}: not a student id (letters, digits, '.', '_', '-'); {lay_out}")
+            continue
+        folders = {p.name for p in entry.iterdir() if p.is_dir() and not p.name.startswith(".")}
+        for item in sorted(p for p in entry.iterdir() if not p.name.startswith(".")):
+            if item.is_dir():
+                continue
+            stem_or_stamp = None
+            if item.suffix == ".ipynb":
+                try:
+                    stamped = nbformat.read(str(item), as_version=4).metadata.get("autograde", {}).get("assignment")
+                except Exception:  # noqa: BLE001 - an unreadable file is rejected below, by inspect_notebook
+                    stamped = None
+                stem_or_stamp = stamped if stamped in known_assignments else (
+                    item.stem if item.stem in known_assignments else None)
+            if stem_or_stamp and stem_or_stamp not in folders:  # a flat folder: <student>/<notebook>.ipynb
+                found.append(Submission(student, stem_or_stamp, str(item)))
+                folders.add(stem_or_stamp)
+            else:
+                why = "a second notebook for the same assignment" if stem_or_stamp else "belongs to no assignment"
+                left_out.append(f"{student}/{item.name}: {why}; not graded")
+        for assignment_dir in sorted(p for p in entry.iterdir() if p.is_dir() and not p.name.startswith(".")):
             assignment = assignment_dir.name
             if assignment not in known_assignments:
                 rejected.append(Outcome(student, assignment, "rejected", message=f"no assignment named {assignment!r}"))
@@ -58,7 +95,10 @@ def discover(folder, known_assignments, students=None):
             notebooks = sorted(p for p in assignment_dir.glob("*.ipynb") if not p.name.startswith("."))
             exact = [p for p in notebooks if p.stem == assignment]
             if exact or len(notebooks) == 1:
-                found.append(Submission(student, assignment, str((exact or notebooks)[0])))
+                chosen = (exact or notebooks)[0]
+                found.append(Submission(student, assignment, str(chosen)))
+                left_out += [f"{student}/{assignment}/{p.name}: another notebook beside {chosen.name}; not graded"
+                             for p in notebooks if p != chosen]
             else:
                 what = (
                     "no .ipynb file"
@@ -66,7 +106,7 @@ def discover(folder, known_assignments, students=None):
                     else f"{len(notebooks)} notebooks and none named {assignment}.ipynb"
                 )
                 rejected.append(Outcome(student, assignment, "rejected", message=f"{what} in {assignment_dir}"))
-    return found, rejected
+    return found, rejected, left_out
 
 
 # -- 2. inspect --------------------------------------------------------------------------------------------
@@ -297,7 +337,7 @@ def grade(
     to change, and the command line exits with status 1.
     """
     course_dir = Path(course_dir)
-    found, outcomes = discover(submissions, course.assignments(), students)
+    found, outcomes, left_out = discover(submissions, course.assignments(), students)
     ready = []
     for sub in found:
         problem = inspect_notebook(sub.path)
@@ -363,7 +403,9 @@ def grade(
     write_log(course_dir, outcomes)
     for line in _same_failure_everywhere(outcomes):
         print(line, file=sys.stderr)
-    return outcomes
+    graded = Graded(outcomes)
+    graded.left_out = left_out
+    return graded
 
 
 def grader_fault_report(outcomes):

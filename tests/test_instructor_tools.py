@@ -118,3 +118,22 @@ def test_a_misspelt_assignment_folder_is_named_in_the_export_not_called_no_submi
     with open(tmp_path / "g.csv") as f:
         row = next(r for r in csv.DictReader(f) if r["student_id"] == "cy")
     assert row["status"] == "rejected" and "no assignment named '03_self_atention'" in row["message"]
+
+
+def test_grade_names_everything_it_does_not_grade_and_says_so_in_its_exit_status(graded, tmp_path):
+    """The trap: a downloads folder with zips and flat folders graded one nested folder, silently, status 0."""
+    course_dir, _, _, released, good = graded
+    inbox = tmp_path / "downloads"
+    demo.hand_in(inbox, "ada", NB, student_notebook(released, good))  # laid out: graded
+    (inbox / "bob__03_self_attention.zip").write_bytes(b"PK")  # a zip: collect first
+    (inbox / "cy").mkdir()
+    nbformat.write(student_notebook(released, good), inbox / "cy" / f"{NB}.ipynb")  # flat: graded too
+    (inbox / "cy" / "notes.txt").write_text("my notes")
+    (inbox / "dee ee").mkdir()
+    result = autograde("grade", inbox, "--course-dir", course_dir, "--no-progress", check=False)
+    assert result.returncode == 1 and "3 entries of" in result.stderr, result.stdout + result.stderr
+    assert "bob__03_self_attention.zip: a zip file at the top of the folder names no student" in result.stdout
+    assert "cy/notes.txt: belongs to no assignment" in result.stdout
+    assert "dee ee: not a student id" in result.stdout
+    graded_students = [line.split()[1] for line in result.stdout.splitlines() if line.startswith(NB)]
+    assert graded_students == ["ada", "cy"]
