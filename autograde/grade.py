@@ -255,6 +255,45 @@ def _canaries(course_dir, assignments):
     return {a: Submission(CANARY, a, str(Path(course_dir) / "source" / a / f"{a}.ipynb")) for a in assignments}
 
 
+CANARY_LOG = "canary.json"  # in the course folder: the conditions under which each assignment's canary passed
+
+
+def canary_key(course_dir, assignment, hidden, memory_limit, timeout):
+    """A fingerprint of everything a canary's verdict depends on: the source notebook, the course package's
+    code, the Python environment and whether the sandbox would hide it, the sandbox itself and the limits.
+    A canary that passed under the same fingerprint need not run again (a re-grading of resubmissions)."""
+    import hashlib
+
+    import course_lib
+
+    from . import sandbox
+
+    digest = hashlib.sha256()
+    digest.update((Path(course_dir) / "source" / assignment / f"{assignment}.ipynb").read_bytes())
+    package = Path(course_lib.__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    seen = [str(Path(p).resolve()) for p in (sys.prefix, package)]
+    shadowed = [any(s == h or s.startswith(h + "/") for h in hidden) for s in seen]
+    for part in (seen, shadowed, sandbox.available(), memory_limit, timeout, os.environ.get("AUTOGRADE_HIDE_ALSO")):
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+def _passed_canaries(course_dir):
+    path = Path(course_dir) / CANARY_LOG
+    try:
+        return json.loads(path.read_text()) if path.exists() else {}
+    except ValueError:
+        return {}
+
+
+def _remember_canary(course_dir, assignment, key):
+    passed = _passed_canaries(course_dir)
+    passed[assignment] = key
+    (Path(course_dir) / CANARY_LOG).write_text(json.dumps(passed, indent=1, sort_keys=True))
+
+
 def _canary_problem(result, memory_limit, timeout):
     """None when the canary earned full marks; else why not, and what to change, in plain words."""
     import nbformat
@@ -348,10 +387,15 @@ def grade(
     ensure_released(sorted({s.assignment for s in found}), course_dir)
     notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
-    canaries = _canaries(course_dir, sorted({s.assignment for s in ready}))
+    hidden = _hidden_from_kernels(course_dir, submissions)
+    keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) for a in {s.assignment for s in ready}}
+    passed_before = _passed_canaries(course_dir)
+    canaries = _canaries(course_dir, sorted(a for a, k in keys.items() if passed_before.get(a) != k))
     failed_canaries = {}
     bar = _progress(len(ready), progress)
     pending, retried, phase = list(canaries.values()), set(), "canary"
+    if not pending:  # every canary passed before under the same conditions: straight to the submissions
+        pending, phase = list(ready), "submissions"
     while pending:
         with ProcessPoolExecutor(
             max_workers=max(1, jobs),
@@ -382,6 +426,8 @@ def grade(
                             failed_canaries[sub.assignment] = (
                                 f"not graded: the instructor's own notebook {sub.assignment} (solutions in place) "
                                 f"does not earn full marks under the grader's sandbox and limits: {problem}")
+                        else:
+                            _remember_canary(course_dir, sub.assignment, keys[sub.assignment])
                         continue
                     outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout))
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes

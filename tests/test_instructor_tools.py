@@ -137,3 +137,17 @@ def test_grade_names_everything_it_does_not_grade_and_says_so_in_its_exit_status
     assert "dee ee: not a student id" in result.stdout
     graded_students = [line.split()[1] for line in result.stdout.splitlines() if line.startswith(NB)]
     assert graded_students == ["ada", "cy"]
+
+
+def test_a_canary_that_passed_is_not_run_again_under_the_same_conditions(graded):
+    """Re-grading resubmissions costs no second canary; a change of limits or code would run it again."""
+    import json
+
+    from autograde.course import DEFAULT_CELL_TIMEOUT
+    from autograde.grade import CANARY_LOG, DEFAULT_MEMORY_LIMIT, _hidden_from_kernels, canary_key
+
+    course_dir, subs = graded[0], graded[1]
+    passed = json.loads((course_dir / CANARY_LOG).read_text())
+    hidden = _hidden_from_kernels(course_dir, subs)
+    assert passed[NB] == canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT, DEFAULT_CELL_TIMEOUT)
+    assert passed[NB] != canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT // 2, DEFAULT_CELL_TIMEOUT)
