@@ -90,6 +90,8 @@ def build_parser():
         help="address space one student kernel may use, e.g. 4G or 512M (default: %(default)s); 0 for none",
     )
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    p.add_argument("--force", action="store_true",
+                   help="grade again submissions that have not changed since they were graded (default: keep them)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _course_dir(p)
 
@@ -205,6 +207,7 @@ def _run(args):
             args.student,
             progress=not args.no_progress,
             memory_limit=args.memory_limit,
+            force=args.force,
         )
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:
@@ -216,6 +219,9 @@ def _run(args):
                 print(f"{'':<46} note: {note}")
         if not outcomes:
             print("no submissions found")
+        if getattr(outcomes, "unchanged", ()):
+            print(f"{len(outcomes.unchanged)} submission(s) unchanged since they were graded kept their grades "
+                  f"(--force grades them again)")
         for line in getattr(outcomes, "left_out", ()):
             print(f"left out  {line}")
         _refresh_after_grading(args.course_dir, outcomes)

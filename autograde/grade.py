@@ -28,7 +28,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from . import course, notebook
-from .log import GRADER_FAULT, Outcome, Submission, write_log
+from .log import GRADER_FAULT, Outcome, Submission, read_log, write_log
 from .release import ensure_released
 from .results import exercise_results, tampering
 
@@ -39,9 +39,11 @@ KERNEL_CANNOT_START = ("kernel_info", "Kernel didn't respond", "Kernel died befo
 
 # -- 1. discover -------------------------------------------------------------------------------------------
 class Graded(list):
-    """The outcomes of a `grade` run (a list), and what it left out of the folder with the reason."""
+    """The outcomes of a `grade` run (a list), what it left out of the folder with the reason, and the
+    outcomes it kept because their submissions had not changed since they were graded."""
 
     left_out: list
+    unchanged: list
 
 
 def discover(folder, known_assignments, students=None):
@@ -250,6 +252,13 @@ def _register_rejected(course_dir, outcome: Outcome):
 
 
 # -- the canary, faults and the batch check -----------------------------------------------------------------
+def _digest(sub, conditions):
+    """A fingerprint of a submission's file and the conditions it is graded under."""
+    import hashlib
+
+    return hashlib.sha256(Path(sub.path).read_bytes() + conditions.encode()).hexdigest()
+
+
 def _canaries(course_dir, assignments):
     """One Submission per assignment: the instructor's source notebook (solutions in place), as handed in."""
     return {a: Submission(CANARY, a, str(Path(course_dir) / "source" / a / f"{a}.ipynb")) for a in assignments}
@@ -368,8 +377,12 @@ def grade(
     students=None,
     progress=True,
     memory_limit=DEFAULT_MEMORY_LIMIT,
+    force=False,
 ):
     """Grade every submission; return one Outcome per submission, and write the grade log.
+
+    A submission graded before from the same file, under the same conditions (`canary_key`), keeps its grade
+    without running again, unless `force`.
 
     When the grader itself failed (a canary that did not earn full marks, a kernel that cannot start), those
     submissions get the status GRADER_FAULT and no earlier grade is replaced; `grader_fault_report` says what
@@ -389,8 +402,17 @@ def grade(
     (course_dir / ".scratch").mkdir(exist_ok=True)
     hidden = _hidden_from_kernels(course_dir, submissions)
     keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) for a in {s.assignment for s in ready}}
+    digests = {id(sub): _digest(sub, keys[sub.assignment]) for sub in ready}
+    earlier, unchanged = read_log(course_dir), []
+    for sub in list(ready):  # graded before, from the same file under the same conditions: keep that grade
+        before = earlier.get(f"{sub.assignment}/{sub.student}")
+        if not force and before and before.status == "graded" and before.digest == digests[id(sub)]:
+            ready.remove(sub)
+            outcomes.append(before)
+            unchanged.append(before)
     passed_before = _passed_canaries(course_dir)
-    canaries = _canaries(course_dir, sorted(a for a, k in keys.items() if passed_before.get(a) != k))
+    canaries = _canaries(course_dir, sorted({sub.assignment for sub in ready if passed_before.get(sub.assignment)
+                                             != keys[sub.assignment]}))
     failed_canaries = {}
     bar = _progress(len(ready), progress)
     pending, retried, phase = list(canaries.values()), set(), "canary"
@@ -431,6 +453,7 @@ def grade(
                         continue
                     outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout))
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
+                    outcomes[-1].digest = digests[id(sub)] if outcomes[-1].status == "graded" else ""
                     bar.update(1)
                 if phase == "canary" and not pending:  # the canaries are done: now the submissions
                     phase = "submissions"
@@ -450,7 +473,7 @@ def grade(
     for line in _same_failure_everywhere(outcomes):
         print(line, file=sys.stderr)
     graded = Graded(outcomes)
-    graded.left_out = left_out
+    graded.left_out, graded.unchanged = left_out, unchanged
     return graded
 
 

@@ -53,6 +53,7 @@ class Outcome:
     message: str = ""
     exercises: list = field(default_factory=list)  # ExerciseResult per graded cell
     notes: list = field(default_factory=list)  # tampering and incidents, in plain words
+    digest: str = ""  # the graded file and its grading conditions: an unchanged resubmission is not run again
 
     @property
     def key(self) -> str:

@@ -151,3 +151,15 @@ def test_a_canary_that_passed_is_not_run_again_under_the_same_conditions(graded)
     hidden = _hidden_from_kernels(course_dir, subs)
     assert passed[NB] == canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT, DEFAULT_CELL_TIMEOUT)
     assert passed[NB] != canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT // 2, DEFAULT_CELL_TIMEOUT)
+
+
+def test_regrading_keeps_unchanged_submissions_unless_forced(graded, tmp_path):
+    course_dir, _, _, released, good = graded
+    demo.hand_in(tmp_path / "inbox", "fay", NB, student_notebook(released, good))
+    first = autograde("grade", tmp_path / "inbox", "--course-dir", course_dir, "--no-progress")
+    again = autograde("grade", tmp_path / "inbox", "--course-dir", course_dir, "--no-progress")
+    forced = autograde("grade", tmp_path / "inbox", "--course-dir", course_dir, "--no-progress", "--force")
+    assert "unchanged" not in first.stdout and "unchanged" not in forced.stdout
+    assert "1 submission(s) unchanged since they were graded kept their grades" in again.stdout
+    for run in (first, again, forced):
+        assert "fay" in run.stdout and "8 / 8" in run.stdout
