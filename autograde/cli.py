@@ -12,7 +12,7 @@ def _course_dir(parser):
         "--course-dir",
         type=Path,
         default=course.DEFAULT_COURSE_DIR,
-        help="the course folder nbgrader works in (default: %(default)s, ignored by git)",
+        help="the course folder nbgrader works in (default: ./%(default)s, in the current folder)",
     )
 
 
@@ -44,7 +44,7 @@ def build_parser():
         "--lab-dir",
         type=Path,
         default=course.DEFAULT_LAB_DIR,
-        help="the working folder (default: %(default)s, ignored by git)",
+        help="the working folder (default: ./%(default)s, in the current folder)",
     )
     _course_dir(p)
 
@@ -69,9 +69,10 @@ def build_parser():
     p.add_argument(
         "--into",
         type=Path,
-        default=course.DEFAULT_COURSE_DIR / "submissions",
-        help="the submissions folder to fill (default: %(default)s)",
+        default=None,
+        help="the submissions folder to fill (default: the course folder's submissions/)",
     )
+    _course_dir(p)
 
     p = sub.add_parser("grade", help="autograde a folder of submissions laid out <student_id>/<assignment>/<nb>.ipynb")
     p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="the folder of submissions")
@@ -179,6 +180,7 @@ def _run(args):
     elif args.command == "collect":
         from .collect import collect
 
+        args.into = args.into or Path(args.course_dir) / "submissions"
         collected, rejected = collect(args.source, args.into)
         print(f"collected {len(collected)} notebooks into {args.into}")
         for line in rejected:

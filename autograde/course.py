@@ -4,9 +4,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
-# Generated things live in folders git ignores, never beside the sources.
-DEFAULT_COURSE_DIR = REPO / "course"
-DEFAULT_LAB_DIR = REPO / "lab"
+# Generated things live in folders git ignores, never beside the sources. The defaults are relative to the
+# current folder: run from the repository (as `make` does) they are its course/ and lab/; run from an
+# instructor's own folder, they never write into the repository.
+DEFAULT_COURSE_DIR = Path("course")
+DEFAULT_LAB_DIR = Path("lab")
 COURSE_ID = "transformers-first-principles"
 DEFAULT_CELL_TIMEOUT = 120  # seconds per cell; nbgrader's 30 s default would kill the training cells
 # The kernel that grades: the confined one `sandbox.install_kernelspec` writes under this name. Named here,

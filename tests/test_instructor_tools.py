@@ -163,3 +163,16 @@ def test_regrading_keeps_unchanged_submissions_unless_forced(graded, tmp_path):
     assert "1 submission(s) unchanged since they were graded kept their grades" in again.stdout
     for run in (first, again, forced):
         assert "fay" in run.stdout and "8 / 8" in run.stdout
+
+
+def test_defaults_are_relative_to_the_current_folder_and_collect_takes_a_course_dir(graded, tmp_path):
+    """The trap: defaults pointed into the repository whatever the current folder."""
+    _, _, _, released, _ = graded
+    inbox = tmp_path / "inbox"
+    (inbox / "ada").mkdir(parents=True)
+    nbformat.write(released, inbox / "ada" / f"{NB}.ipynb")
+    autograde("collect", inbox, cwd=tmp_path)
+    assert (tmp_path / "course" / "submissions" / "ada" / NB / f"{NB}.ipynb").exists()
+    autograde("collect", inbox, "--course-dir", tmp_path / "term2", cwd=tmp_path)
+    assert (tmp_path / "term2" / "submissions" / "ada" / NB / f"{NB}.ipynb").exists()
+    assert "in the current folder" in autograde("grade", "--help").stdout
