@@ -16,6 +16,7 @@ Handed-in files are only ever read: each is copied before anything touches it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -280,12 +281,22 @@ def canary_key(course_dir, assignment, hidden, memory_limit, timeout):
     digest = hashlib.sha256()
     digest.update((Path(course_dir) / "source" / assignment / f"{assignment}.ipynb").read_bytes())
     package = Path(course_lib.__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
+    digest.update(_course_code_digest(package).encode())
     seen = [str(Path(p).resolve()) for p in (sys.prefix, package)]
     shadowed = [any(s == h or s.startswith(h + "/") for h in hidden) for s in seen]
     for part in (seen, shadowed, sandbox.available(), memory_limit, timeout, os.environ.get("AUTOGRADE_HIDE_ALSO")):
         digest.update(repr(part).encode())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def _course_code_digest(package):
+    """A hash of course_lib's code, read once per process (not once per assignment)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -423,7 +434,7 @@ def grade(
             max_workers=max(1, jobs),
             mp_context=get_context("spawn"),
             initializer=_start_worker,
-            initargs=(str(course_dir), _hidden_from_kernels(course_dir, submissions), memory_limit),
+            initargs=(str(course_dir), hidden, memory_limit),
         ) as pool:
             broken = False
             while pending and not broken:
