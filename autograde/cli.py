@@ -214,7 +214,8 @@ def _run(args):
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:
             print(
-                f"{o.assignment:<28} {o.student:<16} {o.score:>5g} / {o.max_score:<3g}  {o.status}"
+                f"{o.assignment:<28} {o.student:<16} {max(0.0, o.score - o.late_penalty):>5g} / {o.max_score:<3g}  "
+                f"{o.status}"
                 + (f": {o.message}" if o.message else "")
             )
             for note in o.notes:  # tampering and incidents: what the instructor must act on, not only in the log

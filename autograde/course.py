@@ -31,8 +31,12 @@ def check_assignments(names):
     return list(names) or known
 
 
-def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
-    """The nbgrader configuration of a course folder; every choice that departs from nbgrader says why."""
+def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True):
+    """The nbgrader configuration of a course folder; every choice that departs from nbgrader says why.
+
+    With `own_settings`, the late-penalty settings of the course folder's `nbgrader_config.py` (the
+    instructor's, see `write_nbgrader_config`) are read too, so the kit and nbgrader penalise alike.
+    """
     from traitlets.config import Config
 
     c = Config()
@@ -67,7 +71,82 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
+    if own_settings:
+        c.LateSubmissionPlugin.merge(_own_settings(course_dir).LateSubmissionPlugin)
     return c
+
+
+# -- nbgrader's own commands on the course folder -------------------------------------------------------------
+CONFIG_FILE = "nbgrader_config.py"
+SUBMISSIONS = "submissions"  # where `collect` (and, through this configuration, `nbgrader collect`) put them
+CONFIG_TEXT = f'''"""nbgrader's own tools on this course folder agree with `python -m autograde`, which wrote this file.
+
+Run from this folder, `nbgrader generate_feedback`, `nbgrader export`, `nbgrader db ...` and formgrader see the
+kit's gradebook, its `{SUBMISSIONS}/` folder as nbgrader's `submitted/`, and the submission times `collect`
+records; feedback never shows the hidden-test regions; `nbgrader autograde` refuses and names the kit's
+`grade` (nbgrader alone cannot decide the hidden verdicts). Keep the two lines below; add your own settings after them.
+"""
+import os
+
+from autograde.course import configure_nbgrader
+
+c = get_config()  # noqa: F821 - nbgrader (traitlets) defines it when it reads this file
+configure_nbgrader(c, os.path.dirname(os.path.abspath(__file__)))
+
+# Late submissions. Set each due date with nbgrader, e.g.
+#   nbgrader db assignment add 03_self_attention --duedate "2026-12-01 17:00:00 UTC"
+# and every grading records how late each submission was (from the time `collect` wrote beside it). A penalty
+# is applied only if you choose one: "zero" scores a late submission 0 (nbgrader's plugin; "none" records only).
+# c.LateSubmissionPlugin.penalty_method = "zero"
+'''
+
+
+def write_nbgrader_config(course_dir):
+    """Write the course folder's `nbgrader_config.py` unless it is there (the instructor's edits are kept)."""
+    path = Path(course_dir) / CONFIG_FILE
+    if not path.exists():
+        Path(course_dir).mkdir(parents=True, exist_ok=True)
+        path.write_text(CONFIG_TEXT)
+    return path
+
+
+def configure_nbgrader(c, course_dir):
+    """What the course folder's `nbgrader_config.py` sets for nbgrader's own commands: the kit's configuration,
+    the kit's submissions folder as nbgrader's `submitted/`, feedback without hidden tests, and an
+    `nbgrader autograde` that refuses (it would score the visible asserts only)."""
+    from traitlets.config import Application
+
+    from .preprocessors import REFUSAL
+
+    if Application.initialized() and "AutogradeApp" in {
+            type(a).__name__ for a in (Application.instance(), getattr(Application.instance(), "subapp", None))}:
+        raise SystemExit(f"error: {REFUSAL}")  # before nbgrader removes or overwrites anything (it does, with --force)
+    c.merge(nbgrader_config(course_dir, own_settings=False))
+    c.CourseDirectory.submitted_directory = SUBMISSIONS
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+        "autograde.preprocessors.HideHiddenTests",
+    ]
+    # formgrader's autograde button, which reads this file when it starts, not when it grades
+    c.Autograde.sanitize_preprocessors = ["autograde.preprocessors.RefuseNbgraderAutograde"]
+    c.Autograde.autograde_preprocessors = ["autograde.preprocessors.RefuseNbgraderAutograde"]
+    return c
+
+
+def _own_settings(course_dir):
+    """The configuration the course folder's `nbgrader_config.py` makes (empty when there is none)."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    path = Path(course_dir) / CONFIG_FILE
+    if not path.exists():
+        return Config()
+    try:
+        return PyFileConfigLoader(path.name, str(path.parent.resolve())).load_config()
+    except Exception as error:  # noqa: BLE001 - the instructor's file: say which and why, in plain words
+        raise SystemExit(f"error: {path} cannot be read ({type(error).__name__}: {error}); fix it, or delete it "
+                         f"and `python -m autograde release` writes a fresh one") from None
 
 
 def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
@@ -87,6 +166,7 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     # nbgrader 0.9 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
+    write_nbgrader_config(course_dir)
     config = nbgrader_config(course_dir, timeout)
     coursedir = CourseDirectory(config=config)
     nbgrader_api = NbGraderAPI(coursedir=coursedir, config=config)

@@ -1,7 +1,8 @@
 """Export: one CSV row per student and assignment, scores from the gradebook, status and notes from the log.
 
-Columns: assignment, student_id, score, max_score, status (graded, rejected, missing, or a grader fault),
-message (why it was not graded), notes (tampering and incidents the instructor should see); with
+Columns: assignment, student_id, score (after any late penalty, as nbgrader's own export counts it), max_score,
+status (graded, rejected, missing, or a grader fault), message (why it was not graded), notes (tampering, lateness
+and incidents the instructor should see), late_penalty (points taken off), submitted_at (UTC); with
 `per_exercise`, one more column per exercise of the assignment(s), `<exercise> points`. Numbers are written
 the same way everywhere: at most two decimals, no trailing zeros.
 """
@@ -10,7 +11,8 @@ from pathlib import Path
 
 from . import course
 
-COLUMNS = ["assignment", "student_id", "score", "max_score", "status", "message", "notes"]
+COLUMNS = ["assignment", "student_id", "score", "max_score", "status", "message", "notes", "late_penalty",
+           "submitted_at"]
 
 
 def number(x):
@@ -44,9 +46,13 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=Fa
                        "notes": " | ".join(entry.notes) if entry else ""}
                 try:
                     sub = gb.find_submission(assignment.name, student.id)
-                    row.update(score=number(sub.score), max_score=number(sub.max_score), status="graded", message="")
+                    penalty = float(sub.late_submission_penalty or 0)
+                    row.update(score=number(max(0.0, sub.score - penalty)), max_score=number(sub.max_score),
+                               status="graded", message="", late_penalty=number(penalty),
+                               submitted_at=sub.timestamp.isoformat() if sub.timestamp else "")
                 except MissingEntry:
-                    row.update(score=number(0), max_score=number(assignment.max_score),
+                    row.update(score=number(0), max_score=number(assignment.max_score), late_penalty="",
+                               submitted_at="",
                                status=entry.status if entry else "missing",
                                message=entry.message if entry else "no submission")
                 if per_exercise:

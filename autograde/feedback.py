@@ -38,7 +38,12 @@ def page(entry):
             f"<p>Score: 0 / {entry.max_score:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"
         )
     else:
-        parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")
+        if entry.late_penalty:
+            late = next((n for n in entry.notes if n.startswith("handed in ")), "handed in after the due date")
+            parts.append(f"<p><b>Score: {max(0.0, entry.score - entry.late_penalty):g} / {entry.max_score:g}</b> "
+                         f"({entry.score:g} earned, {entry.late_penalty:g} off: {e(late)})</p>")
+        else:
+            parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")
         parts.append("<table><tr><th>exercise</th><th>points</th><th>result</th></tr>")
         for r in entry.exercises:
             verdict = (

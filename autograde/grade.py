@@ -194,32 +194,41 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
     """Save the scores of an executed notebook into the main gradebook and keep the notebook for feedback."""
     import nbformat
     from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import SaveAutoGrades
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
-    db_url = course.nbgrader_config(course_dir).CourseDirectory.db_url
+    config = course.nbgrader_config(course_dir)
+    db_url = config.CourseDirectory.db_url
     nb = nbformat.reads(notebook_text, as_version=4)
+    try:
+        submitted_at = submission_time(submission)
+    except ValueError as error:
+        submitted_at = None
+        late_notes = [f"{error}: graded as if handed in on time"]
+    else:
+        late_notes = []
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")  # see course.api
         gb.update_or_create_student(submission.student)
-        gb.update_or_create_submission(submission.assignment, submission.student)
-    SaveAutoGrades().preprocess(
-        nb,
-        {
-            "nbgrader": {
-                "notebook": submission.assignment,
-                "student": submission.student,
-                "assignment": submission.assignment,
-                "db_url": db_url,
-            }
-        },
-    )
+        # The time stays as recorded (None when there is none), so formgrader sees this submission as graded.
+        gb.update_or_create_submission(submission.assignment, submission.student, timestamp=submitted_at)
+    resources = {"nbgrader": {"notebook": submission.assignment, "student": submission.student,
+                              "assignment": submission.assignment, "db_url": db_url}}
+    SaveAutoGrades().preprocess(nb, resources)
+    penalties = AssignLatePenalties(config=config)
+    penalties.log.setLevel("ERROR")  # it warns of every late submission; the outcome's note says it once
+    penalties.preprocess(nb, resources)
     target = Path(course_dir) / "autograded" / submission.student / submission.assignment
     target.mkdir(parents=True, exist_ok=True)
     (target / f"{submission.assignment}.ipynb").write_text(notebook_text)
     exercises = exercise_results(nb)
     notes = [f"{r.exercise}: the kernel died while running its test" for r in exercises if "KernelDied" in r.message]
+    notes += late_notes
     with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         sub = gb.find_submission(submission.assignment, submission.student)
+        late, penalty = sub.total_seconds_late, float(sub.late_submission_penalty or 0)
+        if late > 0:
+            notes.append(f"handed in {_duration(late)} after the due date"
+                         + (f"; late penalty {penalty:g} point(s)" if penalty else " (no late penalty is set)"))
         return Outcome(
             submission.student,
             submission.assignment,
@@ -228,7 +237,38 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
             sub.max_score,
             exercises=exercises,
             notes=notes,
+            submitted_at=sub.timestamp.isoformat() if sub.timestamp else "",
+            late_penalty=penalty,
         )
+
+
+def submission_time(submission: Submission):
+    """The submission time recorded beside a notebook laid out `<student>/<assignment>/` (nbgrader's
+    `timestamp.txt`, as `collect` writes it), in UTC; None when there is none; ValueError saying why when it
+    cannot be read."""
+    from nbgrader.utils import parse_utc
+
+    from .collect import TIMESTAMP_FILE
+
+    folder = Path(submission.path).parent
+    stamp = folder / TIMESTAMP_FILE
+    if folder.name != submission.assignment or not stamp.is_file():
+        return None
+    text = stamp.read_text(errors="replace").strip()
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError):
+        raise ValueError(f"the submission time beside it ({TIMESTAMP_FILE}: {text[:40]!r}) is no date") from None
+
+
+def _duration(seconds):
+    """3 h 05 min, 2 d 4 h, 40 s: how late, in words an instructor reads at a glance."""
+    minutes, hours, days = int(seconds // 60), int(seconds // 3600), int(seconds // 86400)
+    if days:
+        return f"{days} d {hours - 24 * days} h"
+    if hours:
+        return f"{hours} h {minutes - 60 * hours:02d} min"
+    return f"{minutes} min" if minutes else f"{int(seconds)} s"
 
 
 def _tampering_notes(course_dir, submission):
@@ -254,10 +294,24 @@ def _register_rejected(course_dir, outcome: Outcome):
 
 # -- the canary, faults and the batch check -----------------------------------------------------------------
 def _digest(sub, conditions):
-    """A fingerprint of a submission's file and the conditions it is graded under."""
+    """A fingerprint of a submission's file, the time recorded beside it and the conditions it is graded under
+    (which include the assignment's due date)."""
     import hashlib
 
-    return hashlib.sha256(Path(sub.path).read_bytes() + conditions.encode()).hexdigest()
+    from .collect import TIMESTAMP_FILE
+
+    stamp = Path(sub.path).parent / TIMESTAMP_FILE
+    when = stamp.read_bytes() if Path(sub.path).parent.name == sub.assignment and stamp.is_file() else b""
+    return hashlib.sha256(Path(sub.path).read_bytes() + b"\0" + when + b"\0" + conditions.encode()).hexdigest()
+
+
+def _due_dates(course_dir):
+    """Each assignment's due date in the gradebook, as text ('' when none is set)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.nbgrader_config(course_dir, own_settings=False).CourseDirectory.db_url,
+                   course_id=course.COURSE_ID) as gb:
+        return {a.name: str(a.duedate or "") for a in gb.assignments}
 
 
 def _canaries(course_dir, assignments):
@@ -399,7 +453,8 @@ def grade(
     submissions get the status GRADER_FAULT and no earlier grade is replaced; `grader_fault_report` says what
     to change, and the command line exits with status 1.
     """
-    course_dir = Path(course_dir)
+    # Absolute: the workers run nbgrader in scratch folders of their own, whatever the current folder.
+    course_dir, submissions = Path(course_dir).resolve(), Path(submissions).resolve()
     found, outcomes, left_out = discover(submissions, course.assignments(), students)
     ready = []
     for sub in found:
@@ -413,11 +468,14 @@ def grade(
     (course_dir / ".scratch").mkdir(exist_ok=True)
     hidden = _hidden_from_kernels(course_dir, submissions)
     keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) for a in {s.assignment for s in ready}}
-    digests = {id(sub): _digest(sub, keys[sub.assignment]) for sub in ready}
+    due = _due_dates(course_dir)
+    penalty = repr(course.nbgrader_config(course_dir).LateSubmissionPlugin)
+    digests = {id(sub): _digest(sub, keys[sub.assignment] + due.get(sub.assignment, "") + penalty) for sub in ready}
     earlier, unchanged = read_log(course_dir), []
     for sub in list(ready):  # graded before, from the same file under the same conditions: keep that grade
         before = earlier.get(f"{sub.assignment}/{sub.student}")
-        if not force and before and before.status == "graded" and before.digest == digests[id(sub)]:
+        kept = course_dir / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
+        if not force and before and before.status == "graded" and before.digest == digests[id(sub)] and kept.exists():
             ready.remove(sub)
             outcomes.append(before)
             unchanged.append(before)

@@ -54,6 +54,8 @@ class Outcome:
     exercises: list = field(default_factory=list)  # ExerciseResult per graded cell
     notes: list = field(default_factory=list)  # tampering and incidents, in plain words
     digest: str = ""  # the graded file and its grading conditions: an unchanged resubmission is not run again
+    submitted_at: str = ""  # UTC, ISO 8601: the time `collect` (or nbgrader) recorded beside the notebook
+    late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off `score` (export subtracts it)
 
     @property
     def key(self) -> str:

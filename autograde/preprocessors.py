@@ -197,3 +197,32 @@ class DropDuplicateIds(NbGraderPreprocessor):
                 del cell.metadata["nbgrader"]
             seen.add(gid)
         return nb, resources
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """`nbgrader generate_feedback` on the course folder: each graded test cell shows what the student's kernel
+    ran, with the hidden-test region (exercise names and seeds of the grader's tests) replaced by one comment.
+    (nbgrader's own feedback would publish the region as the gradebook holds it.)"""
+
+    def preprocess_cell(self, cell, resources, index):
+        from .notebook import BEGIN_HIDDEN
+        from .verdict import strip_hidden
+
+        if cell.cell_type == "code" and BEGIN_HIDDEN in cell.source:
+            cell.source = strip_hidden(cell.source)
+        return cell, resources
+
+
+class RefuseNbgraderAutograde(NbGraderPreprocessor):
+    """`nbgrader autograde` (or formgrader's autograde button) on the course folder refuses, naming the kit's
+    command: run alone, nbgrader would score the visible asserts only, never the hidden verdicts, which the kit
+    decides in its own process."""
+
+    def preprocess(self, nb, resources):
+        raise RuntimeError(REFUSAL)
+
+
+REFUSAL = ("this course is graded with `python -m autograde grade SUBMISSIONS --course-dir COURSE`, not with "
+           "nbgrader's autograde: nbgrader alone would score the visible asserts only and never run the hidden "
+           "tests (the kit decides them in its own process). Grades, feedback and formgrader's views come from "
+           "that command; a later `grade` puts back any graded notebook nbgrader removed.")
