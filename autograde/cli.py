@@ -111,6 +111,14 @@ def build_parser():
                    help="only this assignment, e.g. 03_self_attention (repeatable; default: all)")
     p.add_argument("--per-exercise", action="store_true", help="add one column of points per exercise")
     _course_dir(p)
+
+    p = sub.add_parser(
+        "student-env",
+        help="a course_lib for students graded for credit: no reference solutions, checks replayed from recordings",
+    )
+    p.add_argument("out", type=Path, metavar="OUT", help="a new folder: OUT/course_lib and OUT/pyproject.toml")
+    p.add_argument("--through", metavar="ASSIGNMENT",
+                   help="the last assignment included, e.g. 04_multi_head_attention (default: all)")
     return parser
 
 
@@ -160,7 +168,17 @@ def main(argv=None):
 
 
 def _run(args):
-    if args.command == "release":
+    if args.command == "student-env":
+        from .student_env import build_student_env
+
+        try:
+            package = build_student_env(args.out, args.through)
+        except ValueError as error:
+            sys.exit(f"error: {error}")
+        print(f"wrote {package} and the student commands beside it, no reference solution inside (checks answer "
+              f"for seed 0, the notebooks' own). Students install the course's requirements, then it: "
+              f"`pip install -r requirements.lock && pip install --no-deps {args.out}`")
+    elif args.command == "release":
         from .release import release
 
         release(args.assignments, args.course_dir)

@@ -1,5 +1,7 @@
 """Helpers for the course "Transformers from first principles".
 
 `course_lib.solutions` holds the reference implementation of every exercise, one module per notebook;
-`course_lib.checks` holds one `check_<exercise>` per exercise, built on `course_lib.checks.framework`.
+`course_lib.handouts` holds the pieces a notebook hands out from earlier notebooks (the one copy of their code,
+which `course_lib.solutions` imports back); `course_lib.checks` holds one `check_<exercise>` per exercise,
+built on `course_lib.checks.framework`. Nothing outside `solutions` and `checks` imports `course_lib.solutions`.
 """

@@ -29,6 +29,9 @@ from ..train import threads
 _VF = torch._C._VariableFunctions  # attributes of this type cannot be reassigned from Python
 
 _SOLUTIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "solutions")
+_HANDOUTS_DIR = os.path.join(os.path.dirname(_SOLUTIONS_DIR), "handouts")
+# The reference code the tripwire watches: the solutions, and the pieces notebooks hand out (their one copy).
+_REFERENCE_DIRS = tuple(os.path.join(folder, "") for folder in (_SOLUTIONS_DIR, _HANDOUTS_DIR))
 
 
 @dataclass
@@ -62,6 +65,11 @@ class Remote:
 
     def run(self, exercise, what, case, strict, **options):  # pragma: no cover - the grader's side
         raise NotImplementedError
+
+
+def call_with_case(impl, case):
+    """The default `invoke`: call the implementation with the case's arguments."""
+    return impl(*case.args, **case.kwargs)
 
 
 REGISTRY: dict = {}  # every Exercise defined, by contract name, in definition order
@@ -166,11 +174,12 @@ def qualified_name(obj) -> str:
 
 
 class _Tripwire:
-    """Notices whether any Python frame from `course_lib/solutions` runs while it is armed.
+    """Notices whether any Python frame from `course_lib/solutions` or `course_lib/handouts` runs while armed.
 
     `given` holds the qualified names (`self_attention.scaled_dot_product_attention`, or a class, which
     allows its methods) of the pieces a notebook hands out: calls to them, and everything they call,
-    are allowed. A bare `forward` of another class is not.
+    are allowed, from either folder (a module of `handouts` has the basename of its `solutions` module).
+    A bare `forward` of another class is not.
     """
 
     def __init__(self, given=()):
@@ -186,12 +195,13 @@ class _Tripwire:
         if event not in ("call", "return") or self.fired is not None:
             return
         filename = os.path.abspath(frame.f_code.co_filename)
-        if not filename.startswith(_SOLUTIONS_DIR):
+        if not filename.startswith(_REFERENCE_DIRS):
             return
         if self._is_given(frame, filename):
             self.inside_given += 1 if event == "call" else -1
         elif event == "call" and self.inside_given == 0:
-            self.fired = f"{frame.f_code.co_qualname} in {os.path.basename(filename)}"
+            folder = os.path.basename(os.path.dirname(filename))
+            self.fired = f"{frame.f_code.co_qualname} in course_lib/{folder}/{os.path.basename(filename)}"
 
     def __enter__(self):
         self._previous = sys.getprofile()
@@ -227,7 +237,7 @@ class Exercise:
         self.outputs = list(outputs)
         self.mistakes = list(mistakes)
         self.rtol, self.atol = rtol, atol
-        self.invoke = invoke or (lambda impl, case: impl(*case.args, **case.kwargs))
+        self.invoke = invoke or call_with_case
         self.given = tuple(qualified_name(g) for g in given)
         self.gradients = gradients  # compare gradients too, wherever the reference's outputs carry them
         if register:
@@ -600,11 +610,16 @@ class ModuleExercise(Exercise):
             raise
         except Exception as error:  # noqa: BLE001
             return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
+        return self._judge_modes(noisy, plain, case, where, " Apply nn.Dropout where the exercise says (it is a "
+                                                            "no-op in eval() only).")
+
+    def _judge_modes(self, noisy, plain, case, where, hint=""):
+        """The train() outputs with dropout (`noisy`) must differ from the reference's eval() outputs, those
+        with dropout=0 (`plain`) must not; None when all is well."""
         want, _ = self._run(self.reference, case)
         if self._same(noisy, want):
             return (f"in train() with dropout={case.init['dropout']} your outputs equal the eval() outputs: "
-                    f"dropout is never applied. Apply nn.Dropout where the exercise says (it is a no-op in "
-                    f"eval() only).\n  on {where}")
+                    f"dropout is never applied.{hint}\n  on {where}")
         problem = self._compare(plain, want, where)
         if problem:
             return (f"in train() with dropout=0 your outputs differ from eval(): something besides dropout "

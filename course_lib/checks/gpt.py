@@ -13,65 +13,11 @@ from ..solutions import gpt as ref
 from ..solutions.multi_head_attention import merge_heads, split_heads
 from ..solutions.self_attention import scaled_dot_product_attention
 from ..solutions.training_deep_stacks import FeedForward
-from .framework import (
-    Case,
-    Exercise,
-    Mistake,
-    ModuleExercise,
-    ReferenceUsed,
-    as_outputs,
-    clone_args,
-    describe_case,
-    randn,
-    seeded,
-)
+from ._harness import CachedModuleExercise, generator_invoke
+from ._standins import StandInGPT
+from .framework import Case, Exercise, Mistake, randn, seeded
 
 GIVEN = (split_heads, merge_heads, scaled_dot_product_attention, FeedForward)
-
-
-class CachedModuleExercise(ModuleExercise):
-    """A module with a key-value cache: each case runs it without the cache, then prefix + cache, in eval()
-    (and once in train() for dropout). `case.kwargs` holds `prefix` (positions fed first) and `chunk`
-    (how many tokens each later call gets); neither is passed to forward."""
-
-    def _two_ways(self, module, case):
-        x, prefix, chunk = case.args[0], case.kwargs["prefix"], case.kwargs["chunk"]
-        full, _ = module(x)
-        out, cache = module(x[:, :prefix])
-        pieces = [out]
-        for start in range(prefix, x.size(1), chunk):
-            out, cache = module(x[:, start:start + chunk], cache)
-            pieces.append(out)
-        return full, torch.cat(pieces, dim=1)
-
-    def _invoke(self, impl, case):
-        module = case.built = self.build(impl, case)
-        return self._two_ways(module, case)
-
-    def _check_more(self, student, cases, strict):
-        """Dropout must act in train() and nothing else may change with the mode."""
-        case = cases[0]
-        where = describe_case(case, self.arg_names)
-        copy = Case(case.label, clone_args(case.args), clone_args(case.kwargs), case.init, case.weights)
-        try:
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(0)
-                noisy = as_outputs(self._two_ways(self.build(student, copy, train=True), copy), 2)
-                quiet = self.build(student, copy, train=True, init={**case.init, "dropout": 0.0})
-                plain = as_outputs(self._two_ways(quiet, copy), 2)
-        except ReferenceUsed:
-            raise
-        except Exception as error:  # noqa: BLE001 - any error of the learner's code is reported
-            return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
-        want, _ = self._run(self.reference, case)
-        if self._same(noisy, want):
-            return (f"in train() with dropout={case.init['dropout']} your outputs equal the eval() outputs: "
-                    f"dropout is never applied.\n  on {where}")
-        problem = self._compare(plain, want, where)
-        if problem:
-            return (f"in train() with dropout=0 your outputs differ from eval(): something besides dropout "
-                    f"depends on the mode. {problem}")
-        return None
 
 
 # -- variants of the attention, to name the known mistakes ----------------------------------------------------
@@ -269,16 +215,6 @@ GPT = CachedModuleExercise(
 
 
 # -- sample_next_token ----------------------------------------------------------------------------------------
-def _with_generator(impl, case):
-    """Call with a fresh generator seeded from the case, so the learner and the reference draw alike (and
-    with the global RNG seeded too, inside a fork, so that a call that ignores the generator is reproducible)."""
-    kwargs = dict(case.kwargs)
-    seed = kwargs.pop("seed")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1)
-        return impl(*case.args, **kwargs, generator=torch.Generator().manual_seed(seed))
-
-
 def _sample_cases(seed):
     g = seeded(seed)
     B, V = 64, 7  # many rows, so a wrong distribution shows in the tokens drawn
@@ -326,7 +262,7 @@ def _sample_variant(temperature="before softmax", k_shift=0, source="probabiliti
 
 SAMPLE = Exercise(
     "sample_next_token", ref.sample_next_token, _sample_cases, arg_names=["logits"], outputs=["tokens"],
-    invoke=_with_generator, gradients=False,
+    invoke=generator_invoke, gradients=False,
     mistakes=[
         Mistake("temperature applied after the softmax", _sample_variant(temperature="after softmax"),
                 "divide the logits by the temperature, then take the softmax: dividing the probabilities "
@@ -352,11 +288,9 @@ SAMPLE = Exercise(
 # -- generate -------------------------------------------------------------------------------------------------
 def _generate_cases(seed):
     g = seeded(seed)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = ref.GPT(vocab_size=13, max_len=16, d_model=16, num_heads=2, num_layers=2, d_ff=24).eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    # a fixed stand-in GPT (causal running means, no attention: no solution inside, see `_standins.py`), so
+    # that the student environment can carry it as its weights
+    model = StandInGPT(vocab_size=13, max_len=16, d_model=16, num_layers=2, g=g)
 
     def idx(B, T):
         return torch.randint(0, 13, (B, T), generator=g)
@@ -398,7 +332,7 @@ def _generate_variant(feed="last", keep_cache=True, read="last", append="end", c
 
 GENERATE = Exercise(
     "generate", ref.generate, _generate_cases, arg_names=["model", "idx", "max_new_tokens"], outputs=["tokens"],
-    invoke=_with_generator, gradients=False, given=(ref.GPT,),
+    invoke=generator_invoke, gradients=False,
     mistakes=[
         Mistake("the whole sequence fed again together with the cache", _generate_variant(feed="all"),
                 "once the cache holds the prompt, feed only the newest token, idx[:, -1:], with the cache."),

@@ -1,24 +1,14 @@
 """Checks for notebook 06: rnn_flops, attention_flops, graph_depth and attention_all_positions."""
 import math
-import time
 
 import torch
-from torch import nn
 
 from ..solutions import parallelism as ref
+from ._harness import AllAtOnceExercise, DepthExercise, Graph, count_invoke, depth_invoke
 from .framework import Case, Exercise, Mistake, randn, seeded
 
 
-# -- counting FLOPs: functions of Python ints that return a Python int ------------------------------------
-def _count(impl, case):
-    """Call a counting function and hand its answer to the framework as an int64 tensor."""
-    result = impl(*case.args, **case.kwargs)
-    if isinstance(result, bool) or not isinstance(result, int):
-        raise TypeError(f"it should return a Python int (a number of FLOPs), got {type(result).__name__} "
-                        f"{result!r}: keep to integer arithmetic (* and +, or // if you divide)")
-    return torch.tensor(result, dtype=torch.int64)
-
-
+# -- counting FLOPs: functions of Python ints that return a Python int (`count_invoke`) ------------------
 def _flop_cases(seed):
     g = seeded(seed)
     T, D = (int(n) for n in torch.randint(20, 40, (2,), generator=g))
@@ -33,7 +23,7 @@ def _flop_cases(seed):
 
 
 RNN_FLOPS = Exercise(
-    "rnn_flops", ref.rnn_flops, _flop_cases, arg_names=["T", "d_model"], invoke=_count, gradients=False,
+    "rnn_flops", ref.rnn_flops, _flop_cases, arg_names=["T", "d_model"], invoke=count_invoke, gradients=False,
     mistakes=[
         Mistake("multiply-adds counted once (the factor 2 forgotten)", lambda T, d_model: 2 * T * d_model ** 2,
                 "FlopCounterMode counts a multiply and an add as 2 FLOPs: a (1, D) x (D, D) product costs 2·D²."),
@@ -53,7 +43,7 @@ RNN_FLOPS = Exercise(
 
 
 ATTENTION_FLOPS = Exercise(
-    "attention_flops", ref.attention_flops, _flop_cases, arg_names=["T", "d_model"], invoke=_count,
+    "attention_flops", ref.attention_flops, _flop_cases, arg_names=["T", "d_model"], invoke=count_invoke,
     gradients=False,
     mistakes=[
         Mistake("multiply-adds counted once (the factor 2 forgotten)",
@@ -77,57 +67,6 @@ ATTENTION_FLOPS = Exercise(
 
 
 # -- graph_depth: the learner's function walks autograd graphs built by the check -------------------------
-class Graph:
-    """A recipe for an autograd graph the check builds afresh for every call (described in messages)."""
-
-    def __init__(self, kind, T=1, seed=0):
-        self.kind, self.T, self.seed = kind, T, seed
-
-    def __repr__(self):
-        if self.kind == "a leaf":
-            return "a leaf tensor (requires_grad=True)"
-        return f"the output of {self.kind}" + (f" over T={self.T}" if self.T > 1 else "")
-
-    def build(self):
-        """The output tensor, its graph built from inputs that require gradients."""
-        g = seeded(self.seed)
-        D = 5
-        x = randn(g, 2, self.T, D).requires_grad_(True)  # (B, T, D)
-        W, U = randn(g, D, D, scale=0.4), randn(g, D, D, scale=0.4)  # constants: no gradient, no leaf
-        if self.kind == "a leaf":
-            return x
-        if self.kind == "a diamond":  # two paths from x, of 2 and 3 operations
-            a = x * 2
-            return a + a.exp().sin()
-        if self.kind == "an RNN":
-            h = torch.zeros(2, D)
-            for t in range(self.T):
-                h = torch.tanh(x[:, t] @ W + h @ U)  # (B, D)
-            return h
-        if self.kind == "an LSTM cell loop":
-            with torch.random.fork_rng(devices=[]):
-                torch.manual_seed(self.seed)
-                cell = nn.LSTMCell(D, D)  # parameters require gradients: leaves of the graph
-            h = c = torch.zeros(2, D)
-            for t in range(self.T):
-                h, c = cell(x[:, t], (h, c))
-            return h
-        if self.kind == "attention":  # written out here: the reference must not run inside the learner's call
-            weights = torch.softmax((x @ W) @ (x @ U).transpose(1, 2) / math.sqrt(D), dim=-1)  # (B, T, T)
-            return weights @ x  # (B, T, D)
-        if self.kind == "a constant bias added":  # next_functions holds None for the constant
-            return torch.addmm(torch.ones(D), x[:, 0], W).relu()
-        raise ValueError(self.kind)
-
-
-def _depth(impl, case):
-    result = impl(case.args[0].build())
-    if isinstance(result, bool) or not isinstance(result, int):
-        raise TypeError(f"it should return a Python int (a number of operations), got "
-                        f"{type(result).__name__} {result!r}")
-    return torch.tensor(result, dtype=torch.int64)
-
-
 def _depth_cases(seed):
     return [
         Case("RNN, 4 steps", (Graph("an RNN", 4, seed),)),
@@ -193,30 +132,8 @@ def _depth_none_followed(output):
     return depth(output.grad_fn) if output.grad_fn is not None else 0
 
 
-class _DepthExercise(Exercise):
-    """graph_depth, plus a guard against walking every path of a recurrence's graph one by one."""
-
-    def _check_more(self, student, cases, strict):
-        graph = Graph("an LSTM cell loop", 7, seed=1)
-        reference_seconds = math.inf
-        for _ in range(3):  # the best of three: a garbage collection can pause one run
-            output = graph.build()
-            start = time.perf_counter()
-            self.reference(output)
-            reference_seconds = min(reference_seconds, time.perf_counter() - start)
-        start = time.perf_counter()
-        self._call(student, Case("LSTM, 7 steps", (graph,)), strict)
-        seconds = time.perf_counter() - start
-        if seconds > max(0.1, min(50 * reference_seconds, 0.5)):  # a memoised walk takes about a millisecond
-            return (f"the values are right, but {graph} took your function {seconds:.2f} s (the reference: "
-                    f"{reference_seconds * 1e3:.1f} ms): it seems to walk every path separately, and a "
-                    f"recurrence's graph has exponentially many. Remember each node's depth in a dict once "
-                    f"it is known (memoise), so every node is visited once.")
-        return None
-
-
-GRAPH_DEPTH = _DepthExercise(
-    "graph_depth", ref.graph_depth, _depth_cases, arg_names=["output"], invoke=_depth, gradients=False,
+GRAPH_DEPTH = DepthExercise(
+    "graph_depth", ref.graph_depth, _depth_cases, arg_names=["output"], invoke=depth_invoke, gradients=False,
     mistakes=[
         Mistake("AccumulateGrad nodes counted as operations", _depth_with_leaves,
                 "AccumulateGrad only stores a leaf's gradient: skip it (type(node).__name__ == 'AccumulateGrad'); "
@@ -267,7 +184,7 @@ def _attention(q, k, v, causal, scale="sqrt", dim=-1, diagonal=0, fill=-math.inf
     return torch.softmax(scores, dim=dim) @ v
 
 
-ATTENTION_ALL = Exercise(
+ATTENTION_ALL = AllAtOnceExercise(
     "attention_all_positions", ref.attention_all_positions, _attention_cases, arg_names=["q", "k", "v"],
     mistakes=[
         Mistake("the causal flag ignored", lambda q, k, v, causal=False: _attention(q, k, v, False),
@@ -291,37 +208,3 @@ ATTENTION_ALL = Exercise(
                 "each query's weights over the keys sum to 1: softmax over the last axis, the keys."),
     ],
 )
-
-
-def _graph_nodes(output):
-    """How many operations built `output` (the size of its autograd graph)."""
-    seen, stack = set(), [output.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        stack.extend(n for n, _ in node.next_functions)
-    return len(seen)
-
-
-def _all_at_once_more(student, cases, strict):
-    """Right values from a loop over the positions are not the exercise: count the graph's operations."""
-    g = seeded(5)
-    q, k, v = (randn(g, 1, 40, 4).requires_grad_(True) for _ in range(3))
-    try:
-        out = ATTENTION_ALL._call(student, Case("T=40", (q, k, v), {"causal": True}), strict)
-    except Exception:  # noqa: BLE001 - the cases above already ran it; a failure here is not this check's
-        return None
-    if not isinstance(out, torch.Tensor) or out.grad_fn is None:
-        return None
-    ops, want = _graph_nodes(out), _graph_nodes(ref.attention_all_positions(q, k, v, causal=True))
-    if ops > 4 * want + 8:
-        return ("the values are right, but over T=40 positions your output's autograd graph has "
-                f"{ops} operations (the batched reference: {want}): it still goes through the positions "
-                "one at a time. Compute every query's scores with one product q @ k.transpose(-2, -1) "
-                "and mask the future with a (T, T) boolean matrix.")
-    return None
-
-
-ATTENTION_ALL._check_more = _all_at_once_more

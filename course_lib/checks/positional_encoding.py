@@ -2,9 +2,9 @@
 import math
 
 import torch
-from torch import nn
 
 from ..solutions import positional_encoding as ref
+from ._harness import learned_invoke
 from .framework import Case, Exercise, Mistake, randn, seeded
 
 
@@ -115,24 +115,6 @@ SINUSOIDAL = Exercise(
 
 
 # -- the learned positional embedding ----------------------------------------------------------------------
-def _learned_invoke(impl, case):
-    """Build the module with the case's table size, copy the table into `embedding`, call forward(x)."""
-    table, x = case.args
-    max_len, d_model = table.shape
-    module = impl(max_len, d_model)
-    embedding = getattr(module, "embedding", None)
-    if not isinstance(embedding, nn.Embedding):
-        raise AttributeError("the module needs an nn.Embedding member named `embedding` (self.embedding = "
-                             "nn.Embedding(max_len, d_model)), so its weights can be checked")
-    if tuple(embedding.weight.shape) != (max_len, d_model):
-        raise ValueError(f"self.embedding.weight has shape {tuple(embedding.weight.shape)}, expected "
-                         f"(max_len, d_model) = {(max_len, d_model)}: one row per position")
-    with torch.no_grad():
-        embedding.weight.copy_(table)  # the same weights as the reference, so initialisation cannot matter
-    case.built = module  # its parameters' gradients are compared too
-    return module(x)
-
-
 def _learned_cases(seed):
     g = seeded(seed)
 
@@ -181,7 +163,7 @@ class _LearnedScaled(ref.LearnedPositionalEmbedding):
 
 LEARNED = Exercise(
     "LearnedPositionalEmbedding", ref.LearnedPositionalEmbedding, _learned_cases,
-    arg_names=["embedding.weight", "x"], invoke=_learned_invoke,
+    arg_names=["embedding.weight", "x"], invoke=learned_invoke,
     mistakes=[
         Mistake("the position vectors returned without x", _LearnedNoInput,
                 "return x + self.embedding(positions): the positions are added to the tokens, not put in "

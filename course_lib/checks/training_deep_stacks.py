@@ -5,6 +5,7 @@ from torch import nn
 
 from ..solutions import training_deep_stacks as ref
 from ..solutions.multi_head_attention import MultiHeadAttention
+from ._harness import number_invoke
 from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
 
 
@@ -295,15 +296,6 @@ def _noam_cases(seed):
     ]
 
 
-def _as_number(result):
-    """A learning rate as a float64 tensor of shape (), so the framework can compare it; else TypeError."""
-    if isinstance(result, torch.Tensor) and result.numel() == 1:
-        return result.detach().to(torch.float64).reshape(())
-    if isinstance(result, (int, float)) and not isinstance(result, bool):
-        return torch.tensor(float(result), dtype=torch.float64)
-    raise TypeError(f"noam_lr should return a float, got {type(result).__name__}")
-
-
 def _noam(combine=min, factor=True, warm_power=-1.5, decay_power=-0.5, d_power=-0.5):
     def impl(step, d_model, warmup):
         lr = combine(step ** decay_power, step * warmup ** warm_power)
@@ -313,7 +305,7 @@ def _noam(combine=min, factor=True, warm_power=-1.5, decay_power=-0.5, d_power=-
 
 NOAM_LR = Exercise(
     "noam_lr", ref.noam_lr, _noam_cases, arg_names=["step", "d_model", "warmup"], gradients=False,
-    rtol=1e-6, atol=0.0, invoke=lambda impl, case: _as_number(impl(*case.args, **case.kwargs)),
+    rtol=1e-6, atol=0.0, invoke=number_invoke,
     outputs=["learning rate"],
     mistakes=[
         Mistake("the warm-up's min replaced by max", _noam(combine=max),

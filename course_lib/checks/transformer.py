@@ -7,9 +7,11 @@ import torch.nn.functional as F
 from ..solutions import transformer as ref
 from ..solutions.multi_head_attention import MultiHeadAttention
 from ..solutions.positional_encoding import sinusoidal_positional_encoding
-from ..solutions.self_attention import causal_mask, scaled_dot_product_attention
+from ..solutions.self_attention import causal_mask, padding_mask, scaled_dot_product_attention
 from ..solutions.training_deep_stacks import EncoderLayer
-from .framework import Case, Exercise, Mistake, ModuleExercise, inject, randn, seeded, seeded_weights
+from ._harness import TransformerExercise
+from ._standins import StandInTransformer
+from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
 
 D, H, FF = 12, 3, 20  # d_model, heads (of width 4), d_ff: all different, so a wrong axis shows
 
@@ -157,29 +159,6 @@ def _transformer_cases(seed):
     ]
 
 
-class _TransformerExercise(ModuleExercise):
-    """Calls forward, and also encode and decode on their own: greedy decoding uses those two."""
-
-    _forward_only = False
-
-    def _invoke(self, impl, case):
-        module = case.built = self.build(impl, case)
-        src, tgt = case.args
-        src_mask, tgt_mask = case.kwargs.get("src_mask"), case.kwargs.get("tgt_mask")
-        logits = module(src, tgt, **case.kwargs)
-        if self._forward_only:
-            return logits
-        memory = module.encode(src, src_mask)
-        return logits, memory, module.decode(tgt, memory, tgt_mask, src_mask)
-
-    def _check_more(self, student, cases, strict):
-        self._forward_only = True  # the train()/eval() check compares forward alone
-        try:
-            return super()._check_more(student, cases, strict)
-        finally:
-            self._forward_only = False
-
-
 class _TransformerVariant(ref.Transformer):
     """The reference Transformer with one slip, to build the known mistakes."""
 
@@ -230,11 +209,11 @@ def _transformer_variant(slip):
     return type(f"Transformer_{slip.replace(' ', '_')}", (_TransformerVariant,), {"slip": slip})
 
 
-TRANSFORMER = _TransformerExercise(
+TRANSFORMER = TransformerExercise(
     "Transformer", ref.Transformer, _transformer_cases, arg_names=["src", "tgt"],
     outputs=["logits", "memory (from encode)", "decoder states (from decode)"],
     given=(EncoderLayer, MultiHeadAttention, scaled_dot_product_attention, sinusoidal_positional_encoding,
-           causal_mask),
+           causal_mask, padding_mask),
     members="the members src_embed, tgt_embed, encoder_layers, decoder_layers, enc_norm, dec_norm, out "
             "(and the positional table as a buffer, not a parameter)",
     mistakes=[
@@ -274,22 +253,17 @@ TRANSFORMER = _TransformerExercise(
 
 
 # -- shared by the two exercises that drive a fixed model -------------------------------------------------
-def _fixed_model(g, num_layers=1, src_v=SRC_V, tgt_v=TGT_V, max_len=10, scale=3.0):
-    """A reference Transformer with seeded weights (larger than usual, so the argmax is decisive), in eval()."""
-    init = {"src_vocab": src_v, "tgt_vocab": tgt_v, "d_model": D, "num_heads": H, "num_layers": num_layers,
-            "d_ff": FF, "max_len": max_len}
-    with torch.random.fork_rng(devices=[]):
-        model = ref.Transformer(*init.values())
-    weights = seeded_weights(g, ref.Transformer, init)
-    weights["out.weight"] = weights["out.weight"] * scale
-    inject(model, weights, "Transformer", "")
-    return model.eval().requires_grad_(False)  # a fixed model: nothing to compare gradients with
+def _fixed_model(g, src_v=SRC_V, tgt_v=TGT_V, max_len=10, scale=3.0, **strengths):
+    """A fixed stand-in Transformer with seeded weights (a read-out larger than usual, so the argmax is
+    decisive): the contract's encode / decode / out / forward, built on masked means, no solution inside
+    (`_standins.py`), so that the student environment can carry it as its weights."""
+    return StandInTransformer(src_v, tgt_v, D, max_len, g=g, scale=scale, **strengths)
 
 
 # -- seq2seq_loss -----------------------------------------------------------------------------------------
 def _loss_cases(seed):
     g = seeded(seed)
-    model = _fixed_model(g)
+    model = _fixed_model(g, positions=0.5, memory=9.0)  # the loss averages everything: make the source tell
     src = torch.randint(1, SRC_V, (3, 6), generator=g)
     tgt = torch.randint(1, TGT_V, (3, 7), generator=g)
     padded = tgt.clone()
@@ -318,7 +292,6 @@ def _loss_variant(shift="right", pad=True, src_mask_used=True, reduction="mean",
 
 LOSS = Exercise(
     "seq2seq_loss", ref.seq2seq_loss, _loss_cases, arg_names=["model", "src", "tgt"], outputs=["loss"],
-    given=(ref.Transformer,),
     mistakes=[
         Mistake("an off-by-one between the decoder input and the target (the target not shifted)",
                 _loss_variant(shift="none"),
@@ -357,25 +330,11 @@ def _pick_eos(free):
     return None
 
 
-def _lively_model(g):
-    """A fixed model whose next token depends on the token it reads: a random Transformer tends to repeat one
-    token whatever it reads. Its decoder's sublayers are damped, so each token's embedding survives to the
-    read-out, and the read-out maps each token's embedding to another token (a seeded permutation)."""
-    model = _fixed_model(g)
-    with torch.no_grad():
-        for layer in model.decoder_layers:
-            layer.self_attn.w_o.weight.mul_(0.2)
-            layer.linear2.weight.mul_(0.2)
-        embeddings = model.tgt_embed.weight[torch.randperm(TGT_V, generator=g)]  # (V, D), rows permuted
-        model.out.weight.copy_(2 * embeddings / embeddings.norm(dim=1, keepdim=True) + 0.3 * model.out.weight)
-    return model
-
-
 def _greedy_setting(g):
     """A fixed model and sources whose greedy outputs vary from step to step and row to row, and depend on the
     source mask: a random model often repeats one token, which would hide several slips. Tries a few models."""
     for _ in range(6):
-        model = _lively_model(g)
+        model = _fixed_model(g)
         src = torch.randint(1, SRC_V, (4, 5), generator=g)
         free = ref.greedy_decode(model, src, 8, 1)  # (4, 8): where each row would go without an end token
         masked = ref.greedy_decode(model, src, 5, 1, src_mask=_lengths_mask([5, 1, 2, 1], 5))
@@ -431,7 +390,7 @@ def _greedy_variant(slip):
 
 GREEDY = Exercise(
     "greedy_decode", ref.greedy_decode, _greedy_cases, arg_names=["model", "src", "max_len", "bos_id", "eos_id"],
-    outputs=["tokens"], given=(ref.Transformer,), gradients=False,
+    outputs=["tokens"], gradients=False,
     mistakes=[
         Mistake("the decoder fed placeholders instead of its own previous outputs", _greedy_variant("placeholders"),
                 "each step feeds the tokens decoded so far, ys, back in: the model continues its own output "

@@ -1,7 +1,7 @@
 """Notebook 04's experiments: per-head attention maps on a two-relation toy task, and the cost of heads.
 
 The attention is a parameter: the notebook passes the learner's `MultiHeadAttention` once it passes its check
-(`yours_or_reference`); the reference of `course_lib.solutions` is only the default.
+(`yours_or_reference`); left out (None), it is the reference, looked up when the experiment runs.
 """
 from dataclasses import dataclass
 
@@ -11,9 +11,9 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from ..data import two_relation_batch  # noqa: F401 - the task lives in course_lib.data
-from ..solutions.multi_head_attention import MultiHeadAttention
-from ..solutions.self_attention import causal_mask
+from ..handouts.self_attention import causal_mask
 from ..train import fit
+from . import reference
 
 
 # -- the toy task: copy the previous token and the first token ----------------------------------------------
@@ -36,9 +36,10 @@ class TwoRelationModel(nn.Module):
     There is no residual path: whatever a position predicts it must have read through attention.
     """
 
-    def __init__(self, config: ToyConfig, attention_cls=MultiHeadAttention):
+    def __init__(self, config: ToyConfig, attention_cls=None):
         super().__init__()
         c = self.config = config
+        attention_cls = attention_cls or reference("MultiHeadAttention")
         self.embed = nn.Embedding(c.vocab, c.d_model)
         self.position = nn.Embedding(c.length, c.d_model)  # learned, so a query can ask for "position t-1"
         self.attn = attention_cls(c.d_model, c.num_heads)
@@ -53,7 +54,7 @@ class TwoRelationModel(nn.Module):
         return self.read_previous(out), self.read_first(out), weights
 
 
-def train_two_relations(config: ToyConfig, attention_cls=MultiHeadAttention, seed=0):
+def train_two_relations(config: ToyConfig, attention_cls=None, seed=0):
     """Train the toy model (built on `attention_cls`) with Adam; return the model and the loss of every step."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -125,8 +126,9 @@ def plot_head_maps(results, title=None):
 
 
 # -- the cost of heads ------------------------------------------------------------------------------------
-def attention_costs(d_model=64, length=128, batch=8, heads=(1, 2, 4, 8), attention_cls=MultiHeadAttention):
+def attention_costs(d_model=64, length=128, batch=8, heads=(1, 2, 4, 8), attention_cls=None):
     """Parameters, counted matmul FLOPs and softmax sizes of one forward pass, per number of heads."""
+    attention_cls = attention_cls or reference("MultiHeadAttention")
     rows = []
     x = torch.randn(batch, length, d_model, generator=torch.Generator().manual_seed(0))
     for h in heads:

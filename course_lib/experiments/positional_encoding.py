@@ -1,15 +1,15 @@
 """Notebook 05's experiments: figures of what the sinusoids encode, and an order-dependent toy task.
 
 The positional encodings under test come from the caller (the learner's own code in the notebook); the
-self-attention is notebook 04's `MultiHeadAttention` from `course_lib.solutions`. Plot helpers return the
-figure.
+self-attention is notebook 04's `MultiHeadAttention`, handed out from `course_lib.handouts`. Plot helpers
+return the figure.
 """
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..data import FIRST, SECOND, order_task  # noqa: F401 - the task lives in course_lib.data
-from ..solutions.multi_head_attention import MultiHeadAttention
+from ..handouts.multi_head_attention import MultiHeadAttention
 from ..train import fit, threads
 
 

@@ -2,8 +2,9 @@
 
 Everything here runs on the CPU in seconds. The models are small, so they run on one thread (`threads(1)`),
 which is also the fastest for them; only the timing experiment varies the number of threads. The gradient
-experiment runs the learner's `rnn_forward` and `lstm_cell` (passed in; the references by default) with the
-initial weights of `nn.RNN` and `nn.LSTM`.
+experiment runs the learner's `rnn_forward` and `lstm_cell` (passed in) with the initial weights of `nn.RNN`
+and `nn.LSTM`; left out, `nn.RNN` and `nn.LSTM` themselves run, the same recurrence (notebook 06 repeats the
+measurement that way, so no reference solution is needed).
 """
 import time
 
@@ -12,8 +13,6 @@ from torch import nn
 
 from ..data import RECALL_VOCAB as VOCAB  # symbols of the recall task: chance level is 1/8
 from ..data import recall_batch  # noqa: F401 - the task, with the experiment that uses it
-from ..solutions.sequence_models import lstm_cell as reference_lstm_cell
-from ..solutions.sequence_models import rnn_forward as reference_rnn_forward
 from ..train import fit, progress, threads
 
 
@@ -89,12 +88,13 @@ def run_lstm(lstm_cell, x, W_ih, W_hh, b):
 
 
 def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bias=None, seed=0,
-                           rnn_forward=reference_rnn_forward, lstm_cell=reference_lstm_cell):
+                           rnn_forward=None, lstm_cell=None):
     """For t = 0..T-1, the norm of d(loss at step t)/d(input at step 0), averaged over a batch, at random init.
 
     The loss at step t is a fixed random read-out of the hidden state h_t. `kind` is "rnn" (run by
-    `rnn_forward`) or "lstm" (a loop of `lstm_cell`), with the initial weights of nn.RNN or nn.LSTM;
-    `forget_bias` (LSTM only) replaces PyTorch's initial forget-gate bias.
+    `rnn_forward`) or "lstm" (a loop of `lstm_cell`), with the initial weights of nn.RNN or nn.LSTM, which
+    run themselves when no `rnn_forward` or `lstm_cell` is given; `forget_bias` (LSTM only) replaces PyTorch's
+    initial forget-gate bias.
     """
     torch.manual_seed(seed)
     model = nn.RNN(input_size, hidden, batch_first=True) if kind == "rnn" else nn.LSTM(input_size, hidden,
@@ -106,10 +106,12 @@ def gradient_to_first_step(kind, T, input_size=8, hidden=64, batch=16, forget_bi
     readout = torch.randn(hidden)  # (H,)
     norms = []
     with threads(1):
-        if kind == "rnn":
+        if kind == "rnn" and rnn_forward is not None:
             outputs, _ = rnn_forward(x, torch.zeros(batch, hidden), *weights)  # (B, T, H)
-        else:
+        elif kind == "lstm" and lstm_cell is not None:
             outputs = run_lstm(lstm_cell, x, *weights)  # (B, T, H)
+        else:  # PyTorch's module, from zero states: the same recurrence with the same weights
+            outputs, _ = model(x)  # (B, T, H)
         for t in range(T):
             loss = (outputs[:, t] @ readout).sum()  # (B, H) x (H,) -> (B,), summed
             (grad,) = torch.autograd.grad(loss, x, retain_graph=True)  # (B, T, D)

@@ -1,8 +1,8 @@
 """Notebook 07's experiments: gradient flow through a deep stack, activation scale through depth, warm-up.
 
 Every experiment takes the pieces it measures as arguments (the learner's `EncoderLayer`, `layer_norm` and
-`noam_lr` in the notebook, through `yours_or_reference`); defaults are the references. Plot helpers return
-the figure.
+`noam_lr` in the notebook, through `yours_or_reference`); left out (None), they are the references, looked up
+when the experiment runs. Plot helpers return the figure.
 """
 from dataclasses import dataclass
 
@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import VOCAB, digits
-from ..solutions.training_deep_stacks import EncoderLayer, layer_norm, noam_lr
 from ..train import fit, threads
+from . import reference
 
 PLACEMENTS = ("post-LN", "pre-LN", "post-LN, no residuals")
 
@@ -46,9 +46,10 @@ class NoResidual(nn.Module):
 class ReverseEncoder(nn.Module):
     """Token and position embeddings, a stack of encoder layers, a read-out: outputs the input reversed."""
 
-    def __init__(self, config: StackConfig, placement="post-LN", layer_cls=EncoderLayer):
+    def __init__(self, config: StackConfig, placement="post-LN", layer_cls=None):
         super().__init__()
         c = config
+        layer_cls = layer_cls or reference("EncoderLayer")
         self.embed = nn.Embedding(VOCAB, c.d_model)
         self.position = nn.Embedding(c.length, c.d_model)
         norm_first = placement == "pre-LN"
@@ -79,7 +80,7 @@ def task_loss(model, batch):
 
 
 # -- gradient flow ----------------------------------------------------------------------------------------
-def layer_gradient_norms(config: StackConfig, placement="post-LN", layer_cls=EncoderLayer, seeds=(0, 1, 2)):
+def layer_gradient_norms(config: StackConfig, placement="post-LN", layer_cls=None, seeds=(0, 1, 2)):
     """The norm of the loss's gradient with respect to each layer's parameters, at initialisation.
 
     One batch of the reversal task per seed; the norms are averaged over the seeds. Returns a list, layer 1
@@ -113,13 +114,15 @@ def plot_gradient_norms(norms, title="Gradient norm per layer at initialisation"
 
 
 # -- activation scale -------------------------------------------------------------------------------------
-def activation_scales(depth=24, d_model=64, d_ff=128, norm=layer_norm, batch=16, length=8, seed=0):
+def activation_scales(depth=24, d_model=64, d_ff=128, norm=None, batch=16, length=8, seed=0):
     """Root-mean-square of the residual stream after each of `depth` residual feed-forward blocks.
 
     Three stacks with the same weights: no normalisation (x = x + ffn(x)), post-LN (x = norm(x + ffn(x)))
-    and pre-LN (x = x + ffn(norm(x))), `norm` being a layer_norm(x, gamma, beta) with gamma 1 and beta 0.
-    Returns {stack: [rms after block 1, ..., after block depth]}, and the input's rms under "input".
+    and pre-LN (x = x + ffn(norm(x))), `norm` being a layer_norm(x, gamma, beta) with gamma 1 and beta 0
+    (the reference when None). Returns {stack: [rms after block 1, ..., after block depth]}, and the input's
+    rms under "input".
     """
+    norm = norm or reference("layer_norm")
     torch.manual_seed(seed)
     blocks = [nn.Sequential(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Linear(d_ff, d_model)) for _ in range(depth)]
     gamma, beta = torch.ones(d_model), torch.zeros(d_model)
@@ -152,12 +155,13 @@ def plot_activation_scales(scales):
 
 
 # -- warm-up ----------------------------------------------------------------------------------------------
-def warmup_schedule(warmup, d_model, noam=noam_lr, use_warmup=True):
+def warmup_schedule(warmup, d_model, noam=None, use_warmup=True):
     """A multiplier of the peak learning rate for `fit` (which calls it with step 0, 1, ...).
 
     With warm-up: noam(step) / noam(warmup), a linear ramp to 1 at step == warmup, then 1/sqrt decay.
-    Without: the same decay, but the peak from the first step on.
+    Without: the same decay, but the peak from the first step on. `noam` is a noam_lr (the reference when None).
     """
+    noam = noam or reference("noam_lr")
     peak = noam(warmup, d_model, warmup)
 
     def schedule(step):
@@ -168,7 +172,7 @@ def warmup_schedule(warmup, d_model, noam=noam_lr, use_warmup=True):
     return schedule
 
 
-def train_with_schedule(config: StackConfig, lr, use_warmup, layer_cls=EncoderLayer, noam=noam_lr, steps=150,
+def train_with_schedule(config: StackConfig, lr, use_warmup, layer_cls=None, noam=None, steps=150,
                         warmup=50, placement="post-LN", seed=0, desc=None):
     """Train the reversal encoder with Adam at peak learning rate `lr`; return the `History`."""
     torch.manual_seed(seed)
@@ -185,7 +189,7 @@ def final_loss(history, last=10):
     return float(tail.mean()) if bool(torch.isfinite(tail).all()) else float("inf")
 
 
-def learning_rate_sweep(config: StackConfig, lrs, layer_cls=EncoderLayer, noam=noam_lr, steps=150, warmup=50,
+def learning_rate_sweep(config: StackConfig, lrs, layer_cls=None, noam=None, steps=150, warmup=50,
                         placement="post-LN", seed=0):
     """Final training loss for each peak learning rate, with and without warm-up.
 

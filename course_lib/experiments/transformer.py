@@ -1,8 +1,8 @@
 """Notebook 08's experiments: the whole Transformer trained on a digit task in seconds, an LSTM encoder-decoder
 beside it on the same budget, accuracy as sequences grow, and the trained model's cross-attention maps.
 
-The models are built from the classes passed in (the learner's, once they pass their checks); the defaults are
-the references of `course_lib.solutions`.
+The models are built from the classes passed in (the learner's, once they pass their checks); left out (None),
+they are the references, looked up when the experiment runs. `causal_mask` is notebook 03's, handed out.
 """
 import math
 from dataclasses import dataclass, replace
@@ -12,9 +12,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import BOS, EOS, PAD, VOCAB, seq2seq_batch, to_text
-from ..solutions.self_attention import causal_mask
-from ..solutions.transformer import Transformer, greedy_decode, seq2seq_loss
+from ..handouts.self_attention import causal_mask
 from ..train import fit, shrink, threads
+from . import reference
 
 
 @dataclass
@@ -51,8 +51,9 @@ def held_out(setup: Setup, n: int, seed: int = 12345):
     return seq2seq_batch(setup.task, n, setup.length, torch.Generator().manual_seed(seed))
 
 
-def build_transformer(setup: Setup, transformer_cls=Transformer, seed=0):
+def build_transformer(setup: Setup, transformer_cls=None, seed=0):
     """A Transformer of the setup's sizes on the shared vocabulary, seeded."""
+    transformer_cls = transformer_cls or reference("Transformer")
     torch.manual_seed(seed)
     model = transformer_cls(VOCAB, VOCAB, setup.d_model, setup.num_heads, setup.num_layers, setup.d_ff,
                             setup.length + 2, 0.0, setup.norm_first)
@@ -96,8 +97,9 @@ def build_lstm(setup: Setup, seed=0):
 
 
 @torch.no_grad()
-def accuracy(model, src, tgt, decode=greedy_decode, chunk=500):
+def accuracy(model, src, tgt, decode=None, chunk=500):
     """Exact-sequence and per-token accuracy of greedy decoding, and the teacher-forced per-token accuracy."""
+    decode = decode or reference("greedy_decode")
     was_training = model.training
     model.eval()
     exact = token = forced = 0.0
@@ -116,11 +118,12 @@ def accuracy(model, src, tgt, decode=greedy_decode, chunk=500):
     return {"exact": exact / n, "token": token / n, "teacher-forced token": forced / n}
 
 
-def train(model, setup: Setup, decode=greedy_decode, loss_fn=seq2seq_loss, desc=None, stop_at_target=True):
+def train(model, setup: Setup, decode=None, loss_fn=None, desc=None, stop_at_target=True):
     """Train with Adam until `setup.target` exact accuracy on held-out data, the time budget, or the steps.
 
     Returns the `History` with `accuracies`: (step, seconds, exact accuracy) at every check.
     """
+    loss_fn = loss_fn or reference("seq2seq_loss")
     check_src, check_tgt = held_out(setup, setup.check_size, seed=999)
     checks = []
 
@@ -136,10 +139,11 @@ def train(model, setup: Setup, decode=greedy_decode, loss_fn=seq2seq_loss, desc=
     return history
 
 
-def steps_per_second(model, setup: Setup, steps=20, num_threads=1, loss_fn=seq2seq_loss):
+def steps_per_second(model, setup: Setup, steps=20, num_threads=1, loss_fn=None):
     """Training steps per second of `model` on the setup's batches, on `num_threads` threads."""
     import time
 
+    loss_fn = loss_fn or reference("seq2seq_loss")
     batch = batches(setup, 0)
     optimiser = torch.optim.Adam(model.parameters(), lr=setup.lr)
     with threads(num_threads):
@@ -157,8 +161,7 @@ def parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def run_length(setup: Setup, length=None, transformer_cls=Transformer, decode=greedy_decode, loss_fn=seq2seq_loss,
-               test_size=1000):
+def run_length(setup: Setup, length=None, transformer_cls=None, decode=None, loss_fn=None, test_size=1000):
     """At one length: the Transformer trained to the target (or the time budget), then the LSTM for the same
     seconds (at least one); both tested on `test_size` held-out sequences. Returns {"length", name: results}."""
     s = replace(setup, length=length or setup.length)
@@ -178,12 +181,13 @@ def run_length(setup: Setup, length=None, transformer_cls=Transformer, decode=gr
 
 
 @torch.no_grad()
-def cross_attention_maps(model, src, decode=greedy_decode):
+def cross_attention_maps(model, src, decode=None):
     """The decoded output for one source (1, S) and every decoder layer's cross-attention weights (h, T, S).
 
     The weights are caught from each layer's `cross_attn` with a forward hook while the model re-reads its own
     greedy output, so any module with the contract's members works.
     """
+    decode = decode or reference("greedy_decode")
     model.eval()
     out = decode(model, src, src.size(1) + 2, BOS)  # (1, T): no end token, so always S + 2 tokens
     maps = []

@@ -1,7 +1,13 @@
-"""Notebook 06: what a recurrence and an attention layer cost, in work and in sequential depth."""
+"""Notebook 06: what a recurrence and an attention layer cost, in work and in sequential depth.
+
+Notebook 06 hands out `attention_one_query_at_a_time` (the loop the learner replaces), so its code lives in
+`course_lib.handouts.parallelism`.
+"""
 import math
 
 import torch
+
+from ..handouts.parallelism import attention_one_query_at_a_time
 
 __all__ = ["rnn_flops", "attention_flops", "graph_depth", "attention_one_query_at_a_time",
            "attention_all_positions"]
@@ -38,18 +44,6 @@ def graph_depth(output):
             stack.append((node, True))
             stack.extend((n, False) for n in inputs if n not in depth)
     return depth[output.grad_fn]
-
-
-def attention_one_query_at_a_time(q, k, v, causal=False):
-    """Attention computed as a recurrence would: one query position after the other (handed out)."""
-    B, T, d = q.shape
-    outputs = []
-    for t in range(T):
-        keys = t + 1 if causal else k.size(1)  # a causal query sees the keys 0..t only
-        scores = q[:, t:t + 1] @ k[:, :keys].transpose(1, 2) / math.sqrt(d)  # (B, 1, d) x (B, d, keys) -> (B, 1, keys)
-        weights = torch.softmax(scores, dim=-1)  # (B, 1, keys)
-        outputs.append(weights @ v[:, :keys])  # (B, 1, keys) x (B, keys, d_v) -> (B, 1, d_v)
-    return torch.cat(outputs, dim=1)  # T x (B, 1, d_v) -> (B, T, d_v)
 
 
 def attention_all_positions(q, k, v, causal=False):

@@ -1,19 +1,14 @@
-"""Notebook 05: positions for attention, which alone is blind to order: sinusoidal, learned and rotary."""
+"""Notebook 05: positions for attention, which alone is blind to order: sinusoidal, learned and rotary.
+
+Notebook 08 hands out `sinusoidal_positional_encoding`, so its code lives in
+`course_lib.handouts.positional_encoding`.
+"""
 import torch
 from torch import nn
 
+from ..handouts.positional_encoding import sinusoidal_positional_encoding
+
 __all__ = ["sinusoidal_positional_encoding", "LearnedPositionalEmbedding", "apply_rope"]
-
-
-def sinusoidal_positional_encoding(max_len, d_model):
-    """Give each position a vector of sines and cosines whose frequencies fall geometrically, pair by pair."""
-    position = torch.arange(max_len, dtype=torch.float32)[:, None]  # (max_len, 1): 0, 1, ..., max_len - 1
-    two_i = torch.arange(0, d_model, 2, dtype=torch.float32)  # (d_model/2,): 0, 2, 4, ..., one per pair
-    angle = position / 10000 ** (two_i / d_model)  # (max_len, 1) / (d_model/2,) -> (max_len, d_model/2)
-    pe = torch.zeros(max_len, d_model)  # (max_len, d_model)
-    pe[:, 0::2] = torch.sin(angle)  # even dimensions 2i
-    pe[:, 1::2] = torch.cos(angle)  # odd dimensions 2i + 1: the same frequency as their even neighbour
-    return pe
 
 
 class LearnedPositionalEmbedding(nn.Module):

@@ -50,7 +50,7 @@ from course_lib.experiments.multi_head_attention import (
     plot_head_maps,
     train_two_relations,
 )
-from course_lib.solutions import scaled_dot_product_attention  # you built it in notebook 03
+from course_lib.handouts import scaled_dot_product_attention  # you built it in notebook 03
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises"""

@@ -51,7 +51,7 @@ from course_lib.checks import (
 )
 from course_lib.experiments import positional_encoding as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
-from course_lib.solutions import MultiHeadAttention  # notebook 04's module, given (or paste in yours)
+from course_lib.handouts import MultiHeadAttention  # notebook 04's module, given (or paste in yours)
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises"""

@@ -54,7 +54,7 @@ from course_lib.checks import check_attention_all_positions, check_attention_flo
 from course_lib.experiments import parallelism as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.experiments.sequence_models import gradient_to_first_step  # notebook 01's measurement
-from course_lib.solutions import attention_one_query_at_a_time  # handed out: the loop you will replace
+from course_lib.handouts import attention_one_query_at_a_time  # handed out: the loop you will replace
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises"""

@@ -59,7 +59,7 @@ from course_lib.checks import (
 )
 from course_lib.experiments import training_deep_stacks as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
-from course_lib.solutions import MultiHeadAttention  # you built it in notebook 04
+from course_lib.handouts import MultiHeadAttention  # you built it in notebook 04
 
 torch.manual_seed(0)
 GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises"""

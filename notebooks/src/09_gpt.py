@@ -50,7 +50,7 @@ from course_lib.checks import (
 )
 from course_lib.experiments import gpt as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
-from course_lib.solutions import (  # given: pieces you built in earlier notebooks
+from course_lib.handouts import (  # given: pieces you built in earlier notebooks
     FeedForward,  # notebook 07's position-wise network
     merge_heads,  # notebook 04
     scaled_dot_product_attention,  # notebook 03

@@ -1,0 +1,259 @@
+"""Checks replayed from recordings: how the student environment checks without the reference solutions.
+
+An instructor who grades for credit hands students a copy of `course_lib` without `course_lib.solutions`
+(`python -m autograde student-env`, built by `autograde/student_env.py`). Its checks are the same
+`Exercise` code as the full package's; only what they would ask of the reference and of the catalog's
+mistakes comes from recordings made once, at build time, with the full package:
+
+* `record(exercise)` (full package) runs the real check of the exercise on its reference once (so that
+  anything it computes from the reference on the way, such as `AllAtOnceExercise.reference_ops`, is kept),
+  then records, for the cases of the public seed 0: the cases themselves (inputs, constructor arguments,
+  seeded weights, graph recipes), the reference's `forward` and `backward` runs, every mistake's `forward`
+  run (what `_diagnose` compares the student's outputs with), and the exercise's plain settings
+  (output names, tolerances, members text, whether it takes dropout, ...). Everything is plain data:
+  tensors, numbers, strings, lists and dicts, saved with `torch.save` one file per notebook and loaded with
+  `weights_only=True` (no pickled class or function). Harness objects in cases (`_harness.Graph`, and the
+  fixed models of `_standins`, which stand in for a reference Transformer or GPT) are recorded as their
+  `_record()` data (a recipe; sizes and weights) and rebuilt by their class's `_replay`.
+* `load(module_name)` (student environment: the generated `course_lib/checks/<topic>.py` calls it)
+  rebuilds each exercise as an instance of its own class (`Exercise`, `ModuleExercise` or a class of
+  `_harness`), with its harness `invoke`, whose `reference` and whose mistakes' implementations are
+  `Recorded` objects: a `Remote` (framework.py) whose `run(exercise, what, case, strict, **options)` answers
+  from the recording. Every run goes through `Exercise._execute`, so the verdicts, the messages and the
+  naming of mistakes are computed by the same code in both packages.
+
+Only seed 0 is recorded: a check called with another seed says so. A recorded reference cannot be called:
+`yours_or_reference` (course_lib.experiments) says plainly that it has no reference to fall back to.
+"""
+from __future__ import annotations
+
+import builtins
+import importlib
+import os
+
+import torch
+
+from .framework import REGISTRY, Case, Exercise, Mistake, ModuleExercise, Remote, Weights, call_with_case
+
+FORMAT = 1
+RECORDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recordings")
+SHIPPABLE = ("framework", "_harness", "_standins")  # the modules of course_lib.checks a recording may name
+SEED = 0  # the public seed: the one the notebooks' check cells use
+NOT_RECORDED_FIELDS = ("reference", "make_cases", "mistakes", "invoke")
+
+
+class RecordingError(ValueError):
+    """An exercise whose check needs something that cannot be recorded as plain data."""
+
+
+class RecordedError(Exception):
+    """A recorded exception whose type is neither a builtin nor one of torch's."""
+
+
+class NoReference(RuntimeError):
+    """Raised when a recorded reference is called: the student environment holds none."""
+
+
+class Recorded(Remote):
+    """The reference, or a catalog mistake, of an exercise in the student environment: its runs replayed."""
+
+    recorded = True  # what `yours_or_reference` (course_lib.experiments) looks for
+
+    def __init__(self, exercise: str, who: str, runs: dict):
+        self.exercise, self.who, self.runs = exercise, who, runs
+
+    def __repr__(self):
+        return f"<{self.who} of {self.exercise}, recorded>"
+
+    def __call__(self, *args, **kwargs):
+        raise NoReference(no_reference_message(self.exercise))
+
+    def run(self, exercise, what, case, strict, **options):
+        data = self.runs.get(run_key(what, case.label, options))
+        if data is None:
+            raise RecordingError(f"{exercise.name}: the student environment holds no recording of {self.who}'s "
+                                 f"'{what}' run on case '{case.label}'; rebuild it with `python -m autograde "
+                                 f"student-env`")
+        result = decode(data)
+        return (result, case) if what == "forward" else result
+
+
+def no_reference_message(name: str) -> str:
+    return (f"this course environment holds no reference solution of {name} (your instructor removed them), "
+            f"so there is nothing to fall back to: make your {name} pass its check, then run this again")
+
+
+def run_key(what: str, label: str, options: dict) -> str:
+    return f"{what}|{label}|{sorted(options.items())!r}"
+
+
+# -- plain data ------------------------------------------------------------------------------------------------
+def _name_of(obj) -> str:
+    """`module:qualname` of a class or function of a shippable module of course_lib.checks, else an error."""
+    module = obj.__module__.rsplit(".", 1)[-1]
+    if obj.__module__.rsplit(".", 2)[-2:-1] != ["checks"] or module not in SHIPPABLE:
+        raise RecordingError(f"{obj.__module__}.{obj.__qualname__} is not in a shippable module of "
+                             f"course_lib.checks ({', '.join(SHIPPABLE)})")
+    return f"{module}:{obj.__qualname__}"
+
+
+def _named(name: str):
+    module, qualname = name.split(":")
+    if module not in SHIPPABLE:
+        raise RecordingError(f"a recording names {name}, outside course_lib.checks' shippable modules")
+    obj = importlib.import_module(f"{__package__}.{module}")
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def encode(value, opaque_ok=False):
+    """Plain data (tensors, numbers, strings, lists, dicts) describing `value`; `decode` rebuilds it."""
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if type(value) is torch.Tensor:  # noqa: E721
+        return {"$": "tensor", "v": value.detach().clone(), "grad": bool(value.requires_grad)}
+    if type(value) in (tuple, list):
+        return {"$": type(value).__name__, "v": [encode(v, opaque_ok) for v in value]}
+    if type(value) in (dict, Weights):
+        return {"$": "weights" if type(value) is Weights else "dict", "k": [encode(k) for k in value],
+                "v": [encode(v, opaque_ok) for v in value.values()]}
+    if isinstance(value, BaseException):
+        args = value.args if all(a is None or type(a) in (bool, int, float, str) for a in value.args) else None
+        return {"$": "error", "module": type(value).__module__, "type": type(value).__qualname__,
+                "args": list(args) if args is not None else None, "message": str(value),
+                "raised_in": getattr(value, "raised_in", "") or ""}
+    if type(value) is Case:
+        return {"$": "case", "label": value.label, "args": encode(value.args), "kwargs": encode(value.kwargs),
+                "init": encode(value.init), "weights": encode(value.weights)}
+    if hasattr(type(value), "_replay") and hasattr(value, "_record"):
+        return {"$": "object", "class": _name_of(type(value)), "v": encode(value._record())}
+    if opaque_ok:  # an output no check compares as a tensor: any other object of this type behaves alike
+        return {"$": "opaque", "type": type(value).__name__}
+    raise RecordingError(f"cannot record a {type(value).__module__}.{type(value).__qualname__} as plain data")
+
+
+class Opaque:
+    """An output that was neither a tensor nor plain data when recorded."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<a {self.type_name}>"
+
+
+def decode(data):
+    if not isinstance(data, dict):
+        return data
+    kind = data["$"]
+    if kind == "tensor":
+        t = data["v"].clone()
+        return t.requires_grad_(True) if data["grad"] else t
+    if kind in ("tuple", "list"):
+        items = [decode(v) for v in data["v"]]
+        return tuple(items) if kind == "tuple" else items
+    if kind in ("dict", "weights"):
+        pairs = {decode(k): decode(v) for k, v in zip(data["k"], data["v"])}
+        return Weights(pairs) if kind == "weights" else pairs
+    if kind == "error":
+        return _error(data)
+    if kind == "case":
+        return Case(data["label"], decode(data["args"]), decode(data["kwargs"]), decode(data["init"]),
+                    decode(data["weights"]))
+    if kind == "object":
+        return _named(data["class"])._replay(decode(data["v"]))
+    if kind == "opaque":
+        return Opaque(data["type"])
+    raise RecordingError(f"unknown recorded value {kind!r}")
+
+
+def _error(data):
+    cls = None
+    if data["module"] == "builtins":
+        cls = getattr(builtins, data["type"], None)
+    elif data["module"].split(".")[0] == "torch":
+        try:
+            cls = importlib.import_module(data["module"])
+            for part in data["type"].split("."):
+                cls = getattr(cls, part)
+        except (ImportError, AttributeError):
+            cls = None
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+        cls = type(data["type"].rsplit(".", 1)[-1], (RecordedError,), {})
+    try:
+        error = cls(*data["args"]) if data["args"] is not None else cls(data["message"])
+    except Exception:  # noqa: BLE001 - an exception class with an odd constructor
+        error = type(data["type"].rsplit(".", 1)[-1], (RecordedError,), {})(data["message"])
+    error.raised_in = data["raised_in"]
+    return error
+
+
+# -- recording (full package) ------------------------------------------------------------------------------------
+def record(exercise: Exercise) -> dict:
+    """Everything the check of `exercise` asks of its reference and its mistakes on seed 0, as plain data."""
+    name = exercise.name
+    try:
+        exercise.check(exercise.reference, seed=SEED, quiet=True)  # fills what a check computes on the way
+        cls = _name_of(type(exercise))
+        invoke = None
+        if not isinstance(exercise, ModuleExercise) and exercise.invoke is not call_with_case:
+            invoke = _name_of(exercise.invoke)
+        fields = {k: v for k, v in vars(exercise).items() if k not in NOT_RECORDED_FIELDS}
+        cases = exercise.cases(SEED)
+        encoded_cases = [encode(case) for case in cases]
+        labels = [case.label for case in cases]
+        if len(set(labels)) != len(labels):
+            raise RecordingError("two cases have the same label")
+        reference = {}
+        for case in cases:
+            reference[run_key("forward", case.label, {})] = encode(
+                exercise._local_forward(exercise.reference, case)[0], opaque_ok=True)
+            if exercise.gradients:
+                reference[run_key("backward", case.label, {})] = encode(
+                    exercise._local_backward(exercise.reference, case), opaque_ok=True)
+        mistakes = [{"name": m.name, "hint": m.hint,
+                     "runs": {run_key("forward", case.label, {}): encode(exercise._local_forward(m.impl, case)[0],
+                                                                          opaque_ok=True) for case in cases}}
+                    for m in exercise.mistakes]
+        return {"name": name, "class": cls, "invoke": invoke, "fields": encode(fields), "cases": encoded_cases,
+                "reference": reference, "mistakes": mistakes}
+    except RecordingError as error:
+        raise RecordingError(f"{name}: {error}") from None
+
+
+# -- replaying (student environment) ---------------------------------------------------------------------------
+def _recorded_cases(name, encoded, seed):
+    if seed != SEED:
+        raise AssertionError(f"{name}: this course environment records the check's cases for seed {SEED} only "
+                             f"(the seed the notebook's check cells use), not seed {seed}: call the check "
+                             f"without `seed`")
+    return [decode(case) for case in encoded]
+
+
+def rebuild(data: dict) -> Exercise:
+    """An exercise of its own class whose reference and mistakes answer from the recording `data`."""
+    cls = _named(data["class"])
+    exercise = cls.__new__(cls)
+    exercise.__dict__.update(decode(data["fields"]))
+    name = exercise.name
+    exercise.reference = Recorded(name, "the reference", data["reference"])
+    exercise.mistakes = [Mistake(m["name"], Recorded(name, f"the mistake '{m['name']}'", m["runs"]), m["hint"])
+                         for m in data["mistakes"]]
+    cases = data["cases"]
+    exercise.make_cases = lambda seed: _recorded_cases(name, cases, seed)
+    if isinstance(exercise, ModuleExercise):
+        exercise.invoke = exercise._invoke
+    else:
+        exercise.invoke = _named(data["invoke"]) if data["invoke"] else call_with_case
+    REGISTRY[name] = exercise
+    return exercise
+
+
+def load(module_name: str) -> list[Exercise]:
+    """Register the exercises recorded for `course_lib.checks.<topic>` (module_name), in their order."""
+    path = os.path.join(RECORDINGS, module_name.rsplit(".", 1)[-1] + ".pt")
+    data = torch.load(path, weights_only=True)
+    if data.get("format") != FORMAT:
+        raise RecordingError(f"{path} was recorded in another format; rebuild the student environment")
+    return [rebuild(exercise) for exercise in data["exercises"]]

@@ -1,0 +1,150 @@
+"""Stand-in models: the fixed models the checks of `seq2seq_loss`, `greedy_decode` and `generate` drive.
+
+Those three exercises take a model as an argument. The check must not hand the learner a reference
+`Transformer` or `GPT` (the student environment ships without them, see `_recorded.py`), and recording every
+question a learner's code may ask of a model is impossible in general. So the cases carry these models
+instead, in the full package and in the student environment alike: they keep the contract's interface, but
+their insides are no solution of any exercise of the course. Each position reads the MEAN of the positions a
+mask allows (uniform weights, no scores, no softmax), adds its own embedding and its position's, and goes
+through a fixed tanh layer and a linear read-out. There are no heads, no layer norms and no attention.
+
+* `StandInTransformer`: `encode(src, src_mask=None)`, `decode(tgt, memory, tgt_mask=None, memory_mask=None)`
+  (causal by itself, `tgt_mask` added to it), `out`, `forward(src, tgt, src_mask=None, tgt_mask=None)`.
+  Masks are bool, True = may read, broadcasting against (B, 1, T_query, T_key) as the course's masks do.
+* `StandInGPT`: `forward(idx, cache=None) -> (logits, cache)`, causal, positions counted on from the cached
+  length. The cache holds each layer's running sum (float64) and the length, so a call with a cache
+  continues exactly where a call on the whole sequence would be.
+
+Both are built from a `torch.Generator` (seeded weights, the global RNG left alone), never trained, in
+eval() with no gradients; `_record()` / `_replay()` turn them into plain data and back (their sizes and
+weights), which is how the student environment's recordings carry them.
+"""
+import torch
+from torch import nn
+
+
+def mean_over_allowed(values, mask, queries):
+    """(B, T_key, D) values -> (B, queries, D): each query's mean over the keys `mask` allows (all if None).
+
+    `mask` is bool, True = may read, broadcasting against (B, 1, queries, T_key); a query that may read no
+    key gets zeros.
+    """
+    B, T_key, _ = values.shape
+    allowed = torch.ones(B, 1, queries, T_key, dtype=values.dtype)
+    if mask is not None:
+        allowed = allowed * mask.to(values.dtype)  # (B, 1 or h, queries, T_key)
+    weights = allowed / allowed.sum(-1, keepdim=True).clamp(min=1)  # uniform over the allowed keys
+    return (weights @ values[:, None]).mean(1)  # (B, h, queries, T_key) x (B, 1, T_key, D) -> (B, queries, D)
+
+
+def _seeded(g, *shape, scale):
+    return nn.Parameter(torch.randn(*shape, generator=g) * scale, requires_grad=False)
+
+
+def _read_out(g, d_model, vocab, scale):
+    """nn.Linear(d_model, vocab) with seeded weights (`scale`: how decisive its argmax is)."""
+    with torch.random.fork_rng(devices=[]):  # nn.Linear draws its first weights from the global RNG: leave it alone
+        out = nn.Linear(d_model, vocab)
+    with torch.no_grad():
+        out.weight.copy_(torch.randn(vocab, d_model, generator=g) * scale * d_model ** -0.5)
+        out.bias.copy_(torch.randn(vocab, generator=g) * 0.1)
+    return out
+
+
+class _StandIn(nn.Module):
+    """A fixed model: sizes in `self.sizes`, weights seeded from `g` (or zeros, to be loaded by `_replay`)."""
+
+    def __init__(self, **sizes):
+        super().__init__()
+        self.sizes = sizes
+
+    def _record(self):
+        """Plain data that rebuilds this model (`_replay`): its sizes and its weights."""
+        return {"sizes": dict(self.sizes), "weights": {k: v.clone() for k, v in self.state_dict().items()}}
+
+    @classmethod
+    def _replay(cls, data):
+        model = cls(**data["sizes"])
+        with torch.no_grad():
+            for name, tensor in model.state_dict().items():
+                tensor.copy_(data["weights"][name])
+        return model
+
+    def _finish(self):
+        return self.eval().requires_grad_(False)
+
+    def __repr__(self):  # what a check's message shows of the case's model: short, and plainly not yours
+        sizes = ", ".join(f"{k}={v}" for k, v in self.sizes.items())
+        return f"a fixed stand-in {type(self).__name__.removeprefix('StandIn')} ({sizes})"
+
+
+class StandInTransformer(_StandIn):
+    """An encoder-decoder with the contract's interface, built on masked means (no attention, no norms)."""
+
+    def __init__(self, src_vocab, tgt_vocab, d_model, max_len, g=None, scale=1.0, positions=2.5, memory=3.0):
+        """`scale`: of the read-out (how decisive the argmax is); `positions`: of the target's position
+        embeddings (strong: greedy outputs vary along the sequence); `memory`: of what the decoder reads from
+        the source (strong: the source's mask shows in the outputs)."""
+        super().__init__(src_vocab=src_vocab, tgt_vocab=tgt_vocab, d_model=d_model, max_len=max_len)
+        g = g if g is not None else torch.Generator().manual_seed(0)  # overwritten by `_replay`
+        D = d_model
+        self.src_embed = nn.Embedding(src_vocab, D, _weight=torch.randn(src_vocab, D, generator=g))
+        self.tgt_embed = nn.Embedding(tgt_vocab, D, _weight=torch.randn(tgt_vocab, D, generator=g))
+        self.src_pos = _seeded(g, max_len, D, scale=0.5)
+        self.tgt_pos = _seeded(g, max_len, D, scale=positions)
+        self.enc_own, self.enc_context = _seeded(g, D, D, scale=D ** -0.5), _seeded(g, D, D, scale=2 * D ** -0.5)
+        self.dec_own, self.dec_past = _seeded(g, D, D, scale=D ** -0.5), _seeded(g, D, D, scale=D ** -0.5)
+        self.dec_memory = _seeded(g, D, D, scale=memory * D ** -0.5)
+        self.out = _read_out(g, D, tgt_vocab, scale)
+        self._finish()
+
+    def encode(self, src, src_mask=None):
+        """(B, S) tokens -> memory (B, S, D): each position with the mean of the positions src_mask allows."""
+        x = self.src_embed(src) + self.src_pos[:src.size(1)]  # (B, S, D)
+        context = mean_over_allowed(x, src_mask, src.size(1))  # (B, S, D)
+        return torch.tanh(x @ self.enc_own + context @ self.enc_context)
+
+    def decode(self, tgt, memory, tgt_mask=None, memory_mask=None):
+        """(B, T) tokens -> (B, T, D): each position reads its past (causal, & tgt_mask) and the memory."""
+        T = tgt.size(1)
+        y = self.tgt_embed(tgt) + self.tgt_pos[:T]  # (B, T, D)
+        causal = torch.ones(T, T, dtype=torch.bool).tril()  # (T, T): position t reads 0..t
+        past = mean_over_allowed(y, causal if tgt_mask is None else causal & tgt_mask, T)  # (B, T, D)
+        seen = mean_over_allowed(memory, memory_mask, T)  # (B, T, D)
+        return torch.tanh(y @ self.dec_own + past @ self.dec_past + seen @ self.dec_memory)
+
+    def forward(self, src, tgt, src_mask=None, tgt_mask=None):
+        """Logits (B, T, tgt_vocab); src_mask also hides the source's padding from the decoder."""
+        return self.out(self.decode(tgt, self.encode(src, src_mask), tgt_mask, src_mask))
+
+
+class StandInGPT(_StandIn):
+    """A decoder-only model with the contract's `forward(idx, cache=None) -> (logits, cache)`: each layer adds
+    a tanh of the position's state and of the mean of the states up to it (causal), no attention."""
+
+    def __init__(self, vocab_size, max_len, d_model, num_layers, g=None, scale=1.0):
+        super().__init__(vocab_size=vocab_size, max_len=max_len, d_model=d_model, num_layers=num_layers)
+        g = g if g is not None else torch.Generator().manual_seed(0)  # overwritten by `_replay`
+        D = d_model
+        self.tok_embed = nn.Embedding(vocab_size, D, _weight=torch.randn(vocab_size, D, generator=g))
+        self.pos_embed = nn.Embedding(max_len, D, _weight=torch.randn(max_len, D, generator=g) * 0.5)
+        self.own = _seeded(g, num_layers, D, D, scale=D ** -0.5)
+        self.past = _seeded(g, num_layers, D, D, scale=1.5 * D ** -0.5)
+        self.head = _read_out(g, D, vocab_size, scale)
+        self._finish()
+
+    def forward(self, idx, cache=None):
+        """idx (B, T) -> logits (B, T, vocab_size) and the cache {"length", "sums": one (B, D) per layer}."""
+        B, T = idx.shape
+        start = 0 if cache is None else cache["length"]  # positions counted on from the cached length
+        x = self.tok_embed(idx) + self.pos_embed(torch.arange(start, start + T))  # (B, T, D)
+        counts = torch.arange(start + 1, start + T + 1, dtype=torch.float64)[:, None]  # (T, 1): 1.. at position 0
+        sums = []
+        for layer in range(self.sizes["num_layers"]):
+            before = torch.zeros(B, 1, x.size(-1), dtype=torch.float64) if cache is None else \
+                cache["sums"][layer][:, None]  # (B, 1, D): the sum of the cached positions' states
+            running = torch.cat([before, x.double()], dim=1).cumsum(1)[:, 1:]  # (B, T, D), in one order always
+            sums.append(running[:, -1] if T else before[:, 0])
+            mean = (running / counts).float()  # (B, T, D): the mean of the states up to each position
+            x = x + torch.tanh(x @ self.own[layer] + mean @ self.past[layer])
+        return self.head(x), {"length": start + T, "sums": sums}
