@@ -186,6 +186,10 @@ def main():
     lines += ["", f"{sum(k for _, k, _, _ in rows)} known mistakes across {len(rows)} exercises; "
               f"slowest answer {max(max(p, w) for _, _, p, w in rows):.3f} s.", ""]
 
+    from bench_student_env import bench as bench_student_env
+
+    lines += [bench_student_env().rstrip(), ""]
+
     plain, ours = bench_import_nbformat()
     lines += ["## Start-up: `import nbformat`", "",
               f"As installed: {plain:.2f} s; in the grader's processes (without rfc3987_syntax's grammar): "
