@@ -118,13 +118,44 @@ inspect_notebook = notebook.inspect_notebook  # rejects a file that is not a rea
 
 # -- 3. execute (in a worker process) -----------------------------------------------------------------------
 _scratch = None
+_grading_envs = {}  # assignment -> the package its hidden-test workers run on (`grading_env`)
 
 
-def _start_worker(course_dir, hide, memory_limit):
+def grading_env(course_dir, assignment):
+    """The course package the hidden-test worker of `assignment` runs a submission on, built once per version
+    of the course's code (`autograde.student_env`, for the grader): checks replayed from recordings, the
+    handouts of earlier notebooks only, no `course_lib.solutions`. So the student's code in the worker finds
+    no reference of the notebook's exercises to call, whatever it does to the tripwire."""
+    import course_lib
+
+    from .student_env import build_student_env
+
+    code = _course_code_digest(Path(course_lib.__file__).resolve().parent)[:16]
+    folder = Path(course_dir).resolve() / GRADING_ENVS / code / assignment
+    if not (folder / "course_lib").is_dir():
+        for old in folder.parent.parent.glob("*") if folder.parent.parent.is_dir() else ():
+            if old.name != code:  # built from an earlier version of the course's code
+                shutil.rmtree(old, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{assignment}-", dir=folder.parent))
+        build_student_env(building, through=assignment, for_grader=True)
+        try:
+            building.rename(folder)
+        except OSError:  # built meanwhile by another grading of the same course folder
+            shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+GRADING_ENVS = ".grading-env"  # in the course folder: one package per version of the course code and assignment
+
+
+def _start_worker(course_dir, hide, memory_limit, envs=None):
     """Give this worker a scratch course folder (the released sources, a copy of the gradebook) and a
     grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring)."""
     global _scratch
     from . import sandbox
+
+    _grading_envs.update(envs or {})
 
     _scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(course_dir) / ".scratch"))
     for part in ("source", "release"):
@@ -133,13 +164,21 @@ def _start_worker(course_dir, hide, memory_limit):
     sandbox.install_kernelspec(_scratch / "jupyter", hide=hide, memory_limit=memory_limit)
 
 
-def _spawn_worker():
+def _spawn_worker(assignment):
     """(argv, environment, working folder) of a hidden-tests worker, confined exactly as the grading kernels:
-    the argv and environment come from the kernelspec `_start_worker` installed; the folder is new and empty."""
+    the argv and environment come from the kernelspec `_start_worker` installed; the folder is new and empty.
+    It runs on the assignment's `grading_env`, which it sees read-only, and not on the full course package,
+    which it does not see at all."""
+    import course_lib
+
     from .sandbox import worker_argv
 
     spec = json.loads((_scratch / "jupyter" / "kernels" / course.GRADING_KERNEL / "kernel.json").read_text())
     env = {**os.environ, **spec["env"], "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg"}
+    package, runs_on = os.path.dirname(os.path.abspath(course_lib.__file__)), str(_grading_envs[assignment])
+    env["AUTOGRADE_SHOW"] = json.dumps([p for p in json.loads(env["AUTOGRADE_SHOW"]) if p != package] + [runs_on])
+    env["AUTOGRADE_HIDE_ALSO"] = json.dumps(json.loads(env.get("AUTOGRADE_HIDE_ALSO") or "[]") + [package])
+    env["AUTOGRADE_WORKER_PATH"] = runs_on
     return worker_argv(spec["argv"]), env, tempfile.mkdtemp(prefix="verdict-", dir=_scratch)
 
 
@@ -159,7 +198,8 @@ def execute(submission: Submission, timeout: int):
     name = f"{submission.assignment}.ipynb"
     released = nbformat.read(_scratch / "release" / submission.assignment / name, as_version=4)
     source = nbformat.read(_scratch / "source" / submission.assignment / name, as_version=4)
-    session = verdict.open_session(released, json.loads((staged / name).read_bytes()), _spawn_worker, timeout)
+    session = verdict.open_session(released, json.loads((staged / name).read_bytes()),
+                                   functools.partial(_spawn_worker, submission.assignment), timeout)
     try:
         result = api.autograde(submission.assignment, submission.student, force=True, create=True)
         executed = _scratch / "autograded" / submission.student / submission.assignment / name
@@ -483,6 +523,7 @@ def grade(
     canaries = _canaries(course_dir, sorted({sub.assignment for sub in ready if passed_before.get(sub.assignment)
                                              != keys[sub.assignment]}))
     failed_canaries = {}
+    envs = {a: str(grading_env(course_dir, a)) for a in sorted({s.assignment for s in ready})}
     bar = _progress(len(ready), progress)
     pending, retried, phase = list(canaries.values()), set(), "canary"
     if not pending:  # every canary passed before under the same conditions: straight to the submissions
@@ -492,7 +533,7 @@ def grade(
             max_workers=max(1, jobs),
             mp_context=get_context("spawn"),
             initializer=_start_worker,
-            initargs=(str(course_dir), hidden, memory_limit),
+            initargs=(str(course_dir), hidden, memory_limit, envs),
         ) as pool:
             broken = False
             while pending and not broken:

@@ -13,7 +13,9 @@ Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap appl
 
 `python -m autograde.sandbox --worker` starts, under exactly the same confinement (the grader takes the argv and
 environment of the grading kernelspec), the worker that runs the student's code for the hidden verdicts
-(`autograde/verdict.py`, `course_lib/checks/_trusted.py`) instead of a kernel.
+(`autograde/verdict.py`, `course_lib/checks/_trusted.py`) instead of a kernel; given AUTOGRADE_WORKER_PATH, it
+runs on that package (`grade.grading_env`: no reference solutions) in an isolated interpreter, and the grader
+hides the full course package from it.
 """
 
 import functools
@@ -159,6 +161,18 @@ def confine(workdir, connection_file, hide, show):
     return private_connection
 
 
+# The worker on a package of its own (`grade.grading_env`): isolated mode and no `site`, so neither PYTHONPATH,
+# the user's site-packages nor the editable install's import hook (a .pth file) can bring the full course_lib
+# back; then that package first, the environment's site-packages (passed in: no `site`, no venv prefix).
+WORKER_BOOT = (
+    "import runpy, sys; "
+    "sys.path[:0] = sys.argv[1:2]; "
+    "sys.path += sys.argv[2:]; "
+    "sys.argv = sys.argv[:1]; "
+    "runpy.run_module('course_lib.checks._trusted', run_name='__main__', alter_sys=True)"
+)
+
+
 def worker_argv(kernel_argv_):
     """The argv that starts the hidden tests' worker under the same confinement as a kernel of `kernel_argv_`."""
     at = kernel_argv_.index("autograde.sandbox")
@@ -172,6 +186,12 @@ def main(argv):
     if worker:
         connection_file, options = None, []
         program = ["-m", "course_lib.checks._trusted"]
+        runs_on = os.environ.get("AUTOGRADE_WORKER_PATH")
+        if runs_on:  # the grader's package for this assignment, and nothing of the full course package
+            import sysconfig
+
+            site = dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))  # without `site`, unknown
+            program = ["-I", "-S", "-c", WORKER_BOOT, runs_on, *site]
     else:
         at = argv.index("-f")
         connection_file, options = argv[at + 1], argv[:at] + argv[at + 2 :]
@@ -193,7 +213,7 @@ def main(argv):
     if cache and os.path.isdir(cache):  # a private, writable copy of the prebuilt font cache
         shutil.copytree(cache, os.path.join(os.getcwd(), ".matplotlib"), dirs_exist_ok=True)
         env["MPLCONFIGDIR"] = os.path.join(os.getcwd(), ".matplotlib")
-    for key in ("AUTOGRADE_HIDE", "AUTOGRADE_SHOW"):
+    for key in ("AUTOGRADE_HIDE", "AUTOGRADE_SHOW", "AUTOGRADE_WORKER_PATH"):
         env.pop(key, None)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

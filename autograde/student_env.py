@@ -17,7 +17,9 @@ the full package, with:
   exercise takes it through `reference(name)` / `yours_or_reference`, which say there is none here);
 * `course_lib.experiments`: the package and the modules of the included notebooks; `data`, `train`, `text`
   as they are. `yours_or_reference` cannot fall back to a reference there, and says so;
-* not `course_lib/checks/_trusted.py`, the grader's worker: grading runs with the full package.
+* not `course_lib/checks/_trusted.py`, the grader's worker. The grader builds the same package, through the
+  assignment it grades and with the worker (`for_grader`), for the worker that runs a submission's code for
+  the hidden verdicts: there the student's code finds no reference of that notebook's exercises to call.
 
 `through` names the last assignment included (`04_multi_head_attention` includes 01 to 04); all by default.
 The build refuses, naming the exercises, when a check needs something that cannot be recorded as plain data,
@@ -184,8 +186,11 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".egg-info"))}
 
 
-def build_student_env(out, through: str | None = None) -> Path:
+def build_student_env(out, through: str | None = None, for_grader: bool = False) -> Path:
     """Write `out/course_lib` (and `out/pyproject.toml`): the student environment through `through`.
+
+    `for_grader`: the package the grader's hidden-test worker runs a submission of `through` on (`grade`):
+    the same, with the worker's module `checks/_trusted.py`, and without the student commands.
 
     Returns `out/course_lib`. Refuses (ValueError) an `out` that already holds a course_lib, an unknown
     assignment, and checks that cannot be recorded.
@@ -208,7 +213,8 @@ def build_student_env(out, through: str | None = None) -> Path:
     shutil.copytree(PACKAGE, target, ignore=_ignore)
     shutil.rmtree(target / "solutions")
     checks = target / "checks"
-    (checks / "_trusted.py").unlink()
+    if not for_grader:
+        (checks / "_trusted.py").unlink()
     for path in checks.glob("[!_]*.py"):
         if path.stem != "framework":
             path.unlink()
@@ -223,9 +229,10 @@ def build_student_env(out, through: str | None = None) -> Path:
     for path in (target / "experiments").glob("[!_]*.py"):
         if path.stem not in experiments:
             path.unlink()
-    # The kit's student commands (`python -m autograde validate` and `submit`): autograde holds no reference.
-    shutil.copytree(Path(course.__file__).parent, out / "autograde", ignore=_ignore)
-    (out / "pyproject.toml").write_text(_pyproject())
+    if not for_grader:
+        # The kit's student commands (`python -m autograde validate` and `submit`): autograde holds no reference.
+        shutil.copytree(Path(course.__file__).parent, out / "autograde", ignore=_ignore)
+        (out / "pyproject.toml").write_text(_pyproject())
     _refuse_solutions(target)
     _refuse_later_code(target, assignments)
     return target

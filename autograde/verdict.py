@@ -354,7 +354,7 @@ def verdict(session, exercise_name, impl_name, seed):
         return False, f"{exercise_name}: your code stopped the grader's worker: {died}"
     state = state.get("v") if isinstance(state, dict) else None
     if state == "missing":
-        return False, f"NameError: name '{impl_name}' is not defined"
+        return False, f"NameError: name '{impl_name}' is not defined" + _why_missing(session)
     student = None if state == "none" else RemoteImplementation(session, impl_name)
     try:
         EXERCISES[exercise_name].check(student, seed=seed, quiet=True, strict=True)
@@ -363,6 +363,18 @@ def verdict(session, exercise_name, impl_name, seed):
         return False, str(failure)
     except Exception as error:  # noqa: BLE001 - anything the student's answers provoke fails the exercise
         return False, f"{exercise_name}: {type(error).__name__}: {error}"
+
+
+def _why_missing(session):
+    """What the cells that failed in the worker raised: why a name the kernel knows may be missing there."""
+    errors = getattr(session, "cell_errors", {})
+    if not errors:
+        return ""
+    why = "; ".join(f"{label} raised {error[:200]}" for label, error in errors.items())
+    if "course_lib.solutions" in why or "course_lib.handouts" in why:
+        why += (". The grader runs your code without the course's reference solutions, and without the "
+                "handed-out pieces of this notebook or later: write the exercise yourself")
+    return f" when the grader ran your cells ({why})"
 
 
 def open_session(released_nb, submitted, spawn, timeout):

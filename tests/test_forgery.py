@@ -134,6 +134,36 @@ if "ipykernel" not in sys.modules:  # in the grader's worker: leave with status 
 }
 
 
+# Right everywhere, because they run the reference itself: once with the tripwire switched off around the call
+# (a profiler the check installs is put back before it looks), once loaded from the course's files by path.
+CALLS_THE_REFERENCE = {
+    "calls_the_reference_quietly": """import sys
+import course_lib.solutions.self_attention as _ref
+
+
+def _quietly(name):
+    def implementation(*args, **kwargs):
+        wire = sys.getprofile()
+        sys.setprofile(None)
+        try:
+            return getattr(_ref, name)(*args, **kwargs)
+        finally:
+            sys.setprofile(wire)
+    return implementation
+
+
+softmax = _quietly("softmax")
+scaled_dot_product_attention = _quietly("scaled_dot_product_attention")
+""",
+    "loads_the_reference_by_path": """import importlib.util
+_spec = importlib.util.spec_from_file_location("_mine", {path!r})
+_mine = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mine)
+softmax, scaled_dot_product_attention = _mine.softmax, _mine.scaled_dot_product_attention
+""",
+}
+
+
 def _after(nb, grade_id):
     from autograde.notebook import grade_meta
 
@@ -158,6 +188,10 @@ def forgers(tmp_path_factory, repo):
         # the grader's worker alike; the sdpa solution cell is left empty (the forger defined it already).
         answers = {**good, "softmax": FORGER + reach, "scaled_dot_product_attention": "pass"}
         demo.hand_in(subs, name, NB, student_notebook(released, answers))
+    for name, code in CALLS_THE_REFERENCE.items():
+        code = code.format(path=str(repo / "course_lib" / "handouts" / "self_attention.py"))
+        answers = {**good, "softmax": code, "scaled_dot_product_attention": "pass"}
+        demo.hand_in(subs, name, NB, student_notebook(released, answers))
     # A kernel killed in exercise 2 of 4, in the function itself: its check, its test and the demo cell that
     # calls it each kill the kernel; the other three exercises keep their points.
     kill = "import os\n\ndef scaled_dot_product_attention(q, k, v, mask=None):\n    os._exit(3)"
@@ -176,6 +210,23 @@ def test_a_forger_scores_as_if_the_forged_exercises_were_missing(forgers, studen
     for name in FORGED:
         assert points[name] == 0, (student, name, entry)
     assert float(forgers["rows"][student]["score"]) <= FULL - sum(POINTS[n] for n in FORGED), entry
+
+
+@pytest.mark.parametrize("student", sorted(CALLS_THE_REFERENCE))
+def test_calling_the_reference_earns_nothing_whatever_it_does_to_the_tripwire(forgers, student):
+    """The grader's worker runs a submission on a package without the reference solutions or the notebook's own
+    handouts (`grade.grading_env`), and does not see the course's files: the reference is not there to call."""
+    from autograde.sandbox import available
+
+    if student == "loads_the_reference_by_path" and not available():
+        pytest.skip("reading the course's files by path is stopped by the sandbox, which needs Linux and root")
+    entry = forgers["log"][f"{NB}/{student}"]
+    points = {r["exercise"]: r["points"] for r in entry["exercises"]}
+    assert (points["softmax"], points["scaled_dot_product_attention"]) == (0, 0), entry
+    assert (points["causal_mask"], points["padding_mask"]) == (1, 1), entry
+    if student == "calls_the_reference_quietly":
+        softmax = next(r for r in entry["exercises"] if r["exercise"] == "softmax")
+        assert "without the course's reference solutions" in softmax["message"], softmax
 
 
 def test_the_honest_student_beside_them_scores_full(forgers):
