@@ -190,7 +190,8 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
     """Write `out/course_lib` (and `out/pyproject.toml`): the student environment through `through`.
 
     `for_grader`: the package the grader's hidden-test worker runs a submission of `through` on (`grade`):
-    the same, with the worker's module `checks/_trusted.py`, and without the student commands.
+    the same, with the worker's module `checks/_trusted.py`, the checks of `through` only (the worker runs
+    no other notebook's), and without the student commands.
 
     Returns `out/course_lib`. Refuses (ValueError) an `out` that already holds a course_lib, an unknown
     assignment, and checks that cannot be recorded.
@@ -201,7 +202,7 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
         raise ValueError(f"{target} exists already: build the student environment into a new folder")
     assignments = included(through)
     topics = [topic(a) for a in assignments]
-    recordings = record_assignments(assignments)
+    recordings = record_assignments(assignments[-1:] if for_grader else assignments)
 
     experiments = [t for t in topics if (PACKAGE / "experiments" / f"{t}.py").exists()]
     sources = [(_notebook_tree(a), "__main__") for a in assignments]
@@ -219,7 +220,7 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
         if path.stem != "framework":
             path.unlink()
     (checks / "recordings").mkdir()
-    for name in topics:
+    for name in recordings:
         number = assignments[topics.index(name)].split("_", 1)[0]
         (checks / f"{name}.py").write_text(STUB.format(number=number))
         torch.save(recordings[name], checks / "recordings" / f"{name}.pt")

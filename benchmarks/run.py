@@ -118,10 +118,11 @@ def make_class(subs, stem, n):
         shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", target)
 
 
-def grade_seconds(subs, course_dir, jobs):
+def grade_seconds(subs, course_dir, jobs, force=False):
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "autograde", "grade", str(subs), "--course-dir", str(course_dir),
-                    "--jobs", str(jobs), "--no-progress"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+                    "--jobs", str(jobs), "--no-progress", *(["--force"] if force else [])],
+                   check=True, cwd=REPO, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
@@ -131,8 +132,11 @@ def bench_throughput(stem, n):
         subprocess.run([sys.executable, "-m", "autograde", "release", stem, "--course-dir", str(root / "c")],
                        check=True, cwd=REPO, stdout=subprocess.DEVNULL)
         make_class(root / "subs", stem, n)
-        one = grade_seconds(root / "subs", root / "c", 1)
-        two = grade_seconds(root / "subs", root / "c", 2)
+        # Once untimed: the canary and the worker's package, which every later grading of the course reuses;
+        # then both timed runs grade every submission again (--force), as the first grading of a class would.
+        grade_seconds(root / "subs", root / "c", 1)
+        one = grade_seconds(root / "subs", root / "c", 1, force=True)
+        two = grade_seconds(root / "subs", root / "c", 2, force=True)
     return one, two
 
 
