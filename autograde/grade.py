@@ -519,11 +519,21 @@ def grade(
             ready.remove(sub)
             outcomes.append(before)
             unchanged.append(before)
+    envs = {}
+    for assignment in sorted({s.assignment for s in ready}):
+        try:
+            envs[assignment] = str(grading_env(course_dir, assignment))
+        except Exception as error:  # noqa: BLE001 - the grader's fault: said in plain words, nothing is graded
+            message = (f"not graded: the grader could not build the package its worker runs {assignment} on "
+                       f"({type(error).__name__}: {str(error)[:400]}). Check that the course code is complete, "
+                       f"and that the course folder is writable.")
+            outcomes += [Outcome(s.student, s.assignment, GRADER_FAULT, message=message)
+                         for s in ready if s.assignment == assignment]
+            ready = [s for s in ready if s.assignment != assignment]
     passed_before = _passed_canaries(course_dir)
     canaries = _canaries(course_dir, sorted({sub.assignment for sub in ready if passed_before.get(sub.assignment)
                                              != keys[sub.assignment]}))
     failed_canaries = {}
-    envs = {a: str(grading_env(course_dir, a)) for a in sorted({s.assignment for s in ready})}
     bar = _progress(len(ready), progress)
     pending, retried, phase = list(canaries.values()), set(), "canary"
     if not pending:  # every canary passed before under the same conditions: straight to the submissions
