@@ -232,7 +232,7 @@ def _run(args):
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:
             print(
-                f"{o.assignment:<28} {o.student:<16} {max(0.0, o.score - o.late_penalty):>5g} / {o.max_score:<3g}  "
+                f"{o.assignment:<28} {o.student:<16} {o.final_score:>5g} / {o.max_score:<3g}  "
                 f"{o.status}"
                 + (f": {o.message}" if o.message else "")
             )

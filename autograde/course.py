@@ -128,9 +128,9 @@ def configure_nbgrader(c, course_dir):
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         "autograde.preprocessors.HideHiddenTests",
     ]
-    # formgrader's autograde button, which reads this file when it starts, not when it grades
+    # formgrader's autograde button, which reads this file when it starts, not when it grades: its first step
+    # (sanitizing) refuses, so nothing after it runs
     c.Autograde.sanitize_preprocessors = ["autograde.preprocessors.RefuseNbgraderAutograde"]
-    c.Autograde.autograde_preprocessors = ["autograde.preprocessors.RefuseNbgraderAutograde"]
     return c
 
 

@@ -40,7 +40,7 @@ def page(entry):
     else:
         if entry.late_penalty:
             late = next((n for n in entry.notes if n.startswith("handed in ")), "handed in after the due date")
-            parts.append(f"<p><b>Score: {max(0.0, entry.score - entry.late_penalty):g} / {entry.max_score:g}</b> "
+            parts.append(f"<p><b>Score: {entry.final_score:g} / {entry.max_score:g}</b> "
                          f"({entry.score:g} earned, {entry.late_penalty:g} off: {e(late)})</p>")
         else:
             parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")

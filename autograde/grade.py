@@ -133,10 +133,10 @@ def grading_env(course_dir, assignment):
     code = _course_code_digest(Path(course_lib.__file__).resolve().parent)[:16]
     folder = Path(course_dir).resolve() / GRADING_ENVS / code / assignment
     if not (folder / "course_lib").is_dir():
-        for old in folder.parent.parent.glob("*") if folder.parent.parent.is_dir() else ():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        for old in folder.parent.parent.iterdir():
             if old.name != code:  # built from an earlier version of the course's code
                 shutil.rmtree(old, ignore_errors=True)
-        folder.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{assignment}-", dir=folder.parent))
         build_student_env(building, through=assignment, for_grader=True)
         try:
@@ -230,13 +230,14 @@ def _hidden_from_kernels(course_dir, submissions):
 
 
 # -- 4. record (in the main process) ----------------------------------------------------------------------
-def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
-    """Save the scores of an executed notebook into the main gradebook and keep the notebook for feedback."""
+def record(course_dir, submission: Submission, notebook_text: str, config=None) -> Outcome:
+    """Save the scores of an executed notebook into the main gradebook and keep the notebook for feedback.
+    `config`: the course's nbgrader configuration (`course.nbgrader_config`), read once by the caller."""
     import nbformat
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
-    config = course.nbgrader_config(course_dir)
+    config = config or course.nbgrader_config(course_dir)
     db_url = config.CourseDirectory.db_url
     nb = nbformat.reads(notebook_text, as_version=4)
     try:
@@ -282,23 +283,28 @@ def record(course_dir, submission: Submission, notebook_text: str) -> Outcome:
         )
 
 
-def submission_time(submission: Submission):
-    """The submission time recorded beside a notebook laid out `<student>/<assignment>/` (nbgrader's
-    `timestamp.txt`, as `collect` writes it), in UTC; None when there is none; ValueError saying why when it
-    cannot be read."""
-    from nbgrader.utils import parse_utc
-
+def _stamp_file(submission: Submission):
+    """The file beside a notebook laid out `<student>/<assignment>/` that records its submission time (nbgrader's
+    `timestamp.txt`, as `collect` writes it), or None when there is none."""
     from .collect import TIMESTAMP_FILE
 
-    folder = Path(submission.path).parent
-    stamp = folder / TIMESTAMP_FILE
-    if folder.name != submission.assignment or not stamp.is_file():
+    stamp = Path(submission.path).parent / TIMESTAMP_FILE
+    return stamp if stamp.parent.name == submission.assignment and stamp.is_file() else None
+
+
+def submission_time(submission: Submission):
+    """The submission time recorded beside the notebook (`_stamp_file`), in UTC; None when there is none;
+    ValueError saying why when it cannot be read."""
+    from nbgrader.utils import parse_utc
+
+    stamp = _stamp_file(submission)
+    if stamp is None:
         return None
     text = stamp.read_text(errors="replace").strip()
     try:
         return parse_utc(text)
     except (ValueError, OverflowError):
-        raise ValueError(f"the submission time beside it ({TIMESTAMP_FILE}: {text[:40]!r}) is no date") from None
+        raise ValueError(f"the submission time beside it ({stamp.name}: {text[:40]!r}) is no date") from None
 
 
 def _duration(seconds):
@@ -323,7 +329,8 @@ def _register_rejected(course_dir, outcome: Outcome):
     replaces an earlier graded one (a student who hands in again a broken file does not keep the old score)."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(course.nbgrader_config(course_dir).CourseDirectory.db_url, course_id=course.COURSE_ID) as gb:
+    db_url = course.nbgrader_config(course_dir, own_settings=False).CourseDirectory.db_url
+    with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         gb.update_or_create_student(outcome.student)
         try:
             outcome.max_score = gb.find_assignment(outcome.assignment).max_score
@@ -338,10 +345,8 @@ def _digest(sub, conditions):
     (which include the assignment's due date)."""
     import hashlib
 
-    from .collect import TIMESTAMP_FILE
-
-    stamp = Path(sub.path).parent / TIMESTAMP_FILE
-    when = stamp.read_bytes() if Path(sub.path).parent.name == sub.assignment and stamp.is_file() else b""
+    stamp = _stamp_file(sub)
+    when = stamp.read_bytes() if stamp else b""
     return hashlib.sha256(Path(sub.path).read_bytes() + b"\0" + when + b"\0" + conditions.encode()).hexdigest()
 
 
@@ -461,9 +466,9 @@ def _same_failure_everywhere(outcomes):
     return warnings_
 
 
-def _outcome(course_dir, sub, result, memory_limit, timeout):
+def _outcome(course_dir, sub, result, memory_limit, timeout, config):
     if result["notebook"] is not None:
-        outcome = record(course_dir, sub, result["notebook"])
+        outcome = record(course_dir, sub, result["notebook"], config)
         outcome.notes = outcome.notes + result.get("notes", [])
         return outcome
     if result.get("fault"):
@@ -508,8 +513,8 @@ def grade(
     (course_dir / ".scratch").mkdir(exist_ok=True)
     hidden = _hidden_from_kernels(course_dir, submissions)
     keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) for a in {s.assignment for s in ready}}
-    due = _due_dates(course_dir)
-    penalty = repr(course.nbgrader_config(course_dir).LateSubmissionPlugin)
+    config = course.nbgrader_config(course_dir)  # with the instructor's late-penalty settings: read them once
+    due, penalty = _due_dates(course_dir), repr(config.LateSubmissionPlugin)
     digests = {id(sub): _digest(sub, keys[sub.assignment] + due.get(sub.assignment, "") + penalty) for sub in ready}
     earlier, unchanged = read_log(course_dir), []
     for sub in list(ready):  # graded before, from the same file under the same conditions: keep that grade
@@ -571,7 +576,7 @@ def grade(
                         else:
                             _remember_canary(course_dir, sub.assignment, keys[sub.assignment])
                         continue
-                    outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout))
+                    outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout, config))
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
                     outcomes[-1].digest = digests[id(sub)] if outcomes[-1].status == "graded" else ""
                     bar.update(1)

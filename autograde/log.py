@@ -58,6 +58,11 @@ class Outcome:
     late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off `score` (export subtracts it)
 
     @property
+    def final_score(self) -> float:
+        """The score after the late penalty (never below 0), as nbgrader's own export counts it."""
+        return max(0.0, self.score - self.late_penalty)
+
+    @property
     def key(self) -> str:
         return f"{self.assignment}/{self.student}"
 
