@@ -1,6 +1,5 @@
 """Every check, whatever its notebook: the reference passes, every known mistake fails and is named,
 and an implementation that writes into its inputs or returns the wrong shape is told so."""
-import time
 
 import pytest
 import torch
@@ -31,21 +30,6 @@ def test_known_mistake_is_rejected_and_named(name, mistake):
     with pytest.raises(AssertionError) as failure:
         EXERCISES[name].check(mistake.impl, quiet=True)
     assert mistake.name in str(failure.value), f"the message should name the mistake:\n{failure.value}"
-
-
-@pytest.mark.parametrize("name", sorted(EXERCISES))
-def test_check_answers_within_two_seconds(name):
-    ex = EXERCISES[name]
-    worst = 0.0
-    for impl in [getattr(solutions, name)] + [m.impl for m in ex.mistakes]:
-        start = time.perf_counter()
-        try:
-            ex.check(impl, quiet=True)
-        except AssertionError:
-            pass
-        worst = max(worst, time.perf_counter() - start)
-    # A generous bound that only catches a check that became slow by design (seconds of work), not noise.
-    assert worst < 2.0, f"{name}: slowest check took {worst:.2f} s"
 
 
 @pytest.mark.parametrize("name", sorted(EXERCISES))

@@ -1,7 +1,6 @@
 """Notebook 01: the reference agrees with nn.RNNCell, nn.RNN, nn.LSTMCell and nn.LSTM; the checks accept correct
 code written differently and name the mistakes of student-style buggy code (written here independently of the
 check's catalog); the experiments show the effects the notebook claims."""
-import time
 
 import pytest
 import torch
@@ -288,11 +287,10 @@ def test_rnn_gradient_fades_and_an_open_forget_gate_keeps_it():
 
 
 def test_recall_task_lstm_learns_a_dependency_the_rnn_does_not():
-    start = time.perf_counter()
+    # 300 steps each, counted in steps: how long they take is make bench's business, not a test's
     rnn = E.train_recall("rnn", 24, 300)
     lstm = E.train_recall("lstm", 24, 300)
     assert lstm > 0.9 and rnn < 0.5, f"k = 24: RNN {rnn:.3f}, LSTM {lstm:.3f}"
-    assert time.perf_counter() - start < 15
 
 
 def test_recall_batch_answers_the_first_symbol():

@@ -340,6 +340,7 @@ def test_stand_in_transformer_has_the_contract_and_its_masks_matter():
     memory = model.encode(src, src_mask)
     logits = model(src, tgt, src_mask, tgt_mask)
     assert logits.shape == (2, 5, 9) and memory.shape == (2, 6, 12)
+    # forward is encode then decode: the same operations on the same shapes, so exactly equal on any CPU
     assert torch.equal(logits, model.out(model.decode(tgt, memory, tgt_mask, src_mask)))
     assert not torch.allclose(memory, model.encode(src))  # src_mask matters in the encoder
     assert not torch.allclose(logits, model.out(model.decode(tgt, memory, tgt_mask)))  # and as the memory mask
@@ -347,11 +348,13 @@ def test_stand_in_transformer_has_the_contract_and_its_masks_matter():
     changed = tgt.clone()
     changed[:, 3] = (changed[:, 3] + 1) % 9
     later = model(src, changed, src_mask)
-    assert torch.equal(later[:, :3], model(src, tgt, src_mask)[:, :3])  # causal: the past ignores the future
+    # causal: the past ignores the future. Same shapes, other values: within float32 rounding (1e-6 on values
+    # of order 1), while a leak from token 3 moves these positions by order 1.
+    torch.testing.assert_close(later[:, :3], model(src, tgt, src_mask)[:, :3], rtol=0, atol=1e-6)
     assert not torch.allclose(later[:, 3:], model(src, tgt, src_mask)[:, 3:])
 
 
-def test_stand_in_gpt_continues_with_its_cache_exactly():
+def test_stand_in_gpt_continues_with_its_cache():
     _, model = _stand_ins()
     idx = torch.randint(0, 13, (3, 12), generator=torch.Generator().manual_seed(1))
     full, _ = model(idx)
@@ -360,7 +363,10 @@ def test_stand_in_gpt_continues_with_its_cache_exactly():
     for start in (4, 5, 8):  # one token, then chunks of 3 and 4
         out, cache = model(idx[:, start:{4: 5, 5: 8, 8: 12}[start]], cache)
         pieces.append(out)
-    assert full.shape == (3, 12, 13) and torch.equal(torch.cat(pieces, dim=1), full)
+    # Chunks of 1, 3 and 4 multiply matrices of other shapes than the full pass, and no BLAS promises the same
+    # rounding for them: equal within 1e-5 (float32 on values of order 1, a few sums deep), never bitwise.
+    assert full.shape == (3, 12, 13)
+    torch.testing.assert_close(torch.cat(pieces, dim=1), full, rtol=0, atol=1e-5)
     assert not torch.allclose(model(idx[:, 4:5])[0], full[:, 4:5])  # without the cache: another answer
     assert not torch.allclose(model(idx[:, :5], model(idx[:, :4])[1])[0][:, -1], full[:, 4])  # fed again: too
     assert len(set(full[0].argmax(-1).tolist())) >= 4  # lively: the argmax changes along the sequence
@@ -375,7 +381,7 @@ def test_stand_ins_are_recorded_as_plain_data(tmp_path):
         again = decode(torch.load(tmp_path / "model.pt", weights_only=True))
         assert type(again) is type(model) and repr(again) == repr(model)
         args = (torch.randint(0, 9, (2, 4), generator=g),) * (2 if "Transformer" in repr(model) else 1)
-        assert torch.equal(again(*args)[0], model(*args)[0])
+        assert torch.equal(again(*args)[0], model(*args)[0])  # the same weights, operations and shapes
 
 
 # -- the instructor's command ------------------------------------------------------------------------------------
