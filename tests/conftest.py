@@ -1,5 +1,12 @@
-"""Shared fixtures and factories for the test suite."""
+"""Shared fixtures and factories for the test suite.
+
+The suite runs in parallel processes (pytest-xdist, `-n` in pyproject.toml): many tests wait on kernels and
+subprocesses rather than on the CPU. A module whose tests share a module-scoped fixture (one grading run read by
+many tests) runs in one process, so the fixture is built once (`--dist loadgroup`, groups set below).
+"""
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,3 +20,40 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture(scope="session")
 def repo():
     return REPO
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep the tests of a module that share a module-scoped fixture in one worker process."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        if any(d.scope == "module" for name in info.names_closure for d in info.name2fixturedefs.get(name, ())):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+@pytest.fixture(scope="session")
+def _released_templates(tmp_path_factory):
+    return {"root": tmp_path_factory.mktemp("released-templates"), "made": {}}
+
+
+@pytest.fixture(scope="session")
+def released_course(_released_templates):
+    """A factory: `released_course(dest, *assignments)` gives a course folder at `dest` in which exactly those
+    assignments are released, as `python -m autograde release ... --course-dir dest` would leave it.
+
+    Each set of assignments is released once per test process (a release costs seconds of nbgrader) and copied
+    after that: a course folder holds no absolute path (tested in tests/test_autograde.py)."""
+    def make(dest, *assignments):
+        key = tuple(assignments)
+        made = _released_templates["made"]
+        if key not in made:
+            template = _released_templates["root"] / f"t{len(made)}" / "course"
+            result = subprocess.run([sys.executable, "-m", "autograde", "release", *key, "--course-dir",
+                                     str(template)], capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr
+            made[key] = template
+        shutil.copytree(made[key], dest)
+        return Path(dest)
+
+    return make
