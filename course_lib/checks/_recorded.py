@@ -9,7 +9,9 @@ mistakes comes from recordings made once, at build time, with the full package:
   anything it computes from the reference on the way, such as `AllAtOnceExercise.reference_ops`, is kept),
   then records, for the cases of the public seed 0: the cases themselves (inputs, constructor arguments,
   seeded weights, graph recipes), the reference's `forward` and `backward` runs, every mistake's `forward`
-  run (what `_diagnose` compares the student's outputs with), and the exercise's plain settings
+  run (what `_diagnose` compares the student's outputs with), what a failing check's diagnosis asks of the
+  reference (a module's calls of its parts with their inputs and outputs, `trace`; a function's results with
+  an integer argument moved by one), and the exercise's plain settings
   (output names, tolerances, members text, whether it takes dropout, ...). Everything is plain data:
   tensors, numbers, strings, lists and dicts, saved with `torch.save` one file per notebook and loaded with
   `weights_only=True` (no pickled class or function). Harness objects in cases (`_harness.Graph`, and the
@@ -212,6 +214,13 @@ def record(exercise: Exercise) -> dict:
             if exercise.gradients:
                 reference[run_key("backward", case.label, {})] = encode(
                     exercise._local_backward(exercise.reference, case), opaque_ok=True)
+            # what a failing check's diagnosis asks of the reference (framework.Exercise._explain): a module's
+            # calls of its parts, for `localise`; a function's results with an integer argument moved by one
+            if isinstance(exercise, ModuleExercise):
+                reference[run_key("trace", case.label, {})] = encode(exercise._local_trace(exercise.reference, case))
+            for _, moved in exercise._perturbed_cases(case):
+                reference[run_key("forward", moved.label, {})] = encode(
+                    exercise._local_forward(exercise.reference, moved)[0], opaque_ok=True)
         mistakes = [{"name": m.name, "hint": m.hint,
                      "runs": {run_key("forward", case.label, {}): encode(exercise._local_forward(m.impl, case)[0],
                                                                           opaque_ok=True) for case in cases}}

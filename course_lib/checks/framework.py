@@ -256,7 +256,10 @@ class Exercise:
             try:
                 exercise.check(student, seed)
             except AssertionError as failure:
-                raise AssertionError(str(failure)) from None  # what is wrong, and the likely mistake: read below
+                error = AssertionError(str(failure))  # what is wrong, and the likely mistake: read below
+                error.exercise = exercise.name
+                error.blamed = getattr(failure, "blamed", None)  # the earlier exercise of yours to fix first
+                raise error from None
 
         check.__name__ = check.__qualname__ = self.check_name
         check.__doc__ = (f"Check your `{self.name}` against the reference on seeded cases (values and "
@@ -285,15 +288,14 @@ class Exercise:
             for case in cases:
                 problem = self._check_case(student, case, strict)
                 if problem:
-                    diagnosis = self._diagnose(student, cases)
-                    self._fail(f"{diagnosis}\n  ({problem})" if diagnosis else problem)
+                    self._fail_on(student, cases, case, problem, "values", strict)
             problem = self._check_more(student, cases, strict)
             if problem:
-                self._fail(problem)
+                self._fail_on(student, cases, cases[0], problem, "more", strict)
             for case in cases:
                 problem = self._check_gradients(student, case, strict)
                 if problem:
-                    self._fail(problem)
+                    self._fail_on(student, cases, case, problem, "gradients", strict)
         if not quiet:
             print(f"\u2714 {self.name}: all {len(cases)} cases match the reference "
                   f"({self._what_was_checked()}).")
@@ -307,9 +309,26 @@ class Exercise:
         """Checks a kind of exercise adds once every case's values match; None when all is well."""
         return None
 
-    def _fail(self, message: str):
+    def _fail(self, message: str, blamed: str | None = None):
         __tracebackhide__ = True
-        raise AssertionError(f"{self.name}: {message}")
+        error = AssertionError(f"{self.name}: {message}")
+        error.exercise, error.blamed = self.name, blamed
+        raise error
+
+    def _fail_on(self, student, cases, case, problem: str, kind: str, strict: bool):
+        """Fail with `problem`, led by what is probably wrong: an earlier exercise of the learner's that this
+        one uses and that fails its own check (named in the error's `blamed`), else a known mistake of the
+        catalog (values only), else what `_explain` can say of the difference."""
+        __tracebackhide__ = True
+        blame = self._blame(student, case, strict)
+        if blame:
+            self._fail(f"your {self.name} uses your {blame['exercise']}"
+                       f"{' (' + blame['where'] + ')' if blame.get('where') else ''}, which does not pass its check "
+                       f"yet: fix that first.\n  ({blame['message']})", blamed=blame["blamed"])
+        diagnosis = self._diagnose(student, cases) if kind == "values" else None
+        if not diagnosis and kind != "more":
+            diagnosis = self._explain(student, case, kind, strict)
+        self._fail(f"{diagnosis}\n  ({problem})" if diagnosis else problem)
 
     # -- one case ---------------------------------------------------------------------------------------
     def _execute(self, impl, what: str, case: Case, strict: bool = False, **options):
@@ -443,7 +462,10 @@ class Exercise:
                 loss = term if loss is None else loss + term
         if loss is None or not leaves:  # nothing to differentiate, or no input of ours it could reach
             return outputs, {}
-        grads = torch.autograd.grad(loss, [t for _, t in leaves], allow_unused=True)
+        try:
+            grads = torch.autograd.grad(loss, [t for _, t in leaves], allow_unused=True)
+        except RuntimeError as error:  # e.g. a tensor autograd needs was changed in place: the learner's error
+            return error, {}
         return outputs, {label: g for (label, _), g in zip(leaves, grads)}
 
     def _check_gradients(self, student, case: Case, strict: bool) -> str | None:
@@ -476,10 +498,137 @@ class Exercise:
             if g.shape != w.shape or not close(g, w, 1e-3, 1e-5 + 1e-4 * scale):
                 detail = mismatch_report(g, w, 1e-3, 1e-5 + 1e-4 * scale) if g.shape == w.shape else \
                     f"shape {tuple(g.shape)}, expected {tuple(w.shape)}"
+                shaped = difference_shape(g, w, 1e-3, 1e-5 + 1e-4 * scale)
+                detail = f"{shaped}; {detail}" if shaped else detail
                 return (f"the gradient with respect to `{label}` differs from the reference's ({detail}), "
                         f"though the values are right: part of the computation is cut off from the gradient "
                         f"(`.detach()`, `torch.no_grad()`, `.data`) or replaced by a constant.\n  on {where}")
         return None
+
+    # -- when no known mistake matches ------------------------------------------------------------------
+    def _blame(self, student, case: Case, strict: bool):
+        """{exercise, where, message, blamed} of an earlier exercise of the learner's that this one uses and
+        that fails its own check, or None (see `_local_blame`)."""
+        try:
+            blame = self._execute(student, "blame", case, strict)
+        except ReferenceUsed:
+            raise
+        except Exception:  # noqa: BLE001 - no blame is better than a crash while failing
+            return None
+        return blame if isinstance(blame, dict) and blame.get("exercise") else None
+
+    def _dependencies(self, impl, case: Case):
+        """(exercise name, the learner's object, where it sits) for the other exercises `impl` uses: the
+        learner's functions and classes it names as globals."""
+        return _used_exercises(impl, self.name)
+
+    def _local_blame(self, impl, case: Case, strict: bool = False):
+        """Check each earlier exercise of the learner's that `impl` uses; the first that fails, or None."""
+        try:
+            found = self._dependencies(impl, case)
+        except Exception:  # noqa: BLE001 - a module that cannot even be built: its own check says why
+            return None
+        checked = set()
+        for name, obj, where in found:
+            exercise = REGISTRY.get(name)
+            if exercise is None or name == self.name or name in _BLAMING or id(obj) in checked:
+                continue
+            checked.add(id(obj))
+            _BLAMING.add(self.name)
+            try:
+                exercise.check(obj, quiet=True, strict=strict)
+            except ReferenceUsed:
+                continue
+            except AssertionError as failure:
+                first = str(failure).split("\n")[0]
+                return {"exercise": name, "where": where, "message": first[:400],
+                        "blamed": getattr(failure, "blamed", None) or name}
+            except Exception:  # noqa: BLE001
+                continue
+            finally:
+                _BLAMING.discard(self.name)
+        return None
+
+    def _explain(self, student, case: Case, kind: str, strict: bool) -> str | None:
+        """What can be said of a difference no catalog mistake explains: a raised error as a sentence about the
+        learner's line; else the shape of the difference in the outputs, an argument off by one, and, for a
+        module, the first submodule that departs from the reference's."""
+        try:
+            said = self._execute(student, "explain", case, strict, backward=kind == "gradients")
+        except ReferenceUsed:
+            raise
+        except Exception:  # noqa: BLE001
+            said = None
+        if said or kind != "values":
+            return said if isinstance(said, str) else None
+        parts = []
+        try:
+            got, _ = self._run(student, case, strict)
+            want, _ = self._run(self.reference, case)
+            if not isinstance(got, BaseException) and not isinstance(want, BaseException) and len(got) == len(want):
+                off = self._off_by_one(got, case)
+                parts += [off] if off else self._shape_words(got, want, case)
+            where = self._where_it_departs(student, case, strict)
+            if where:
+                parts.append(where)
+        except ReferenceUsed:
+            raise
+        except Exception:  # noqa: BLE001 - the plain mismatch report still stands
+            pass
+        return " ".join(p[0].upper() + p[1:] for p in parts) or None
+
+    def _shape_words(self, got, want, case: Case) -> list[str]:
+        masks = [t for t in _tensors((case.args, case.kwargs)) if t.dtype == torch.bool]
+        agree = [n for n, g, w in zip(self.outputs, got, want)
+                 if type(g) is torch.Tensor and g.shape == w.shape and close(g, w, self.rtol, self.atol)]  # noqa: E721
+        parts = []
+        for out_name, g, w in zip(self.outputs, got, want):
+            if out_name in agree or type(g) is not torch.Tensor or g.shape != w.shape:  # noqa: E721
+                continue
+            shaped = difference_shape(g, w, self.rtol, self.atol, masks)
+            lead = f"`{', '.join(agree)}` agree{'s' if len(agree) == 1 else ''} with the reference, " \
+                   f"`{out_name}` does not" if agree else ""
+            if shaped:
+                parts.append(_sentence(f"{lead}: {shaped}" if lead else f"in `{out_name}`, {shaped}"))
+            elif lead:
+                parts.append(f"{lead}.")
+            break
+        return parts
+
+    def _perturbed_cases(self, case: Case) -> list[tuple[str, Case]]:
+        """The case with one integer argument moved by one, for each such argument and either way."""
+        if isinstance(self, ModuleExercise):
+            return []
+        out = []
+        for j, value in enumerate(case.args):
+            if type(value) is not int:
+                continue
+            name = self.arg_names[j] if j < len(self.arg_names) else f"argument {j + 1}"
+            for delta in (1, -1):
+                args = case.args[:j] + (value + delta,) + case.args[j + 1:]
+                words = f"`{name}` {'+' if delta > 0 else '-'} 1"
+                out.append((words, Case(f"{case.label} [{words}]", args, case.kwargs, case.init, case.weights)))
+        return out
+
+    def _off_by_one(self, got, case: Case) -> str | None:
+        for words, moved in self._perturbed_cases(case):
+            want, _ = self._run(self.reference, moved)
+            if not isinstance(want, BaseException) and self._same(got, want):
+                return f"yours gives the reference's result for {words}: an off-by-one in how you use it?"
+        return None
+
+    def _where_it_departs(self, student, case: Case, strict: bool) -> str | None:
+        return None
+
+    def _local_explain(self, impl, case: Case, strict: bool = False, backward: bool = False):
+        """The error `impl` raises on `case` as one sentence about the learner's line, or None."""
+        spy = _InplaceSpy()
+        with spy.mode:
+            result = (self._local_backward if backward else self._local_forward)(impl, case, strict)
+        error = result[0] if isinstance(result[0], BaseException) else None
+        if error is None or isinstance(error, NotImplementedError):
+            return None
+        return translate_error(error, spy.sites)
 
     # -- naming the mistake -----------------------------------------------------------------------------
     def _same(self, a, b) -> bool:
@@ -545,7 +694,10 @@ class ModuleExercise(Exercise):
         self.takes_dropout = "dropout" in inspect.signature(reference).parameters
         self.dropout_p = dropout_p
         with torch.random.fork_rng(devices=[]):
-            names = _members(self.reference(*self._tiny_init()).named_parameters())
+            built = self.reference(*self._tiny_init())
+            names = _members(built.named_parameters())
+        # the class of each part of the reference, by place: whose exercise a learner's part at that place is
+        self.part_exercises = {path: type(sub).__name__ for path, sub in built.named_modules() if path}
         self.members = members or f"the members {', '.join(names)} of the contract"
 
     def _tiny_init(self):
@@ -578,6 +730,52 @@ class ModuleExercise(Exercise):
     def _invoke(self, impl, case: Case):
         module = case.built = self.build(impl, case)
         return getattr(module, self.method)(*case.args, **case.kwargs)
+
+    def _dependencies(self, impl, case: Case):
+        """The learner's classes among the module's parts (named by their class, or by the exercise the
+        reference's part at the same place belongs to) and the learner's functions their code calls."""
+        module = self._local_build(impl, case)
+        found = []
+        parts = getattr(self, "part_exercises", None) or {}
+        for path, sub in module.named_modules():
+            cls = type(sub)
+            if not path or not _learners(cls):
+                continue
+            name = cls.__name__ if cls.__name__ in REGISTRY else parts.get(path)
+            if name:
+                found.append((name, cls, f"`{_pretty(path, self.name)}`"))
+        for name, obj, where in _used_exercises(impl, self.name):
+            found.append((name, obj, where))
+        for _, cls, _ in list(found):
+            if isinstance(cls, type):
+                found += [f for f in _used_exercises(cls, self.name) if f[1] is not cls]
+        return found
+
+    def _where_it_departs(self, student, case: Case, strict: bool) -> str | None:
+        mine = self._execute(student, "trace", case, strict)
+        ref = self._execute(self.reference, "trace", case)
+        if not isinstance(mine, list) or not isinstance(ref, list):
+            return None
+        return localise(mine, ref, f"your {self.name}")
+
+    def _local_trace(self, impl, case: Case, strict: bool = False):
+        """Every submodule call of a forward run on `case`, its inputs and outputs (see `trace_calls`)."""
+        calls, handles = [], []
+        original = self._local_build
+
+        def build(impl_, case_, strict_=False, train=False, init=None):
+            module = original(impl_, case_, strict_, train=train, init=init)
+            handles.extend(trace_calls(module, calls))
+            return module
+
+        self._local_build = build
+        try:
+            self._local_forward(impl, case, strict)
+        finally:
+            del self._local_build
+            for handle in handles:
+                handle.remove()
+        return calls
 
     def _diagnose(self, student, cases):
         """A module that gives two outputs on two identical calls in eval() has dropout left on."""
@@ -722,3 +920,528 @@ def snake_case(name: str) -> str:
 def snake_case_check_name(exercise: str) -> str:
     """`MultiHeadAttention` -> `check_multi_head_attention`: the name of an exercise's check function."""
     return "check_" + snake_case(exercise)
+
+
+# -- when no known mistake matches: which piece to blame, where the outputs depart, and how ---------------------
+# A failing check first asks whether the learner's code uses another exercise of theirs that fails its own
+# check (`_local_blame`): then that one is to fix first. Otherwise, when no catalog mistake matches, it says
+# what it can of the difference (`Exercise._explain`): a raw error as one sentence about the learner's line,
+# the shape of a difference (a constant factor, swapped axes, a shift by one, only some positions), and for a
+# module the first submodule whose input or output departs from the reference's (`localise`). All of it runs
+# only on failure, through `Exercise._execute` (so in the grader's worker too); what it needs of the reference
+# the student environment's recordings hold (`_recorded.record`).
+
+_TORCH_DIR = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
+_PACKAGE_DIR = os.path.join(os.path.dirname(_SOLUTIONS_DIR), "")
+_STDLIB_DIR = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+_BLAMING: set = set()  # the exercises whose dependencies are being checked now (no check runs inside itself)
+
+
+def _is_learners_file(filename: str) -> bool:
+    """Whether a frame's file is the learner's code: not torch's, not the course package's, not Python's."""
+    if not filename or filename.startswith("<frozen"):
+        return False
+    path = os.path.abspath(filename)
+    return not (path.startswith(_TORCH_DIR) or path.startswith(_PACKAGE_DIR) or path.startswith(_STDLIB_DIR)
+                or os.sep + "site-packages" + os.sep in path)
+
+
+def _learner_frames(tb):
+    """The frames of the learner's code in a traceback, outermost first."""
+    frames = []
+    while tb is not None:
+        if _is_learners_file(tb.tb_frame.f_code.co_filename):
+            frames.append((tb.tb_frame, tb.tb_lineno))
+        tb = tb.tb_next
+    return frames
+
+
+def _source_line(frame, lineno) -> str:
+    import linecache
+
+    return linecache.getline(frame.f_code.co_filename, lineno, frame.f_globals).strip()
+
+
+def _where_line(frame, lineno) -> str:
+    """`line 12 of forward` (in a notebook cell the file name means nothing to the learner)."""
+    name = frame.f_code.co_qualname
+    filename = frame.f_code.co_filename
+    place = "" if "ipykernel" in filename or filename.startswith("<") else f" ({os.path.basename(filename)})"
+    return f"line {lineno} of your `{name}`{place}"
+
+
+def _shapes_on_line(frame, line: str) -> str:
+    """`q is (2, 3, 5, 4), k is (2, 3, 4)`: the tensors the line names, from the frame's variables."""
+    import re
+
+    seen, parts = set(), []
+    for match in re.finditer(r"(?<![\w.])(self\.)?([A-Za-z_]\w*)", line):
+        name = match.group(2)
+        if name in seen:
+            continue
+        seen.add(name)
+        value = frame.f_locals.get(name)
+        if match.group(1) and "self" in frame.f_locals:
+            value = getattr(frame.f_locals["self"], name, None)
+        if isinstance(value, torch.Tensor):
+            parts.append(f"{match.group(0)} is {tuple(value.shape)}")
+        elif isinstance(value, tuple) and value and all(isinstance(v, torch.Tensor) for v in value):
+            parts.append(f"{match.group(0)} is a tuple of {len(value)} tensors")
+    return ", ".join(parts[:4])
+
+
+def _error_hint(error: BaseException) -> str:
+    """What a raw torch or Python error usually means in this course's exercises."""
+    import re
+
+    text = str(error)
+    if "inplace operation" in text or "in-place operation" in text:
+        return ("it changes in place a tensor that autograd needs for the backward pass: write it out of place "
+                "(w = w / s, not w /= s; s = 1 / s, not s.reciprocal_(); x = -x, not x.neg_())")
+    if "tuple" in text and ("Tensor" in text or "operand" in text or "attribute" in text):
+        return ("a tuple is used where a tensor is expected: an attention returns (output, weights) and a cached "
+                "module (output, cache); take the output with [0] or unpack it")
+    if "cannot be multiplied" in text:
+        return "a matrix product whose inner sizes differ: is a transpose missing, or the wrong tensor used?"
+    match = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton "
+                      r"dimension (\d+)", text)
+    if match:
+        return (f"two tensors meet whose sizes differ along dimension {match.group(3)} ({match.group(1)} and "
+                f"{match.group(2)}): is an axis missing (a [:, None]), transposed, or one tensor the wrong one?")
+    if "Dimension out of range" in text:
+        return "it names an axis the tensor does not have: count its dimensions (tensor.dim())"
+    if "is invalid for input of size" in text:
+        return "a view or reshape asks for sizes whose product is not the number of elements: check the sizes"
+    if "index out of range in self" in text:
+        return ("an embedding is looked up with a token id past the end of its table: are these the tokens of "
+                "another vocabulary (source for target), or positions past max_len?")
+    if isinstance(error, IndexError) or "out of range" in text or "out of bounds" in text:
+        return "an index runs past the end of an axis: check which axis you index and its length"
+    if isinstance(error, ValueError) and "unpack" in text:
+        return "it unpacks a different number of values than the call returns"
+    return ""
+
+
+class _InplaceSpy:
+    """Notes the learner's in-place operations on tensors that need gradients (a torch function mode)."""
+
+    def __init__(self):
+        from torch.overrides import TorchFunctionMode
+
+        spy = self
+        self.sites = []
+
+        class Mode(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                name = getattr(func, "__name__", "")
+                inplace = (name.endswith("_") and not name.startswith("_")) or name.startswith("__i")
+                if inplace and args and isinstance(args[0], torch.Tensor) and args[0].requires_grad \
+                        and len(spy.sites) < 8:
+                    frame = sys._getframe(1)
+                    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_TORCH_DIR):
+                        frame = frame.f_back  # torch's own frames (a Tensor method, a functional)
+                    if frame is not None and _is_learners_file(frame.f_code.co_filename):
+                        spy.sites.append((_where_line(frame, frame.f_lineno), _source_line(frame, frame.f_lineno)))
+                return func(*args, **(kwargs or {}))
+
+        self.mode = Mode()
+
+
+def translate_error(error: BaseException, inplace_sites=()) -> str | None:
+    """One sentence about the learner's line that raised `error`, or None when no line of theirs is in it."""
+    hint = _error_hint(error)
+    if ("inplace operation" in str(error) or "in-place operation" in str(error)) and inplace_sites:
+        where, line = inplace_sites[-1] if "leaf Variable" in str(error) else inplace_sites[0]
+        return _sentence(f"{where}, `{line}`: {hint}")
+    frames = _learner_frames(error.__traceback__)
+    if not frames:
+        return _sentence(f"{hint[0].upper()}{hint[1:]}") if hint else None
+    frame, lineno = frames[-1]
+    line = _source_line(frame, lineno)
+    shapes = _shapes_on_line(frame, line) if line else ""
+    said = f"{_where_line(frame, lineno)}" + (f", `{line}`," if line else "") + " fails"
+    said += f" ({shapes})" if shapes else ""
+    return _sentence(f"{said}: {hint}" if hint else f"{said} with {type(error).__name__}: {str(error).splitlines()[0]}")
+
+
+def _sentence(text: str) -> str:
+    """`text` ending with one full stop, or with its own question mark."""
+    text = text.rstrip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+# -- the shape of a difference --------------------------------------------------------------------------------------
+def _close_enough(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """Equal up to float rounding, scaled to the values' size (for intermediate values and rearrangements)."""
+    if a.shape != b.shape:
+        return False
+    if not a.is_floating_point() or not b.is_floating_point():
+        return bool(_VF.equal(a, b))
+    a, b = a.detach().double(), b.detach().double()
+    scale = float(_VF.abs(b).max()) if b.numel() else 0.0
+    return bool(_VF.allclose(a, b, 1e-4, 1e-5 + 1e-4 * scale, True))
+
+
+def _factor_words(r: float) -> str:
+    """×0.125 -> `a division by sqrt(64) too many?`, ×2 -> ..., for a constant factor between yours and ours."""
+    for n in range(2, 4097):
+        if int(round(math.sqrt(n))) ** 2 == n:
+            continue  # a whole square root: said below as a plain factor
+        if abs(r * r * n - 1) < 5e-5:
+            return f": a division by sqrt({n}) too many, or a missing multiplication by it?"
+        if abs(r * r / n - 1) < 5e-5:
+            return f": a multiplication by sqrt({n}) too many, or a missing division by it?"
+    if abs(r + 1) < 1e-3:
+        return ": the sign is flipped"
+    for n in range(2, 65):
+        if abs(r * n - 1) < 1e-3:
+            return f": a division by {n} (= sqrt({n * n})) too many, or a missing multiplication by it?"
+        if abs(r / n - 1) < 1e-3:
+            return f": a multiplication by {n} (= sqrt({n * n})) too many, or a missing division by it?"
+    return ""
+
+
+def _index_words(indices, size) -> str:
+    indices = sorted(indices)
+    if len(indices) == 1:
+        return f"index {indices[0]}"
+    if indices == list(range(indices[0], indices[-1] + 1)):
+        return f"indices {indices[0]} to {indices[-1]}"
+    return "indices " + ", ".join(str(i) for i in indices[:6]) + (", ..." if len(indices) > 6 else "")
+
+
+def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | None:
+    """How `got` departs from `want` (same shape), in words: a constant factor, axes swapped or rearranged, a
+    shift by one along an axis, only some indices of an axis, only where a mask blocks; None when no pattern."""
+    if type(got) is not torch.Tensor or type(want) is not torch.Tensor or got.shape != want.shape:  # noqa: E721
+        return None
+    if got.dtype != want.dtype or got.dtype == torch.bool or got.numel() < 1:
+        return None
+    g, w = got.detach().double(), want.detach().double()
+    if bool(_VF.isnan(g).any()) or bool(_VF.isinf(g).any()):
+        return None
+    scale = float(_VF.abs(w).max())
+    if scale == 0:
+        return None
+    big = _VF.abs(w) > 1e-2 * scale
+    if int(big.sum()) >= 2 or g.numel() == 1:
+        ratios = (g[big] / w[big]) if g.numel() > 1 else (g / w).reshape(1)
+        r = float(ratios.median())
+        if abs(r - 1) > 1e-3 and bool(_VF.allclose(g, w * r, 1e-4, 1e-6 + 1e-5 * scale, True)):
+            words = _factor_words(r)
+            if g.numel() == 1:  # one number is always some factor of another: only a telling one is worth saying
+                return f"yours is the reference times {r:.4g}{words}" if words else None
+            return f"yours is the reference times {r:.4g} everywhere{words}"
+        offset = g - w
+        c = float(offset.flatten().median())
+        if g.numel() > 1 and abs(c) > 1e-4 * scale and bool(_VF.allclose(offset, torch.full_like(offset, c),
+                                                                          0.0, 1e-5 + 1e-5 * scale, True)):
+            return f"yours is the reference plus {c:.4g} everywhere: a constant added or left out?"
+    dims = g.dim()
+    if 2 <= dims <= 5:
+        import itertools
+
+        for a, b in itertools.combinations(range(dims), 2):
+            if g.shape[a] == g.shape[b] and g.shape[a] > 1 and _close_enough(g, w.transpose(a, b)):
+                return f"yours is the reference with axes {a} and {b} swapped (a transpose too many or missing?)"
+        for a, b in itertools.combinations(range(dims), 2):
+            if g.shape[a] > 1 and g.shape[b] > 1:
+                t = w.transpose(a, b).contiguous()
+                if _close_enough(g, t.reshape(g.shape)):
+                    return (f"yours holds the right numbers in the wrong layout: the reference with axes {a} and "
+                            f"{b} transposed and reshaped back (a reshape or view where a transpose was needed, or "
+                            f"the reverse)")
+                if _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), w) and \
+                        not _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), g):
+                    return (f"yours holds the right numbers in the wrong layout: transposing axes {a} and {b} and "
+                            f"reshaping back gives the reference (a reshape or view where a transpose was needed)")
+    for axis in range(dims):
+        n = g.shape[axis]
+        if n < 3:
+            continue
+        if _close_enough(g.narrow(axis, 1, n - 1), w.narrow(axis, 0, n - 1)):
+            return (f"yours at index i + 1 of axis {axis} equals the reference at index i: shifted by one along "
+                    f"axis {axis} (an off-by-one slice, or a position counted from 1?)")
+        if _close_enough(g.narrow(axis, 0, n - 1), w.narrow(axis, 1, n - 1)):
+            return (f"yours at index i of axis {axis} equals the reference at index i + 1: shifted by one along "
+                    f"axis {axis} (an off-by-one slice, or a position counted from 1?)")
+    diff = _VF.abs(g - w)
+    bad = diff > atol + rtol * _VF.abs(w)
+    if not bool(bad.any()):
+        return None
+    for mask in masks:
+        try:
+            blocked = ~mask.bool()
+            while blocked.dim() > bad.dim():
+                blocked = blocked.any(1) if blocked.shape[1] == 1 else blocked.any(0)
+            blocked = blocked.expand(bad.shape) if blocked.dim() == bad.dim() else None
+        except RuntimeError:
+            blocked = None
+        if blocked is not None and bool(blocked.any()) and not bool((bad & ~blocked).any()):
+            return "yours differs only where the mask blocks (masked or padded positions)"
+    for axis in range(dims):
+        n = g.shape[axis]
+        if n < 2:
+            continue
+        rows = bad.transpose(0, axis).reshape(n, -1).any(1) if dims > 1 else bad
+        where = [i for i in range(n) if bool(rows[i])]
+        if len(where) < n:
+            return f"yours differs only at {_index_words(where, n)} of axis {axis} (of {n}); elsewhere it agrees"
+    return None
+
+
+# -- where a module departs -------------------------------------------------------------------------------------------
+def _trace_value(value, depth=0):
+    """Plain data for one argument of a traced call: a tensor (a copy), None, a list of the tensors inside
+    a structure, or the name of its type."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    found = list(_tensors(value)) if isinstance(value, (list, tuple, dict)) else []
+    if found:
+        return [t.detach().clone() for t in found]
+    return f"<{type(value).__name__}>"
+
+
+def trace_calls(module: torch.nn.Module, calls: list):
+    """Forward hooks on `module` and every submodule: `calls` gets one entry per call, in the order calls
+    begin: {"path", "parent" (the index of the call it ran inside, -1 at the top), "names" (forward's
+    parameters), "args", "out"}. Returns the hooks' handles."""
+    stack, handles = [], []
+    for path, sub in module.named_modules():
+        if isinstance(sub, torch.nn.Dropout):
+            continue  # the identity in eval(): its input and output say nothing its neighbours do not
+        try:
+            names = [p for p in inspect.signature(sub.forward).parameters]
+        except (TypeError, ValueError):
+            names = []
+
+        def before(mod, args, kwargs, path=path, names=names):
+            entry = {"path": path, "parent": stack[-1] if stack else -1, "names": names[:len(args)],
+                     "args": [_trace_value(a) for a in args], "out": []}
+            for k, v in kwargs.items():
+                entry["names"].append(k)
+                entry["args"].append(_trace_value(v))
+            calls.append(entry)
+            stack.append(len(calls) - 1)
+
+        def after(mod, args, kwargs, output):
+            if stack:
+                calls[stack.pop()]["out"] = [t.detach().clone() for t in _tensors(output)] \
+                    if not isinstance(output, torch.Tensor) else [output.detach().clone()]
+
+        handles.append(sub.register_forward_pre_hook(before, with_kwargs=True))
+        handles.append(sub.register_forward_hook(after, with_kwargs=True))
+    return handles
+
+
+def _pretty(path: str, root: str) -> str:
+    """`blocks.0.attn` -> `blocks[0].attn`; the module itself -> its exercise's name."""
+    if not path:
+        return root
+    out = ""
+    for part in path.split("."):
+        out += f"[{part}]" if part.isdigit() else ("." if out else "") + part
+    return out
+
+
+def _arg_differs(mine, ref):
+    """Whether one traced argument departs: True, False, or None when the two cannot be compared (a cache
+    of the learner's own format)."""
+    if (mine is None) != (ref is None):
+        return True
+    if mine is None:
+        return False
+    if isinstance(mine, torch.Tensor) and isinstance(ref, torch.Tensor):
+        return not _close_enough(mine, ref)
+    if isinstance(mine, list) and isinstance(ref, list):
+        if len(mine) != len(ref) or any(a.shape != b.shape for a, b in zip(mine, ref)):
+            return None
+        return not all(_close_enough(a, b) for a, b in zip(mine, ref))
+    if isinstance(mine, str) or isinstance(ref, str):
+        return None
+    return mine != ref if type(mine) is type(ref) else None
+
+
+def _outputs_differ(mine, ref):
+    """Which returned tensor departs (its index) or None; the first alone when the structures differ."""
+    if len(mine) != len(ref) or any(a.shape != b.shape for a, b in zip(mine, ref)):
+        if mine and ref and mine[0].shape == ref[0].shape:
+            return None if _close_enough(mine[0], ref[0]) else 0
+        return 0 if (mine or ref) else None
+    for i, (a, b) in enumerate(zip(mine, ref)):
+        if not _close_enough(a, b):
+            return i
+    return None
+
+
+def _ordinal(k: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(k, f"{k}th")
+
+
+def localise(mine: list, ref: list, root: str) -> str | None:
+    """The first submodule whose input departs while everything called before it agrees, or whose output
+    departs while all its parts agree, as a sentence; None when the traces show no departure."""
+    def keyed(calls):
+        seen, keys = {}, []
+        for entry in calls:
+            k = seen.get(entry["path"], 0)
+            seen[entry["path"]] = k + 1
+            keys.append((entry["path"], k))
+        return keys
+
+    my_keys, ref_keys = keyed(mine), keyed(ref)
+    ref_at = dict(zip(ref_keys, range(len(ref))))
+    children = {i: [] for i in range(-1, len(mine))}
+    for i, entry in enumerate(mine):
+        children[entry["parent"]].append(i)
+    ref_children = {i: [] for i in range(-1, len(ref))}
+    for i, entry in enumerate(ref):
+        ref_children[entry["parent"]].append(i)
+
+    def name(i):
+        path, k = my_keys[i]
+        call = f" (on its {_ordinal(k + 1)} call)" if k else ""
+        return f"`{_pretty(path, root)}`{call}"
+
+    def agreed_words(agreed):
+        if not agreed:
+            return ""
+        names = [f"`{_pretty(mine[c]['path'], root)}`" for c in agreed]
+        names = list(dict.fromkeys(names))
+        return f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''} agree{'s' if len(names) == 1 else ''} " \
+               f"with the reference; "
+
+    def input_words(i, r, agreed):
+        entry, theirs = mine[i], ref[r]
+        for j, (value, their) in enumerate(zip(entry["args"], theirs["args"])):
+            if _arg_differs(value, their):
+                arg = theirs["names"][j] if j < len(theirs["names"]) else f"argument {j + 1}"
+                what = f"`{arg}`"
+                if value is None:
+                    what += " (yours passes None, the reference a value)"
+                elif their is None:
+                    what += " (yours passes a value, the reference None)"
+                names = set(theirs["names"])
+                if {"query", "key", "value"} <= names:
+                    hint = "check what you pass as queries, keys and values (and which mask)"
+                elif "cache" in arg:
+                    hint = "check that the cache is passed on to it"
+                elif "mask" in arg:
+                    hint = "check which mask you pass it"
+                else:
+                    hint = "look at what you compute before it and pass it"
+                shaped = difference_shape(value, their, 1e-4, 1e-5) if isinstance(value, torch.Tensor) else None
+                hint += f" ({shaped})" if shaped else ""
+                return f"{agreed_words(agreed)}the input of {name(i)} differs from the reference's, in {what}: {hint}."
+        if len(entry["args"]) < len(theirs["args"]):
+            missing = [f"`{n}`" for n in theirs["names"][len(entry["args"]):]]
+            cache = any("cache" in n for n in missing)
+            return (f"{agreed_words(agreed)}{name(i)} gets no {' or '.join(missing) or 'further argument'} from "
+                    f"yours (the reference passes it): "
+                    f"{'check that the cache is passed on to it' if cache else 'check the arguments you pass it'}.")
+        if len(entry["args"]) != len(theirs["args"]):
+            return (f"{agreed_words(agreed)}{name(i)} is called with {len(entry['args'])} argument(s), the "
+                    f"reference passes {len(theirs['args'])}: check the arguments you pass it.")
+        return None
+
+    def descend(i, r, which):
+        agreed = []
+        for c in children[i]:
+            rc = ref_at.get(my_keys[c])
+            if rc is None:
+                continue
+            said = input_words(c, rc, agreed)
+            if said:
+                return said
+            out = _outputs_differ(mine[c]["out"], ref[rc]["out"])
+            if out is not None:
+                return descend(c, rc, out)
+            agreed.append(c)
+        called = {mine[c]["path"] for c in children[i]}
+        missing = list(dict.fromkeys(f"`{_pretty(ref[c]['path'], root)}`" for c in ref_children[r]
+                                     if ref[c]["path"] not in called))
+        never = f" It never calls {', '.join(missing)}, which the reference calls." if missing else ""
+        value = f" (the {_ordinal(which + 1)} tensor it returns)" if which else ""
+        if not children[i] and not missing:
+            return (f"the input of {name(i)} agrees with the reference's, but its output{value} does not: look "
+                    f"inside {name(i)}.")
+        return (f"{agreed_words(agreed) or 'the parts it calls agree with the reference; '}the output{value} of "
+                f"{name(i)} does not: look at how {name(i)} combines them (residual sums, norms, the order of "
+                f"its steps, what it returns).{never}")
+
+    agreed = []
+    for i in children[-1]:
+        r = ref_at.get(my_keys[i])
+        if r is None:
+            continue
+        said = input_words(i, r, agreed) if my_keys[i][0] else None
+        if said:
+            return said
+        out = _outputs_differ(mine[i]["out"], ref[r]["out"])
+        if out is not None:
+            return descend(i, r, out)
+        agreed.append(i)
+    if any(not path for path, _ in my_keys):
+        return None
+    # forward itself is not hooked (the check calls it directly): every part it calls agrees, its result not
+    mine_count, ref_count = {}, {}
+    for path, _ in my_keys:
+        mine_count[path] = mine_count.get(path, 0) + 1
+    for path, _ in ref_keys:
+        ref_count[path] = ref_count.get(path, 0) + 1
+    tops = [ref[c]["path"] for c in ref_children[-1]]
+    missing = list(dict.fromkeys(f"`{_pretty(p, root)}`" for p in tops if p not in mine_count))
+    more = list(dict.fromkeys(f"`{_pretty(p, root)}` {mine_count[p]} times where the reference calls it "
+                              f"{ref_count.get(p, 0)}" for p in dict.fromkeys(mine_count)
+                              if "." not in p and mine_count[p] > ref_count.get(p, 0) and p in ref_count))
+    notes = (f" It never calls {', '.join(missing)}, which the reference calls." if missing else "") + \
+        (f" It calls {'; '.join(more)}." if more else "")
+    return (f"{agreed_words(agreed) or 'the parts it calls agree with the reference; '}the output of {root} does "
+            f"not: look at how it combines them (residual sums, norms, the order of its steps, what it "
+            f"returns).{notes}")
+
+
+def _learners(obj) -> bool:
+    """Whether a function or class is the learner's own (not torch's, not the course package's)."""
+    module = getattr(obj, "__module__", "") or ""
+    if module.split(".")[0] in ("torch", "course_lib", "builtins", "math", "functools", "typing"):
+        return False
+    code = getattr(obj, "__code__", None)
+    if code is not None:
+        return _is_learners_file(code.co_filename)
+    return True
+
+
+def _used_exercises(obj, own: str):
+    """(exercise name, object, where) for the learner's functions and classes that `obj` (a function, or a
+    class's methods) reads as globals and that are exercises of the course (by their name)."""
+    import dis
+    import types
+
+    functions = []
+    if isinstance(obj, type):
+        for klass in obj.__mro__:
+            if _learners(klass):
+                functions += [f for f in vars(klass).values() if isinstance(f, types.FunctionType)]
+    elif isinstance(obj, types.FunctionType):
+        functions = [obj]
+    found = []
+    for function in functions:
+        codes, names = [function.__code__], []
+        while codes:
+            code = codes.pop()
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+            names += [i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"]
+        for name in dict.fromkeys(names):
+            value = function.__globals__.get(name)
+            exercise = getattr(value, "__name__", None)
+            if value is None or value is obj or exercise == own or exercise not in REGISTRY or not _learners(value):
+                continue
+            if isinstance(value, type):
+                continue  # a class the code names may not be the one it builds: the module's parts tell
+            if not callable(value):
+                continue
+            found.append((exercise, value, ""))
+    return found
