@@ -93,6 +93,12 @@ def build_parser():
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true",
                    help="grade again submissions that have not changed since they were graded (default: keep them)")
+    p.add_argument("--experiments", choices=("skip", "shrunk", "full"), default="skip",
+                   help="the experiment cells (no grade depends on them): skip runs only the cells a grade needs, "
+                        "shrunk runs them made small, full as in class (default: %(default)s)")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="start every student kernel and hidden-test worker cold instead of forking it from a warm "
+                        "template (slower; the scores are the same)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _course_dir(p)
 
@@ -228,6 +234,8 @@ def _run(args):
             progress=not args.no_progress,
             memory_limit=args.memory_limit,
             force=args.force,
+            experiments=args.experiments,
+            warm=args.warm,
         )
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         for o in outcomes:

@@ -149,11 +149,15 @@ def grading_env(course_dir, assignment):
 GRADING_ENVS = ".grading-env"  # in the course folder: one package per version of the course code and assignment
 
 
-def _start_worker(course_dir, hide, memory_limit, envs=None):
+def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experiments="skip"):
     """Give this worker a scratch course folder (the released sources, a copy of the gradebook) and a
-    grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring)."""
-    global _scratch
+    grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring). With `warm`,
+    kernels and hidden-test workers are forked from templates that have done the heavy imports
+    (`autograde.pool`); `experiments` says what the experiment cells do (`autograde.cells`)."""
+    global _scratch, _experiments
     from . import sandbox
+
+    _experiments = experiments
 
     _grading_envs.update(envs or {})
 
@@ -162,6 +166,29 @@ def _start_worker(course_dir, hide, memory_limit, envs=None):
         shutil.copytree(Path(course_dir) / part, _scratch / part)
     shutil.copy2(Path(course_dir) / "gradebook.db", _scratch / "gradebook.db")
     sandbox.install_kernelspec(_scratch / "jupyter", hide=hide, memory_limit=memory_limit)
+    if warm:
+        _start_pool(experiments)
+
+
+_experiments = "skip"
+
+
+def _start_pool(experiments):
+    """This worker's warm templates (`autograde.pool`): the kernels' one starts importing at once."""
+    import atexit
+
+    from . import pool
+
+    spec = json.loads((_scratch / "jupyter" / "kernels" / course.GRADING_KERNEL / "kernel.json").read_text())
+    env = {**os.environ, **spec["env"], "MPLCONFIGDIR": spec["env"]["AUTOGRADE_MPLCACHE"],
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # what ipykernel sets in every kernel
+           "AUTOGRADE_PRELOAD": json.dumps(pool.preload_modules(sorted((_scratch / "source").glob("*/*.ipynb"))))}
+    if experiments != "full":  # the course's code reads it when imported: the template's imports must see it
+        env["NBGRADER_EXECUTION"] = "autograde"
+    pool.start(str(_scratch), env)
+    atexit.register(pool.stop)
+    if _grading_envs:  # the first assignment's workers' template imports meanwhile, on the other core
+        pool.worker_template(_spawn_worker(sorted(_grading_envs)[0])[1])
 
 
 def _spawn_worker(assignment):
@@ -185,11 +212,19 @@ def _spawn_worker(assignment):
 def execute(submission: Submission, timeout: int):
     """Autograde one submission in the scratch course folder; return the executed notebook's text (hidden
     verdicts written in) or an error, and whether the error is the grader's (`fault`)."""
+    import time
+
     import nbformat
 
-    from . import verdict
+    from . import cells, verdict
 
+    started = time.perf_counter()
     api = course.api(_scratch, timeout)
+    # Only the cells a grade needs, on a warm kernel when this worker has templates (`autograde.cells`)
+    api.config.Autograde.autograde_preprocessors = [
+        "autograde.cells.GradedCells" if p == "autograde.preprocessors.SurviveDeadKernel" else p
+        for p in api.config.Autograde.autograde_preprocessors]
+    api.config.GradedCells.experiments = _experiments
     staged = _scratch / "submitted" / submission.student / submission.assignment
     shutil.rmtree(staged, ignore_errors=True)
     staged.mkdir(parents=True)
@@ -208,10 +243,22 @@ def execute(submission: Submission, timeout: int):
             return {"notebook": None, "error": error, "fault": any(k in error for k in KERNEL_CANNOT_START)}
         nb = nbformat.read(executed, as_version=4)
         notes = list(nb.metadata.get("autograde", {}).pop("incidents", []))
+        judging = time.perf_counter()
         notes += verdict.judge(nb, source, session)
+        judged = time.perf_counter() - judging
     finally:
         session.close()
-    return {"notebook": nbformat.writes(nb), "error": None, "notes": notes}
+    return {"notebook": nbformat.writes(nb), "error": None, "notes": notes,
+            "timing": cells.timing(time.perf_counter() - started, judged)}
+
+
+def _log_timing(sub, result):
+    """With AUTOGRADE_TIMINGS=FILE (benchmarks/bench_grading.py), one JSON line per submission: where its
+    seconds went (`cells.timing`)."""
+    path = os.environ.get("AUTOGRADE_TIMINGS")
+    if path and result.get("timing"):
+        with open(path, "a") as f:
+            f.write(json.dumps({"student": sub.student, "assignment": sub.assignment, **result["timing"]}) + "\n")
 
 
 def _last_error(result):
@@ -488,6 +535,8 @@ def grade(
     progress=True,
     memory_limit=DEFAULT_MEMORY_LIMIT,
     force=False,
+    experiments="skip",
+    warm=True,
 ):
     """Grade every submission; return one Outcome per submission, and write the grade log.
 
@@ -497,6 +546,9 @@ def grade(
     When the grader itself failed (a canary that did not earn full marks, a kernel that cannot start), those
     submissions get the status GRADER_FAULT and no earlier grade is replaced; `grader_fault_report` says what
     to change, and the command line exits with status 1.
+
+    `experiments`: "skip" (only the cells a grade needs run), "shrunk" or "full" (`autograde.cells`). `warm`:
+    kernels and hidden-test workers forked from warm templates (`autograde.pool`); the scores are the same.
     """
     # Absolute: the workers run nbgrader in scratch folders of their own, whatever the current folder.
     course_dir, submissions = Path(course_dir).resolve(), Path(submissions).resolve()
@@ -512,7 +564,8 @@ def grade(
     notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
     hidden = _hidden_from_kernels(course_dir, submissions)
-    keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) for a in {s.assignment for s in ready}}
+    keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) + f"/{experiments}"
+            for a in {s.assignment for s in ready}}
     config = course.nbgrader_config(course_dir)  # with the instructor's late-penalty settings: read them once
     due, penalty = _due_dates(course_dir), repr(config.LateSubmissionPlugin)
     digests = {id(sub): _digest(sub, keys[sub.assignment] + due.get(sub.assignment, "") + penalty) for sub in ready}
@@ -543,12 +596,14 @@ def grade(
     pending, retried, phase = list(canaries.values()), set(), "canary"
     if not pending:  # every canary passed before under the same conditions: straight to the submissions
         pending, phase = list(ready), "submissions"
+    ready.sort(key=lambda s: s.assignment)  # a job's worker templates serve one assignment after another
+    pending.sort(key=lambda s: s.assignment)
     while pending:
         with ProcessPoolExecutor(
             max_workers=max(1, jobs),
             mp_context=get_context("spawn"),
             initializer=_start_worker,
-            initargs=(str(course_dir), hidden, memory_limit, envs),
+            initargs=(str(course_dir), hidden, memory_limit, envs, warm, experiments),
         ) as pool:
             broken = False
             while pending and not broken:
@@ -579,6 +634,7 @@ def grade(
                     outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout, config))
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
                     outcomes[-1].digest = digests[id(sub)] if outcomes[-1].status == "graded" else ""
+                    _log_timing(sub, result)
                     bar.update(1)
                 if phase == "canary" and not pending:  # the canaries are done: now the submissions
                     phase = "submissions"

@@ -179,6 +179,137 @@ def worker_argv(kernel_argv_):
     return kernel_argv_[: at + 1] + ["--worker"]
 
 
+# -- the same confinement in a process forked from a warm template (`autograde._forkserver`, `autograde.pool`) --
+CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 38, 47, 4
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    import ctypes
+
+    if result != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"{what}: {os.strerror(error)}")
+
+
+def set_parent_death_signal(sig=9):
+    """This process is killed when its parent dies (as `unshare --kill-child` does for its child)."""
+    _check(_libc().prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+
+
+def enter_namespaces():
+    """As `unshare --mount --pid --fork --kill-child --mount-proc --propagation private`, in this process: new
+    mount and PID namespaces, then a fork; this process waits for the child (pid 1 of the new namespace, killed
+    if this one dies) and exits with its status; the child returns, with its own /proc mounted."""
+    _check(_libc().unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os._exit(code if code >= 0 else 128 - code)
+    set_parent_death_signal()  # (its parent, outside the namespace, waits for it: it cannot have gone yet)
+    _mount("--make-rprivate", "/")
+    _mount("-t", "proc", "proc", "/proc")
+
+
+def drop_privileges():
+    """As `setpriv --bounding-set=-all --inh-caps=-all --no-new-privs`, then an exec as root would: no
+    capability left (bounding, ambient, inheritable, permitted, effective), and none to be gained."""
+    import ctypes
+
+    libc = _libc()
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        _check(libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "prctl(PR_CAPBSET_DROP)")
+    _check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT)")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    _check(libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    with open("/proc/self/status") as f:
+        caps = {k: int(v, 16) for k, v in (line.split(":") for line in f if line.startswith("Cap"))}
+    if any(caps.values()):
+        raise OSError(f"capabilities left after dropping them: {caps}")
+
+
+def forget_hidden_modules():
+    """Forget every module the template imported from a file the sandbox now hides: importing it again fails
+    here exactly as it would in a process started cold inside the sandbox (the canary then says why)."""
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and os.path.isabs(path) and not os.path.exists(path):
+            del sys.modules[name]
+
+
+def reseed():
+    """Fresh random generators, as a fresh interpreter has: a forked child starts with its template's states."""
+    import random
+
+    random.seed()
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed()
+    if "torch" in sys.modules:
+        sys.modules["torch"].seed()
+
+
+def run_forked(argv, env, cwd, mode):
+    """`main(argv)` in a child of a warm template (`autograde._forkserver`), with `env` for its environment and
+    `cwd` for its folder: the same confinement, memory cap and environment, then the kernel or the worker runs
+    in this process instead of being exec'd."""
+    worker = argv[:1] == ["--worker"]
+    if worker != (mode == "worker"):
+        raise SystemExit(f"a {mode} template cannot start {argv[:1]}")
+    os.chdir(cwd)
+    env = dict(env)
+    connection_file, options = None, []
+    if not worker:
+        at = argv.index("-f")
+        connection_file, options = argv[at + 1], argv[:at] + argv[at + 2:]
+    memory = int(env.get("AUTOGRADE_MEMORY", "0"))
+    if env.pop("AUTOGRADE_CONFINE", "0") == "1":
+        enter_namespaces()
+        connection_file = confine(cwd, connection_file, json.loads(env.get("AUTOGRADE_HIDE", "[]")),
+                                  json.loads(env.get("AUTOGRADE_SHOW", "[]")))
+        env.update(HOME=cwd, IPYTHONDIR=os.path.join(cwd, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
+        drop_privileges()
+        forget_hidden_modules()
+    cache = env.pop("AUTOGRADE_MPLCACHE", None)
+    if cache and os.path.isdir(cache):
+        shutil.copytree(cache, os.path.join(os.getcwd(), ".matplotlib"), dirs_exist_ok=True)
+        env["MPLCONFIGDIR"] = os.path.join(os.getcwd(), ".matplotlib")
+    for key in ("AUTOGRADE_HIDE", "AUTOGRADE_SHOW", "AUTOGRADE_WORKER_PATH", "AUTOGRADE_PRELOAD"):
+        env.pop(key, None)
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    os.environ.clear()
+    os.environ.update(env)
+    reseed()
+    import runpy
+
+    if worker:  # as WORKER_BOOT, whose sys.path the template already has
+        sys.argv = sys.argv[:1]
+        runpy.run_module("course_lib.checks._trusted", run_name="__main__", alter_sys=True)
+        return 0
+    sys.path[0:0] = [os.getcwd()]  # as `python -m ipykernel_launcher` in this folder
+    sys.argv = ["ipykernel_launcher", "-f", connection_file, *options]
+    from ipykernel.kernelapp import launch_new_instance
+
+    launch_new_instance()
+    return 0
+
+
 def main(argv):
     worker = argv[:1] == ["--worker"]
     if not worker and "-f" not in argv[:-1]:

@@ -116,8 +116,9 @@ class Worker:
     """One sandboxed worker process and its two pipes."""
 
     def __init__(self, argv, env, cwd):
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd=cwd, env=env, start_new_session=True)
+        from .pool import popen_worker  # forked from the grading job's warm template, or started cold
+
+        self.proc = popen_worker(argv, env, cwd)
         self.buffer = b""
 
     def request(self, payload, deadline):

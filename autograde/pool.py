@@ -1,0 +1,290 @@
+"""Warm processes: each grading job keeps templates with the heavy imports done, and forks from them.
+
+A student's kernel and a hidden-test worker used to start cold: a fresh interpreter importing torch, numpy,
+matplotlib and the course package, seconds per submission. Now each of the grader's worker processes starts
+`autograde/_forkserver.py` once for the kernels and once per assignment for the hidden-test workers (on that
+assignment's grading package, under `python -I -S`, never having imported `course_lib.solutions`), and every
+kernel and worker is a fresh fork of its template. A fork runs `sandbox.run_forked`: the same namespaces,
+hidden folders, private /tmp, read-only mounts, dropped capabilities and memory cap as `python -m
+autograde.sandbox`, and the same environment. What a fork would inherit is dealt with where it binds:
+- threads: the template imports with OMP/MKL/OpenBLAS at one thread, runs no torch operation, and refuses
+  to serve unless it has exactly one thread;
+- open files: the child closes every descriptor of the template (the server's socket among them);
+- random generators: reseeded from the system in the child (`sandbox.reseed`);
+- module state: the template never runs a line of student code; each child is a copy of it, and the next
+  submission's child is a fresh copy, so nothing a submission does reaches the next one;
+- /tmp, environment: each child gets its own private /tmp and the environment of the request.
+If a template cannot start, the kernel or worker starts cold, as before: grading never depends on the pool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+SERVER = Path(__file__).with_name("_forkserver.py")
+SANDBOX = Path(__file__).with_name("sandbox.py")
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+READY_TIMEOUT = 120  # seconds for a template to import torch and the course on a loaded machine
+# What the templates of the kernels import: the notebooks' set-up cells' imports, and what the kernel loads
+PRELOAD_ALWAYS = ["torch", "torch.nn", "torch.nn.functional", "numpy", "matplotlib", "matplotlib.pyplot",
+                  "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline"]
+
+
+class Unavailable(Exception):
+    """The template could not start or answer: the caller starts its process cold."""
+
+
+class ForkedProcess:
+    """What `subprocess.Popen` offers the grader, for a process forked by a template."""
+
+    def __init__(self, sock, pid, stdin=None, stdout=None):
+        self.sock, self.pid, self.stdin, self.stdout, self.stderr = sock, pid, stdin, stdout, None
+        self.returncode = None
+        self.args = [f"forked:{pid}"]
+
+    def poll(self):
+        if self.returncode is None and select.select([self.sock], [], [], 0)[0]:
+            self._read()
+        return self.returncode
+
+    def _read(self):
+        try:
+            data = self.sock.recv(4096)
+            self.returncode = int(json.loads(data)["exit"]) if data else -signal.SIGKILL
+        except (OSError, ValueError, KeyError):
+            self.returncode = -signal.SIGKILL
+        self.sock.close()
+
+    def wait(self, timeout=None):
+        if self.returncode is None:
+            if not select.select([self.sock], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired(self.args, timeout)
+            self._read()
+        return self.returncode
+
+    def send_signal(self, sig):
+        if self.returncode is None:
+            for kill in (os.killpg, os.kill):
+                try:
+                    kill(self.pid, sig)
+                    return
+                except OSError:
+                    continue
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """One template process, started at once; `launch` waits for it to be ready the first time."""
+
+    def __init__(self, mode, env, paths=(), folder=None):
+        self.mode = mode
+        self.folder = tempfile.mkdtemp(prefix=f"fork-{mode}-", dir=folder)
+        self.path = os.path.join(self.folder, "s")
+        flags = ["-I", "-S"] if mode == "worker" else ["-P"]
+        self.proc = subprocess.Popen([sys.executable, *flags, str(SERVER), self.path, mode, str(SANDBOX), *paths],
+                                     env={**env, **ONE_THREAD}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, cwd="/")
+        self.ready = None
+
+    def _wait_ready(self):
+        if self.ready is None:
+            ready, _, _ = select.select([self.proc.stdout], [], [], READY_TIMEOUT)
+            line = self.proc.stdout.readline() if ready else b""
+            try:
+                self.ready = bool(json.loads(line).get("ready"))
+            except ValueError:
+                self.ready = False
+        if not self.ready or self.proc.poll() is not None:
+            self.ready = False
+            raise Unavailable(f"the {self.mode} template did not start")
+
+    def launch(self, argv, env, cwd, fds=()):
+        """A child running `sandbox.run_forked(argv, env, cwd)`, with `fds` as its stdin, stdout (, stderr)."""
+        self._wait_ready()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            sock.connect(f"/proc/self/fd/{folder}/s")  # a socket's path has 107 bytes at most: through the folder
+            socket.send_fds(sock, [json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}).encode()],
+                            list(fds))
+            ready, _, _ = select.select([sock], [], [], 30)
+            reply = json.loads(sock.recv(4096)) if ready else {}
+            pid = int(reply["pid"])
+        except (OSError, ValueError, KeyError) as error:
+            sock.close()
+            raise Unavailable(f"the {self.mode} template did not answer ({error})") from None
+        finally:
+            os.close(folder)
+        return sock, pid
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        try:
+            os.unlink(self.path)
+            os.rmdir(self.folder)
+        except OSError:
+            pass
+
+
+class Pool:
+    """The templates of one grading job: one for kernels, one per assignment for hidden-test workers (the two
+    most recently used are kept)."""
+
+    KEEP_WORKER_TEMPLATES = 2
+
+    def __init__(self, folder, kernel_env):
+        self.folder = folder
+        self.preload = kernel_env.get("AUTOGRADE_PRELOAD", "[]")
+        self.kernels = ForkServer("kernel", kernel_env, folder=folder)
+        self.workers = {}  # the grading package's folder -> ForkServer, least recently used first
+
+    def worker_template(self, runs_on, env):
+        server = self.workers.pop(runs_on, None)
+        if server is None:
+            server = ForkServer("worker", env, [runs_on, *_site_paths()], folder=self.folder)
+        self.workers[runs_on] = server
+        while len(self.workers) > self.KEEP_WORKER_TEMPLATES:
+            oldest = next(iter(self.workers))
+            self.workers.pop(oldest).close()
+        return server
+
+    def close(self):
+        for server in [self.kernels, *self.workers.values()]:
+            server.close()
+        self.workers.clear()
+
+
+def _site_paths():
+    import sysconfig
+
+    return list(dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")))
+
+
+POOL: Pool | None = None  # this process's templates, when the grading job uses them
+
+
+def start(folder, kernel_env):
+    global POOL
+    POOL = Pool(folder, kernel_env)
+    return POOL
+
+
+def stop():
+    global POOL
+    if POOL is not None:
+        POOL.close()
+        POOL = None
+
+
+def worker_template(env):
+    """The template of the hidden-test workers that `env` (a worker's environment) describes, started if need
+    be: it runs on the assignment's grading package (AUTOGRADE_WORKER_PATH), in an environment without the
+    sandbox's settings (the child gets those), with matplotlib's prebuilt font list."""
+    template_env = {k: v for k, v in env.items() if not k.startswith("AUTOGRADE_")}
+    template_env["AUTOGRADE_PRELOAD"] = POOL.preload
+    if env.get("AUTOGRADE_MPLCACHE"):
+        template_env["MPLCONFIGDIR"] = env["AUTOGRADE_MPLCACHE"]
+    return POOL.worker_template(env["AUTOGRADE_WORKER_PATH"], template_env)
+
+
+def popen_worker(argv, env, cwd):
+    """The hidden-test worker of a submission: forked from its assignment's template when there is one,
+    else started cold as before (`subprocess.Popen`)."""
+    if POOL is not None and env.get("AUTOGRADE_WORKER_PATH") and "autograde.sandbox" in argv:
+        template = worker_template(env)
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            sock, pid = template.launch(argv[argv.index("autograde.sandbox") + 1:], env, cwd, [in_r, out_w])
+        except Unavailable:
+            for fd in (in_r, in_w, out_r, out_w):
+                os.close(fd)
+        else:
+            os.close(in_r)
+            os.close(out_w)
+            return ForkedProcess(sock, pid, stdin=os.fdopen(in_w, "wb"), stdout=os.fdopen(out_r, "rb"))
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            cwd=cwd, env=env, start_new_session=True)
+
+
+class ForkProvisioner(LocalProvisioner):
+    """jupyter_client's local provisioner, launching the grading kernel as a fork of the job's template."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        if POOL is None or "autograde.sandbox" not in cmd:
+            return await super().launch_kernel(cmd, **kwargs)
+        try:
+            sock, pid = POOL.kernels.launch(cmd[cmd.index("autograde.sandbox") + 1:], kwargs.get("env") or os.environ,
+                                            kwargs.get("cwd") or os.getcwd())
+        except Unavailable:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = ForkedProcess(sock, pid)
+        self.pid = self.pgid = pid
+        return self.connection_info
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """nbclient's kernel manager, whose kernels are forked from the grading job's template (`ForkProvisioner`)."""
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if type(self.provisioner) is LocalProvisioner:
+            self.provisioner.__class__ = ForkProvisioner
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+def preload_modules(source_notebooks):
+    """The modules the kernels' template imports: `PRELOAD_ALWAYS` and every module the set-up cells import."""
+    import ast
+
+    import nbformat
+
+    from .notebook import grade_meta
+
+    names = list(PRELOAD_ALWAYS)
+    for path in source_notebooks:
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not (grade_meta(cell).get("locked") and not grade_meta(cell).get("grade")):
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    names += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
+def wait_ready(timeout=READY_TIMEOUT):
+    """Wait until this job's kernel template is ready (benchmarks: the start-up is measured apart)."""
+    if POOL is not None:
+        deadline = time.monotonic() + timeout
+        try:
+            POOL.kernels._wait_ready()
+        except Unavailable:
+            pass
+        return time.monotonic() < deadline
+    return False
