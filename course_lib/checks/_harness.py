@@ -6,6 +6,7 @@ It imports nothing of `course_lib.solutions`, so it ships in the student environ
 check here needs from the reference it reads from `exercise.reference` through the framework's runs, or from
 a plain attribute the recording keeps (`AllAtOnceExercise.reference_ops`).
 """
+import copy
 import math
 import time
 
@@ -194,6 +195,42 @@ def number_invoke(impl, case):
     return as_number(impl(*case.args, **case.kwargs))
 
 
+# -- notebooks 07 and 08: where dropout sits ----------------------------------------------------------------
+class DropoutPlacementExercise(ModuleExercise):
+    """A module whose dropout must sit where the exercise says, not merely act in train().
+
+    A case whose kwargs hold `train_seed` runs the module built in train() with the global RNG seeded so
+    (inside a fork): the learner's module and the reference then draw the same dropout masks exactly when they
+    apply dropout to the same tensors in the same order (nn.Dropout, F.dropout(x, p, self.training) and
+    torch.dropout all draw alike), so a misplaced dropout shows as a value difference, named by the catalog.
+    Every other case runs in eval() as usual.
+    """
+
+    _train_case_failed = False  # whether the case that failed last ran in train()
+
+    def _check_case(self, student, case, strict):
+        self._train_case_failed = "train_seed" in case.kwargs  # read by `_diagnose` when this case fails
+        return super()._check_case(student, case, strict)
+
+    def _diagnose(self, student, cases):
+        """A failure in eval() is named by the mistakes that behave alike in eval(): a learner's slip may handle
+        dropout otherwise than the catalog's. A failure in train() only (eval() is right) is named on every case,
+        so the dropout mistakes (which are right in eval()) are told apart."""
+        if not self._train_case_failed:
+            cases = [case for case in cases if "train_seed" not in case.kwargs]
+        return super()._diagnose(student, cases)
+
+    def _invoke(self, impl, case):
+        kwargs = dict(case.kwargs)
+        seed = kwargs.pop("train_seed", None)
+        if seed is None:
+            return super()._invoke(impl, case)
+        module = case.built = self.build(impl, case, train=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return getattr(module, self.method)(*case.args, **kwargs)
+
+
 # -- notebook 08: the Transformer -------------------------------------------------------------------------
 class TransformerExercise(ModuleExercise):
     """Calls forward, and also encode and decode on their own: greedy decoding uses those two."""
@@ -216,12 +253,73 @@ class TransformerExercise(ModuleExercise):
             got = got[:1]
         return got, copy
 
+    def _local_buffers(self, impl, case, strict=False):
+        """What the learner's module keeps of its positional table: its buffers' names, and the type of `pe`."""
+        module = self._local_build(impl, case, strict)
+        return {"buffers": [name for name, _ in module.named_buffers()],
+                "pe": type(getattr(module, "pe", None)).__name__}
+
     def _check_more(self, student, cases, strict):
+        problem = self._positional_table(student, cases[0], strict)
+        if problem:
+            return problem
         self._forward_only = True  # the train()/eval() check compares forward alone
         try:
             return super()._check_more(student, cases, strict)
         finally:
             self._forward_only = False
+
+    def _positional_table(self, student, case, strict):
+        """The contract keeps the sinusoidal table as a buffer named `pe` (the graded cell asserts it too)."""
+        try:
+            kept = self._execute(student, "buffers", case, strict)
+        except ReferenceUsed:
+            raise
+        except Exception as error:  # noqa: BLE001 - the cases above built it; say what failed now
+            return f"raised {type(error).__name__} while its buffers were read: {error}"
+        if "pe" in kept["buffers"]:
+            return None
+        what = "no attribute `pe`" if kept["pe"] == "NoneType" else f"`pe` as a plain attribute ({kept['pe']})"
+        return (f"the values are right, but the positional table is not a buffer named `pe` (your module has "
+                f"{what}; buffers: {kept['buffers'] or 'none'}). Register it in __init__: "
+                f"self.register_buffer(\"pe\", sinusoidal_positional_encoding(max_len, d_model)): a buffer moves "
+                f"with model.to(device) and belongs to the module, and it is not a parameter, so nothing trains it.")
+
+
+# -- notebook 08: exercises that take a model -----------------------------------------------------------------
+def model_invoke(impl, case):
+    """Call with a copy of the case's fixed model whose parameters require gradients (kept as `case.built`, so
+    the gradient check covers them): the model is an argument, and the loss must reach its parameters."""
+    model, *rest = case.args
+    trainable = copy.deepcopy(model).requires_grad_(True)
+    case.built = trainable
+    return impl(trainable, *rest, **case.kwargs)
+
+
+NO_GRADIENT = ("no gradient reaches the model's parameters (your loss is detached from its inputs): is the loss "
+               "computed under torch.no_grad() or turned into a number with .item()? The values are right, but "
+               "training calls loss.backward(), which needs "
+               "the tensor F.cross_entropy returns, still attached to the model's graph.")
+
+
+class ModelLossExercise(Exercise):
+    """A loss of a model passed in (seq2seq_loss): the model's parameters are gradient leaves (`model_invoke`),
+    and a loss that no gradient can leave is named as such (torch.no_grad(), .item())."""
+
+    def _attribute_problem(self, out_name, got, want):
+        if type(got) in (float, int):
+            return (f"{NO_GRADIENT} (yours returned a Python {type(got).__name__}, {got!r}: return the tensor "
+                    f"itself, without .item() or float())")
+        return super()._attribute_problem(out_name, got, want)
+
+    def _check_gradients(self, student, case, strict):
+        got, grads = self._run_backward(student, case, strict)
+        if not isinstance(got, BaseException) and got and type(got[0]) is torch.Tensor:  # noqa: E721
+            reached = [g for label, g in grads.items()
+                       if label.startswith("parameter ") and g is not None and bool(g.ne(0).any())]
+            if not got[0].requires_grad or not reached:
+                return f"{NO_GRADIENT}\n  on {describe_case(case, self.arg_names)}"
+        return super()._check_gradients(student, case, strict)
 
 
 # -- notebook 09: the key-value cache, sampling -----------------------------------------------------------
@@ -270,3 +368,72 @@ def generator_invoke(impl, case):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed + 1)
         return impl(*case.args, **kwargs, generator=torch.Generator().manual_seed(seed))
+
+
+class GenerateExercise(Exercise):
+    """generate: right tokens are not enough, the cache must be used as `use_cache` says. Once every case's
+    tokens match, each case runs again on a `Watched` copy of its stand-in GPT, which writes down every call
+    (how many positions it got, whether a cache came with them and whether that cache is the one the previous
+    call returned), and the calls are judged (`_judge_calls`)."""
+
+    def _local_calls(self, impl, case, strict=False):
+        """The calls the learner's generate makes of the case's model: [positions, with a cache, its cache]."""
+        from ._standins import Watched
+
+        watched = Watched(case.args[0])
+        copy_ = Case(case.label, (watched, *clone_args(case.args[1:])), clone_args(case.kwargs), case.init,
+                     case.weights)
+        self._call(impl, copy_, strict)
+        return [list(call) for call in watched.calls]
+
+    def _check_more(self, student, cases, strict):
+        for case in cases:
+            try:
+                calls = self._execute(student, "calls", case, strict)
+            except ReferenceUsed:
+                raise
+            except Exception as error:  # noqa: BLE001 - the same call passed above; say what failed now
+                return f"raised {type(error).__name__} on a model that counts its calls: {error}"
+            problem = self._judge_calls(calls, case)
+            if problem:
+                return f"{problem}\n  on {describe_case(case, self.arg_names)}"
+        return None
+
+    @staticmethod
+    def _judge_calls(calls, case):
+        """What is wrong with how generate called the model, or None. With use_cache=False no call gets a
+        cache. With use_cache=True every call after the first gets the cache the previous call returned, and
+        each position goes through the model once: the prompt (at once or in pieces), then one new token per
+        step (at most T + max_new_tokens positions in all)."""
+        _, idx, new = case.args[:3]
+        T, use_cache = idx.size(1), case.kwargs.get("use_cache", True)
+        fed = sum(n for n, _, _ in calls)
+        if not use_cache:
+            if any(with_cache for _, with_cache, _ in calls):
+                return ("with use_cache=False your generate still passes a cache to the model: use_cache=False "
+                        "means the whole sequence, model(idx), at every step, without a cache (the slow path "
+                        "the notebook times against the cached one).")
+            return None
+        if new <= 1 or not calls:
+            return None
+        uncached = [i for i, (_, with_cache, _) in enumerate(calls) if i > 0 and not with_cache]
+        if len(uncached) == len(calls) - 1:
+            return (f"with use_cache=True your generate never passes a cache back to the model: it called the "
+                    f"model {len(calls)} times on {fed} positions in all, where {T + new - 1} would do (each "
+                    f"step runs the whole sequence again, or the cache the model returns is dropped). Keep what "
+                    f"the model returns and feed only the newest token with it: "
+                    f"logits, cache = model(idx[:, -1:], cache).")
+        if uncached:
+            return (f"with use_cache=True your generate calls the model without a cache at call {uncached[0] + 1} "
+                    f"of {len(calls)}: after the first call, every call gets the cache the previous call "
+                    f"returned.")
+        stale = [i for i, (_, _, previous) in enumerate(calls) if i > 0 and not previous]
+        if stale:
+            return (f"with use_cache=True your generate passes the model a cache other than the one the previous "
+                    f"call returned (call {stale[0] + 1} of {len(calls)}): keep the returned cache, "
+                    f"logits, cache = model(..., cache), and pass that one on.")
+        if fed > T + new:
+            return (f"with use_cache=True your generate feeds the model {fed} positions in all, where "
+                    f"{T + new - 1} would do: with the cache, each call gets only the tokens the cache does not "
+                    f"hold yet (the newest one).")
+        return None

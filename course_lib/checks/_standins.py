@@ -6,7 +6,10 @@ question a learner's code may ask of a model is impossible in general. So the ca
 instead, in the full package and in the student environment alike: they keep the contract's interface, but
 their insides are no solution of any exercise of the course. Each position reads the MEAN of the positions a
 mask allows (uniform weights, no scores, no softmax), adds its own embedding and its position's, and goes
-through a fixed tanh layer and a linear read-out. There are no heads, no layer norms and no attention.
+through a fixed tanh layer and a linear read-out. The decoder and the GPT take two such steps, so that their
+last position depends on what the mask let the earlier positions read (a stand-in must be at least as
+discriminating as the model it replaces: in a one-step model the last position reads everything whatever the
+causal mask says). There are no heads, no layer norms and no attention.
 
 * `StandInTransformer`: `encode(src, src_mask=None)`, `decode(tgt, memory, tgt_mask=None, memory_mask=None)`
   (causal by itself, `tgt_mask` added to it), `out`, `forward(src, tgt, src_mask=None, tgt_mask=None)`.
@@ -95,6 +98,7 @@ class StandInTransformer(_StandIn):
         self.enc_own, self.enc_context = _seeded(g, D, D, scale=D ** -0.5), _seeded(g, D, D, scale=2 * D ** -0.5)
         self.dec_own, self.dec_past = _seeded(g, D, D, scale=D ** -0.5), _seeded(g, D, D, scale=D ** -0.5)
         self.dec_memory = _seeded(g, D, D, scale=memory * D ** -0.5)
+        self.mix_own, self.mix_past = _seeded(g, D, D, scale=D ** -0.5), _seeded(g, D, D, scale=1.5 * D ** -0.5)
         self.out = _read_out(g, D, tgt_vocab, scale)
         self._finish()
 
@@ -105,13 +109,17 @@ class StandInTransformer(_StandIn):
         return torch.tanh(x @ self.enc_own + context @ self.enc_context)
 
     def decode(self, tgt, memory, tgt_mask=None, memory_mask=None):
-        """(B, T) tokens -> (B, T, D): each position reads its past (causal, & tgt_mask) and the memory."""
+        """(B, T) tokens -> (B, T, D): each position reads its past (causal, & tgt_mask) and the memory, then
+        reads its past once more (a second step, as a second layer would: so the last position's output depends
+        on what the mask let the earlier positions read, and a wrong mask shows there too)."""
         T = tgt.size(1)
         y = self.tgt_embed(tgt) + self.tgt_pos[:T]  # (B, T, D)
         causal = torch.ones(T, T, dtype=torch.bool).tril()  # (T, T): position t reads 0..t
-        past = mean_over_allowed(y, causal if tgt_mask is None else causal & tgt_mask, T)  # (B, T, D)
+        mask = causal if tgt_mask is None else causal & tgt_mask
+        past = mean_over_allowed(y, mask, T)  # (B, T, D)
         seen = mean_over_allowed(memory, memory_mask, T)  # (B, T, D)
-        return torch.tanh(y @ self.dec_own + past @ self.dec_past + seen @ self.dec_memory)
+        h = torch.tanh(y @ self.dec_own + past @ self.dec_past + seen @ self.dec_memory)  # (B, T, D)
+        return h + torch.tanh(h @ self.mix_own + mean_over_allowed(h, mask, T) @ self.mix_past)  # (B, T, D)
 
     def forward(self, src, tgt, src_mask=None, tgt_mask=None):
         """Logits (B, T, tgt_vocab); src_mask also hides the source's padding from the decoder."""
@@ -148,3 +156,30 @@ class StandInGPT(_StandIn):
             mean = (running / counts).float()  # (B, T, D): the mean of the states up to each position
             x = x + torch.tanh(x @ self.own[layer] + mean @ self.past[layer])
         return self.head(x), {"length": start + T, "sums": sums}
+
+
+class Watched(nn.Module):
+    """A stand-in that writes down how it is called: `calls` holds, for each call, the number of positions it
+    got, whether a cache came with them, and whether that cache is the object the previous call returned.
+    Everything else (parameters, eval(), attributes) is the wrapped model's."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.calls = []
+        self._returned = None
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["model"], name)
+
+    def forward(self, idx, cache=None):
+        self.calls.append((int(idx.size(-1)), cache is not None, cache is not None and cache is self._returned))
+        logits, new_cache = self.model(idx, cache)
+        self._returned = new_cache
+        return logits, new_cache
+
+    def __repr__(self):
+        return repr(self.model)

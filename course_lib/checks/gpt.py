@@ -13,7 +13,8 @@ from ..solutions import gpt as ref
 from ..solutions.multi_head_attention import merge_heads, split_heads
 from ..solutions.self_attention import scaled_dot_product_attention
 from ..solutions.training_deep_stacks import FeedForward
-from ._harness import CachedModuleExercise, generator_invoke
+from ..train import threads
+from ._harness import CachedModuleExercise, GenerateExercise, generator_invoke
 from ._standins import StandInGPT
 from .framework import Case, Exercise, Mistake, randn, seeded
 
@@ -215,24 +216,64 @@ GPT = CachedModuleExercise(
 
 
 # -- sample_next_token ----------------------------------------------------------------------------------------
+# Tokens are compared exactly, so no case may sit where rounding could flip one. The reference's ops and the
+# learner's may differ in the last bits (another order of operations, another BLAS: about 1e-6 on these
+# logits). Every case keeps a margin far above that, asserted when the case is built (`decision_margin`):
+# greedy, the two largest logits differ by more than MARGIN; sampled, the winner of torch.multinomial's race
+# (it takes the argmax of probs / q, q drawn from Exp(1) with the generator) beats the runner-up by more than
+# MARGIN relatively.
+MARGIN = 1e-3
+
+
+def decision_margin(logits, temperature, top_k, generator):
+    """(tokens, margin) of sampling from logits (B, V) as the reference does with `generator` (which this
+    advances as torch.multinomial would): the smallest gap, over the rows, between the chosen token and the next
+    best (logits at temperature 0; relative, of probs / q, when sampling)."""
+    if temperature == 0:
+        top = torch.topk(logits, 2, dim=-1).values if logits.size(-1) > 1 else torch.cat([logits, logits - 1], -1)
+        return logits.argmax(dim=-1), float((top[:, 0] - top[:, 1]).min())
+    scaled = logits / temperature
+    if top_k is not None:
+        kth = torch.topk(scaled, min(top_k, scaled.size(-1)), dim=-1).values[:, -1:]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    probs = torch.softmax(scaled, dim=-1)
+    race = probs / torch.empty_like(probs).exponential_(1, generator=generator)  # what multinomial compares
+    top = torch.topk(race, 2, dim=-1).values
+    return race.argmax(dim=-1), float(((top[:, 0] - top[:, 1]) / top[:, 0]).min())
+
+
+def _sample_margin(logits, temperature, top_k, seed):
+    tokens, margin = decision_margin(logits, temperature, top_k, torch.Generator().manual_seed(seed))
+    drawn = ref.sample_next_token(logits, temperature, top_k, torch.Generator().manual_seed(seed))
+    assert bool(_equal_tokens(tokens, drawn)), "decision_margin must replay torch.multinomial's draws"
+    return margin
+
+
+def _equal_tokens(a, b):
+    return a.shape == b.shape and bool((a == b).all())  # integer tokens: exact
+
+
+@threads(1)  # tiny tensors: extra threads only wait for a busy core
 def _sample_cases(seed):
     g = seeded(seed)
     B, V = 64, 7  # many rows, so a wrong distribution shows in the tokens drawn
 
-    def logits(rows=B, vocab=V, scale=2.0):
-        return randn(g, rows, vocab, scale=scale)
-
-    def s():
-        return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+    def case(label, temperature, top_k, rows=B, vocab=V, scale=2.0):
+        for _ in range(100):  # draw again until no row is within rounding of another decision
+            logits = randn(g, rows, vocab, scale=scale)
+            s = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+            if _sample_margin(logits, temperature, top_k, s) > MARGIN:
+                return Case(label, (logits,), {"temperature": temperature, "top_k": top_k, "seed": s})
+        raise AssertionError(f"sample_next_token: no case '{label}' with a margin above {MARGIN}")
 
     return [
-        Case("temperature 1, B=64, vocab 7", (logits(),), {"temperature": 1.0, "top_k": None, "seed": s()}),
-        Case("temperature 0 (greedy)", (logits(),), {"temperature": 0.0, "top_k": None, "seed": s()}),
-        Case("temperature 0.5", (logits(),), {"temperature": 0.5, "top_k": None, "seed": s()}),
-        Case("temperature 3", (logits(),), {"temperature": 3.0, "top_k": None, "seed": s()}),
-        Case("top_k 3 at temperature 2", (logits(),), {"temperature": 2.0, "top_k": 3, "seed": s()}),
-        Case("top_k 5, vocab 9, temperature 4", (logits(vocab=9),), {"temperature": 4.0, "top_k": 5, "seed": s()}),
-        Case("one row", (logits(rows=1),), {"temperature": 1.0, "top_k": None, "seed": s()}),
+        case("temperature 1, B=64, vocab 7", 1.0, None),
+        case("temperature 0 (greedy)", 0.0, None),
+        case("temperature 0.5", 0.5, None),
+        case("temperature 3", 3.0, None),
+        case("top_k 3 at temperature 2", 2.0, 3),
+        case("top_k 5, vocab 9, temperature 4", 4.0, 5, vocab=9),
+        case("one row", 1.0, None, rows=1),
     ]
 
 
@@ -286,29 +327,45 @@ SAMPLE = Exercise(
 
 
 # -- generate -------------------------------------------------------------------------------------------------
+def _generate_margin(model, idx, new, temperature, top_k, seed):
+    """The smallest decision margin (see MARGIN) over every step of the reference's generate on this case,
+    replayed without the cache; checks that the replay draws the reference's tokens."""
+    g = torch.Generator().manual_seed(seed)
+    margin, seq = float("inf"), idx
+    with torch.no_grad():
+        for _ in range(new):
+            logits, _ = model(seq)
+            token, m = decision_margin(logits[:, -1, :], temperature, top_k, g)
+            margin, seq = min(margin, m), torch.cat([seq, token[:, None]], dim=1)
+    want = ref.generate(model, idx, new, temperature, top_k, True, torch.Generator().manual_seed(seed))
+    assert _equal_tokens(seq, want), "the margin's replay must draw the reference's tokens"
+    return margin
+
+
+@threads(1)  # tiny tensors: extra threads only wait for a busy core
 def _generate_cases(seed):
     g = seeded(seed)
     # a fixed stand-in GPT (causal running means, no attention: no solution inside, see `_standins.py`), so
     # that the student environment can carry it as its weights
     model = StandInGPT(vocab_size=13, max_len=16, d_model=16, num_layers=2, g=g)
 
-    def idx(B, T):
-        return torch.randint(0, 13, (B, T), generator=g)
-
-    def s():
-        return int(torch.randint(0, 2**31 - 1, (1,), generator=g))
-
-    def opts(temperature, top_k, use_cache):
-        return {"temperature": temperature, "top_k": top_k, "use_cache": use_cache, "seed": s()}
+    def case(label, B, T, new, temperature, top_k, use_cache):
+        for _ in range(100):  # draw again until no step is within rounding of another token (MARGIN)
+            idx = torch.randint(0, 13, (B, T), generator=g)
+            s = int(torch.randint(0, 2**31 - 1, (1,), generator=g))
+            if new == 0 or _generate_margin(model, idx, new, temperature, top_k, s) > MARGIN:
+                return Case(label, (model, idx, new),
+                            {"temperature": temperature, "top_k": top_k, "use_cache": use_cache, "seed": s})
+        raise AssertionError(f"generate: no case '{label}' with a margin above {MARGIN}")
 
     return [
-        Case("greedy, with the cache, B=2, prompt 3, 6 new", (model, idx(2, 3), 6), opts(0.0, None, True)),
-        Case("greedy, without the cache", (model, idx(2, 3), 6), opts(0.0, None, False)),
-        Case("sampled, with the cache, B=3, prompt 4, 8 new", (model, idx(3, 4), 8), opts(1.0, None, True)),
-        Case("sampled, without the cache", (model, idx(3, 4), 8), opts(1.0, None, False)),
-        Case("top_k 4, temperature 1.5, with the cache", (model, idx(4, 2), 7), opts(1.5, 4, True)),
-        Case("batch 1, prompt 1, 15 new (up to max_len)", (model, idx(1, 1), 15), opts(1.0, None, True)),
-        Case("no new tokens", (model, idx(2, 5), 0), opts(1.0, None, True)),
+        case("greedy, with the cache, B=2, prompt 3, 6 new", 2, 3, 6, 0.0, None, True),
+        case("greedy, without the cache", 2, 3, 6, 0.0, None, False),
+        case("sampled, with the cache, B=3, prompt 4, 8 new", 3, 4, 8, 1.0, None, True),
+        case("sampled, without the cache", 3, 4, 8, 1.0, None, False),
+        case("top_k 4, temperature 1.5, with the cache", 4, 2, 7, 1.5, 4, True),
+        case("batch 1, prompt 1, 15 new (up to max_len)", 1, 1, 15, 1.0, None, True),
+        case("no new tokens", 2, 5, 0, 1.0, None, True),
     ]
 
 
@@ -330,7 +387,7 @@ def _generate_variant(feed="last", keep_cache=True, read="last", append="end", c
     return generate
 
 
-GENERATE = Exercise(
+GENERATE = GenerateExercise(
     "generate", ref.generate, _generate_cases, arg_names=["model", "idx", "max_new_tokens"], outputs=["tokens"],
     invoke=generator_invoke, gradients=False,
     mistakes=[

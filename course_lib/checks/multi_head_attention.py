@@ -14,7 +14,8 @@ def _split_cases(seed):
     g = seeded(seed)
     return [
         Case("B=2, T=5, h=3 heads of width 4", (randn(g, 2, 5, 12), 3)),
-        Case("features numbered 0..11, h=4", (torch.arange(24.0).reshape(1, 2, 12), 4)),
+        Case("features numbered 0..11, h=4", (torch.arange(24.0).reshape(1, 2, 12) + 24 * seed, 4)),  # hidden
+        # tests (seed != 0) number them from another start: no case equals one the recordings show
         Case("batch 1, length 1", (randn(g, 1, 1, 12), 3)),
         Case("one head", (randn(g, 2, 3, 8), 1)),
         Case("one feature per head (h = D)", (randn(g, 2, 3, 6), 6)),
@@ -73,7 +74,8 @@ def _merge_cases(seed):
     g = seeded(seed)
     return [
         Case("B=2, h=3 heads, T=5, d=4", (randn(g, 2, 3, 5, 4),)),
-        Case("numbered entries, h=2, T=3, d=2", (torch.arange(12.0).reshape(1, 2, 3, 2),)),
+        Case("numbered entries, h=2, T=3, d=2", (torch.arange(12.0).reshape(1, 2, 3, 2) + 12 * seed,)),  # hidden
+        # tests (seed != 0) number them from another start: no case equals one the recordings show
         Case("batch 1, length 1", (randn(g, 1, 3, 1, 4),)),
         Case("one head", (randn(g, 2, 1, 3, 8),)),
         Case("heads of width 1", (randn(g, 2, 6, 3, 1),)),

@@ -11,6 +11,14 @@ from .framework import Case, Exercise, Mistake, randn, seeded
 # -- counting FLOPs: functions of Python ints that return a Python int (`count_invoke`) ------------------
 def _flop_cases(seed):
     g = seeded(seed)
+    if seed != 0:  # hidden tests: no (T, d_model) of seed 0's, which a learner can read in the recordings
+        def pick(*choices):
+            return choices[int(torch.randint(0, len(choices), (), generator=g))]
+
+        sizes = [(pick(*range(8, 16)), pick(*range(6, 12))), (1, pick(2, 3, 6, 7, 8)), (pick(2, 3, 4, 5, 7, 8), 1),
+                 (pick(*range(101, 200)), pick(48, 96)), (pick(2, 4, 5), pick(*range(41, 61))),
+                 (pick(*range(41, 61)), pick(*range(41, 61)))]
+        return [Case(f"T={T}, d_model={D}", (T, D)) for T, D in sizes]
     T, D = (int(n) for n in torch.randint(20, 40, (2,), generator=g))
     return [
         Case("T=7, d_model=12", (7, 12)),

@@ -17,6 +17,8 @@ def _sinusoidal_cases(seed):
     # than the tolerance between two ways of writing that same mistake, which then could not be recognised.
     longest = 2 + int(1200 / 10000 ** ((d_model - 2) / d_model))  # 14 for d_model 4, 4 for 6, 3 for 8
     max_len = int(torch.randint(2, longest, (), generator=g))
+    if seed != 0:  # hidden tests: sizes none of seed 0's (a table hard-coded for those must fail)
+        return _sinusoidal_hidden_cases(g)
     return [
         Case("one position, one pair", (1, 2)),
         Case("one position, d_model 8", (1, 8)),
@@ -27,6 +29,28 @@ def _sinusoidal_cases(seed):
         Case("long table", (40, 2)),
         Case("more positions than dimensions", (12, 4)),
         Case(f"random size ({max_len}, {d_model})", (max_len, d_model)),
+    ]
+
+
+def _sinusoidal_hidden_cases(g):
+    """The same situations as seed 0's cases with other sizes. Seed 0's sizes are fixed but for its random one,
+    (2 .. 13, 4), (2 .. 3, 6) or (2, 8): every size here avoids all of those by construction."""
+    def draw(*choices):
+        return choices[int(torch.randint(0, len(choices), (), generator=g))]
+
+    def pick(low, high):
+        return int(torch.randint(low, high + 1, (), generator=g))
+
+    return [
+        Case("one position, d_model 4 or 6", (1, draw(4, 6))),
+        Case("one position, d_model 12", (1, 12)),
+        Case("d_model 2: a single pair", (draw(*[n for n in range(2, 31) if n != 9]), 2)),
+        Case("d_model 6, not a power of 2", (draw(4, 5), 6)),
+        Case("d_model 10, not a power of 2", (1, 10)),
+        Case("square table", (6, 6)),
+        Case("long table", (pick(41, 60), 2)),
+        Case("more positions than dimensions", (pick(14, 16), 4)),
+        Case("random size, d_model 8", (3, 8)),
     ]
 
 

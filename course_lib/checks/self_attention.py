@@ -164,8 +164,21 @@ SDPA = Exercise(
 
 
 # -- masks ------------------------------------------------------------------------------------------------
+# Hidden tests (the graded cells' other seeds) must not be passable by a mask hard-coded for the sizes the public
+# seed shows (the student environment's recordings hold them): every other seed draws its sizes away from them.
+PUBLIC_LENGTHS = (1, 4, 7)
+
+
 def _causal_cases(seed):
-    return [Case(f"T = {T}", (T,)) for T in (1, 4, 7)]
+    if seed == 0:
+        return [Case(f"T = {T}", (T,)) for T in PUBLIC_LENGTHS]
+    g = seeded(seed)
+
+    def draw(*choices):
+        return choices[int(torch.randint(0, len(choices), (), generator=g))]
+
+    sizes = (draw(2, 3), draw(5, 6), draw(*range(8, 17)))  # short, medium, long: none of PUBLIC_LENGTHS
+    return [Case(f"T = {T}", (T,)) for T in sizes]
 
 
 CAUSAL = Exercise(
@@ -190,13 +203,31 @@ CAUSAL = Exercise(
 
 def _padding_cases(seed):
     g = seeded(seed)
+    if seed == 0:
+        return [
+            Case("three sequences", (torch.tensor([3, 1, 5]), 5)),
+            Case("extra padding at the end", (torch.tensor([2, 4]), 7)),
+            Case("batch 1", (torch.tensor([2]), 4)),
+            Case("length 1", (torch.tensor([1, 1]), 1)),
+            Case("an empty sequence", (torch.tensor([0, 3, 2]), 3)),
+            Case("random lengths", (torch.randint(1, 9, (6,), generator=g), 9)),
+        ]
+
+    def lengths(B, low, high):  # B lengths in low..high, the longest equal to high
+        drawn = torch.randint(low, high + 1, (B,), generator=g)
+        drawn[int(torch.randint(0, B, (), generator=g))] = high
+        return drawn
+
+    # other seeds: (batch, max_len) pairs none of seed 0's, max_len 2, 6, 8 or 10..12 (seed 0: 1, 3, 4, 5, 7, 9)
+    empty = lengths(4, 1, 6)
+    empty[int(torch.randint(0, 4, (), generator=g))] = 0
     return [
-        Case("three sequences", (torch.tensor([3, 1, 5]), 5)),
-        Case("extra padding at the end", (torch.tensor([2, 4]), 7)),
-        Case("batch 1", (torch.tensor([2]), 4)),
-        Case("length 1", (torch.tensor([1, 1]), 1)),
-        Case("an empty sequence", (torch.tensor([0, 3, 2]), 3)),
-        Case("random lengths", (torch.randint(1, 9, (6,), generator=g), 9)),
+        Case("three sequences", (lengths(3, 1, 6), 6)),
+        Case("extra padding at the end", (lengths(2, 1, 5), 8)),
+        Case("batch 1", (lengths(1, 1, 2), 2)),
+        Case("length 1", (torch.ones(3, dtype=torch.long), 1)),
+        Case("an empty sequence", (empty, 6)),
+        Case("random lengths", (torch.randint(1, 11, (5,), generator=g), int(torch.randint(10, 13, (), generator=g)))),
     ]
 
 

@@ -5,8 +5,8 @@ from torch import nn
 
 from ..solutions import training_deep_stacks as ref
 from ..solutions.multi_head_attention import MultiHeadAttention
-from ._harness import number_invoke
-from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
+from ._harness import DropoutPlacementExercise, number_invoke
+from .framework import Case, Exercise, Mistake, randn, seeded
 
 
 # -- layer_norm -------------------------------------------------------------------------------------------
@@ -100,24 +100,48 @@ def _ffn_cases(seed):
         Case("2-D input (N=7, D=6)", (randn(g, 7, D),), init=init()),
         Case("extra batch dims (2, 3, 4, 6)", (randn(g, 2, 3, 4, D),), init=init()),
         Case("narrow hidden layer, d_ff=3", (randn(g, 3, 2, D),), init=init(3)),
+        Case("train(), dropout 0.25, the reference's dropout masks (RNG seeded 11)", (randn(g, 2, 5, D),),
+             {"train_seed": 11}, init=init()),
     ]
+
+
+def without_dropout(cls):
+    """`cls` built with dropout=0 whatever it is given: dropout never applied, in train() too."""
+    import inspect
+
+    params = [p for p in inspect.signature(cls).parameters]
+
+    def build(*args, **kwargs):
+        bound = dict(zip(params, args), **kwargs)
+        bound["dropout"] = 0.0
+        return cls(**bound)
+    return build
+
+
+NEVER_DROPPED = "dropout is never applied (train() gives the eval() outputs)"
 
 
 class _FeedForwardVariant(nn.Module):
     """The feed-forward block with one thing changed, to build the known mistakes."""
 
-    def __init__(self, d_model, d_ff, dropout=0.0, activation="relu", residual=False, output_relu=False):
+    def __init__(self, d_model, d_ff, dropout=0.0, activation="relu", residual=False, output_relu=False,
+                 drop="hidden"):
         super().__init__()
         self.linear1 = nn.Linear(d_model, d_ff)
         self.linear2 = nn.Linear(d_ff, d_model)
         self.dropout = nn.Dropout(dropout)
-        self.activation, self.residual, self.output_relu = activation, residual, output_relu
+        self.activation, self.residual, self.output_relu, self.drop = activation, residual, output_relu, drop
 
     def forward(self, x):
         act = {"relu": torch.relu, "none": lambda h: h, "gelu": F.gelu, "tanh": torch.tanh,
                "before": lambda h: h}[self.activation]
         inner = torch.relu(x) if self.activation == "before" else x
-        y = self.linear2(self.dropout(act(self.linear1(inner))))
+        if self.drop == "input":
+            inner = self.dropout(inner)
+        hidden = act(self.linear1(inner))
+        y = self.linear2(self.dropout(hidden) if self.drop in ("hidden", "both") else hidden)
+        if self.drop in ("output", "both"):
+            y = self.dropout(y)
         if self.output_relu:
             y = torch.relu(y)
         return x + y if self.residual else y
@@ -127,7 +151,10 @@ def _ffn_variant(**change):
     return lambda d_model, d_ff, dropout=0.0: _FeedForwardVariant(d_model, d_ff, dropout, **change)
 
 
-FEED_FORWARD = ModuleExercise(
+FF_DROPOUT_HINT = ("dropout acts on the hidden layer, after the ReLU and before linear2: "
+                   "linear2(dropout(relu(linear1(x)))), as nn.TransformerEncoderLayer does.")
+
+FEED_FORWARD = DropoutPlacementExercise(
     "FeedForward", ref.FeedForward, _ffn_cases, arg_names=["x"],
     members="two nn.Linear members named linear1 (d_model -> d_ff) and linear2 (d_ff -> d_model), with bias",
     mistakes=[
@@ -145,6 +172,15 @@ FEED_FORWARD = ModuleExercise(
                 "stream."),
         Mistake("the residual added inside the block (x + ffn(x))", _ffn_variant(residual=True),
                 "FeedForward is only the sublayer; the encoder layer adds the residual around it."),
+        Mistake("dropout on the output (after linear2) instead of the hidden layer", _ffn_variant(drop="output"),
+                FF_DROPOUT_HINT + " The layer that uses the block drops its output itself, before the residual sum."),
+        Mistake("dropout on the input (before linear1) instead of the hidden layer", _ffn_variant(drop="input"),
+                FF_DROPOUT_HINT),
+        Mistake("dropout twice: on the hidden layer and on the output", _ffn_variant(drop="both"),
+                FF_DROPOUT_HINT + " Once is enough: the output's dropout belongs to the layer around the block."),
+        Mistake(NEVER_DROPPED, without_dropout(ref.FeedForward),
+                "keep self.dropout = nn.Dropout(dropout) and apply it to the hidden layer: "
+                "linear2(self.dropout(relu(linear1(x)))); model.train() switches it on, model.eval() off."),
     ],
 )
 
@@ -171,6 +207,10 @@ def _encoder_cases(seed):
         Case("pre-LN, causal mask (T, T)", (x6,), **layer(True, causal)),
         Case("pre-LN, one key left to the first sequence", (x5,), **layer(True, one_key)),
         Case("post-LN, batch 1, length 1", (x1,), **layer(False)),
+        Case("post-LN in train(), dropout 0.25, the reference's dropout masks (RNG seeded 12)", (x5,),
+             kwargs={"mask": padding, "train_seed": 12}, init=layer(False)["init"]),
+        Case("pre-LN in train(), dropout 0.25, the reference's dropout masks (RNG seeded 13)", (x6,),
+             kwargs={"mask": causal, "train_seed": 13}, init=layer(True)["init"]),
     ]
 
 
@@ -178,7 +218,7 @@ class _EncoderVariant(nn.Module):
     """The encoder layer with one thing changed, to build the known mistakes."""
 
     def __init__(self, d_model, num_heads, d_ff, dropout=0.0, norm_first=False, placement=None, residual="both",
-                 mask_use="as given", activation=True, swap_norms=False, final_norm=False):
+                 mask_use="as given", activation=True, swap_norms=False, final_norm=False, drop="right"):
         super().__init__()
         self.self_attn = MultiHeadAttention(d_model, num_heads, dropout)
         self.linear1 = nn.Linear(d_model, d_ff)
@@ -188,18 +228,27 @@ class _EncoderVariant(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.placement = placement or {False: "post", True: "pre"}[norm_first]
         self.residual, self.mask_use, self.activation = residual, mask_use, activation
-        self.swap_norms, self.final_norm = swap_norms, final_norm
+        self.swap_norms, self.final_norm, self.drop = swap_norms, final_norm, drop
 
     def _attend(self, x, mask):
         if mask is not None:
             mask = {"as given": mask, "ignored": None, "inverted": ~mask}[self.mask_use]
-        return self.dropout(self.self_attn(x, x, x, mask)[0])
+        out = self.self_attn(x, x, x, mask)[0]
+        return out if self.drop in ("no attention output", "on the sum") else self.dropout(out)
 
     def _ff(self, x):
         hidden = self.linear1(x)
-        return self.dropout(self.linear2(self.dropout(torch.relu(hidden) if self.activation else hidden)))
+        hidden = torch.relu(hidden) if self.activation else hidden
+        out = self.linear2(hidden if self.drop == "no inner" else self.dropout(hidden))
+        return out if self.drop in ("no ff output", "on the sum") else self.dropout(out)
 
     def forward(self, x, mask=None):
+        if self.drop == "on the sum":  # dropout on each residual sum instead of on the sublayer's output
+            if self.placement == "pre":
+                x = self.dropout(x + self._attend(self.norm1(x), mask))
+                return self.dropout(x + self._ff(self.norm2(x)))
+            x = self.norm1(self.dropout(x + self._attend(x, mask)))
+            return self.norm2(self.dropout(x + self._ff(x)))
         n1, n2 = (self.norm2, self.norm1) if self.swap_norms else (self.norm1, self.norm2)
         keep1 = self.residual in ("both", "ffn")  # a residual around the self-attention
         keep2 = self.residual in ("both", "attention")  # a residual around the feed-forward block
@@ -237,7 +286,11 @@ def _only(when, placement):
     return lambda norm_first: placement if norm_first == when else None
 
 
-ENCODER_LAYER = ModuleExercise(
+LAYER_DROPOUT_HINT = ("as in nn.TransformerEncoderLayer, dropout acts on each sublayer's output before its "
+                      "residual sum, x + dropout(sublayer(...)), and once more inside the feed-forward block, "
+                      "after the ReLU: linear2(dropout(relu(linear1(x)))).")
+
+ENCODER_LAYER = DropoutPlacementExercise(
     "EncoderLayer", ref.EncoderLayer, _encoder_cases, arg_names=["x"], given=(MultiHeadAttention,),
     members="the members self_attn (a MultiHeadAttention), linear1, linear2, norm1 and norm2 "
             "(nn.LayerNorm(d_model)), and no other parameters",
@@ -276,6 +329,18 @@ ENCODER_LAYER = ModuleExercise(
         Mistake("an extra layer norm at the end of the pre-LN layer", _encoder_variant(final_norm=True),
                 "a pre-LN layer returns the raw residual sum; the final norm belongs once after the whole "
                 "stack, not in every layer."),
+        Mistake("no dropout on the feed-forward sublayer's output", _encoder_variant(drop="no ff output"),
+                LAYER_DROPOUT_HINT),
+        Mistake("no dropout on the self-attention's output", _encoder_variant(drop="no attention output"),
+                LAYER_DROPOUT_HINT),
+        Mistake("no dropout inside the feed-forward block (after the ReLU)", _encoder_variant(drop="no inner"),
+                LAYER_DROPOUT_HINT),
+        Mistake("dropout on the residual sum instead of the sublayer's output", _encoder_variant(drop="on the sum"),
+                "drop the sublayer's output, then add: x + dropout(sublayer(x)); dropping the sum also drops "
+                "parts of the residual path x itself. " + LAYER_DROPOUT_HINT),
+        Mistake(NEVER_DROPPED, without_dropout(ref.EncoderLayer),
+                "give self_attn the dropout and apply nn.Dropout members where the exercise says; "
+                "model.train() switches them on, model.eval() off."),
     ],
 )
 
@@ -283,6 +348,8 @@ ENCODER_LAYER = ModuleExercise(
 # -- noam_lr ----------------------------------------------------------------------------------------------
 def _noam_cases(seed):
     g = seeded(seed)
+    if seed != 0:  # hidden tests: no (step, d_model, warmup) of seed 0's, which a learner can read
+        return _noam_hidden_cases(g)
     step = int(torch.randint(2, 3000, (), generator=g))
     return [
         Case("the first step (step 1, d_model 512, warmup 4000)", (1, 512, 4000)),
@@ -294,6 +361,29 @@ def _noam_cases(seed):
         Case("warmup 1: decay from the start (step 7, d_model 16, warmup 1)", (7, 16, 1)),
         Case(f"random step ({step}, d_model 256, warmup 1000)", (step, 256, 1000)),
     ]
+
+
+def _noam_hidden_cases(g):
+    """The same situations as seed 0's cases with other sizes: every d_model is one seed 0 never uses (24, 48,
+    96, 192, 384, 768 against 16 .. 512), so no case can coincide with a public one."""
+    def draw(low, high):
+        return int(torch.randint(low, high + 1, (), generator=g))
+
+    def d_model():
+        return (24, 48, 96, 192, 384, 768)[draw(0, 5)]
+
+    warmup, short = draw(1000, 8000), draw(5, 40)
+    cases = [
+        ("the first step", 1, d_model(), warmup),
+        ("during warm-up", draw(2, warmup - 1), d_model(), warmup),
+        ("the peak: step == warmup", warmup, d_model(), warmup),
+        ("after warm-up", draw(warmup + 1, 4 * warmup), d_model(), warmup),
+        ("short warm-up", draw(short + 1, 10 * short), d_model(), short),
+        ("step == warmup, small", short, d_model(), short),
+        ("warmup 1: decay from the start", draw(2, 50), d_model(), 1),
+        ("random step", draw(2, 5000), d_model(), draw(100, 3000)),
+    ]
+    return [Case(f"{label} (step {s}, d_model {d}, warmup {w})", (s, d, w)) for label, s, d, w in cases]
 
 
 def _noam(combine=min, factor=True, warm_power=-1.5, decay_power=-0.5, d_power=-0.5):
