@@ -6,12 +6,51 @@ from dataclasses import dataclass, field
 GRADING = "NBGRADER_EXECUTION" in os.environ  # set by nbgrader while it autogrades a submission
 
 
-def progress(iterable=None, total=None, desc=None, **kwargs):
-    """A progress bar for a training loop (silent while grading, where nobody watches it)."""
-    from tqdm.auto import tqdm
+class progress:
+    """A progress line for a training loop that reads well both live and in a saved notebook.
 
-    return tqdm(iterable, total=total, desc=desc, disable=GRADING or kwargs.pop("disable", False),
-                leave=kwargs.pop("leave", False), **kwargs)
+    In a terminal it redraws one line in place while the loop runs (tqdm's text bar, on stdout). In a notebook,
+    and wherever the output is not a terminal, nothing is drawn while it runs. Either way, when the loop ends,
+    one plain line is printed: `desc: 300/300 steps in 12.3 s`, so a saved notebook holds one line per run, and
+    never a frozen widget or an empty "0/1" bar. Runs without a `desc`, or of a single step, print nothing; so
+    does everything under autograding.
+    """
+
+    def __init__(self, iterable=None, total=None, desc=None, **kwargs):
+        import sys
+
+        self.iterable, self.desc = iterable, desc
+        self.total = total if total is not None else (len(iterable) if hasattr(iterable, "__len__") else None)
+        self.done = 0
+        self.silent = GRADING or kwargs.get("disable", False) or desc is None or (self.total or 0) <= 1
+        self.bar = None
+        if not self.silent and sys.stdout.isatty():
+            from tqdm import tqdm  # the text bar, not the notebook widget
+
+            self.bar = tqdm(total=self.total, desc=desc, file=sys.stdout, leave=False, dynamic_ncols=True)
+
+    def __iter__(self):
+        import time
+
+        start = time.perf_counter()
+        try:
+            for item in self.iterable:
+                self.done += 1  # counted when handed out: a loop that breaks after its body still counts it
+                if self.bar is not None:
+                    self.bar.update(1)
+                yield item
+        finally:
+            self.close(time.perf_counter() - start)
+
+    def close(self, seconds=None):
+        """Close the live bar (if any) and print the run's one line."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+        if not self.silent and seconds is not None:
+            self.silent = True  # one line per run, even if close is called twice
+            of = f"/{self.total}" if self.total is not None else ""
+            print(f"{self.desc}: {self.done}{of} steps in {seconds:.1f} s", flush=True)
 
 
 def shrink(full, grading):

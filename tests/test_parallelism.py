@@ -236,13 +236,24 @@ def test_gradient_through_attention_fades_far_less_than_through_an_rnn():
     assert att[1] / att[-1] < 100 < rnn[1] / rnn[-1]
 
 
-def test_timing_functions_return_one_positive_number_per_length():
-    times = E.time_layers(S.attention_all_positions, (4, 8), d_model=8, repeats=1)
-    assert all(len(v) == 2 and min(v) > 0 for modes in times.values() for v in modes.values())
-    fused = E.time_fused(S.attention_all_positions, (8,), repeats=1)
-    assert fused["yours"][0] > 0 and fused["fused"][0] > 0
-    rate = E.training_throughput(S.attention_all_positions, (8,), d_model=8, batch=2, repeats=1)
-    assert rate["LSTM"][0] > 0 and rate["attention"][0] > 0
+def test_timing_functions_return_repeated_timings_per_length_and_the_load():
+    from course_lib.experiments import claims
+
+    times, load = E.time_layers(S.attention_all_positions, (4, 8), d_model=8, repeats=3)
+    assert isinstance(load, claims.Load)
+    assert all(len(v) == 2 and all(len(t.samples) == 3 and t.median > 0 for t in v)
+               for modes in times.values() for v in modes.values())
+    fused, _ = E.time_fused(S.attention_all_positions, (8,), repeats=2)
+    assert fused["yours"][0].median > 0 and fused["fused"][0].median > 0
+    steps, _ = E.training_throughput(S.attention_all_positions, (8,), d_model=8, batch=2, repeats=2)
+    assert steps["LSTM"][0].median > 0 and steps["attention"][0].median > 0
+
+
+def test_graph_size_counts_the_loops_operations_per_query():
+    q = k = v = torch.randn(1, 8, 4, requires_grad=True)
+    batched = E.graph_size(S.attention_all_positions(q, k, v, True))
+    looped = E.graph_size(S.attention_one_query_at_a_time(q, k, v, True))
+    assert looped >= 4 * 8 > batched  # a few operations in all, against a few per query (T = 8)
 
 
 def test_self_attention_layer_is_an_nn_module_with_four_projections():

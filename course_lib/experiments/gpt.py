@@ -134,6 +134,61 @@ def time_per_token(model, new_tokens, use_cache, batch=1, repeats=3, seed=0):
     return best
 
 
+class CallRecorder(torch.nn.Module):
+    """A model wrapped so that every call is timed and its input length noted, while `generate` drives it.
+
+    `generate` (the learner's) sees the same model: the same attributes (`max_len`, `head`, ...), the same
+    outputs. Afterwards `calls` holds (positions fed, seconds) per call, so the experiment can time each token
+    of *that* generate and see whether it fed only the new token with the cache.
+    """
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+        self.calls = []
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(self._modules["model"], name)
+
+    def forward(self, idx, cache=None):
+        start = time.perf_counter()
+        out = self.model(idx, cache)
+        self.calls.append((idx.size(1), time.perf_counter() - start))
+        return out
+
+
+def generate_per_token(model, generate, new_tokens, use_cache, repeats=3, seed=0):
+    """Run `generate` (greedy, one sequence of one random start token) `repeats` times and time each model call.
+
+    Returns {"seconds": [median seconds of call i], "fed": [positions fed to call i], "total": Timing of whole
+    generate calls}. The call times cover the model's forward; `total` covers everything `generate` does.
+    """
+    from .claims import Timing
+
+    vocab = model.head.out_features
+    recorder = CallRecorder(model.eval())
+    per_call, totals = [], []
+    with threads(1):
+        for _ in range(repeats):
+            recorder.calls = []
+            start_idx = torch.randint(0, vocab, (1, 1), generator=torch.Generator().manual_seed(seed))
+            start = time.perf_counter()
+            generate(recorder, start_idx, new_tokens, temperature=0.0, use_cache=use_cache)
+            totals.append(time.perf_counter() - start)
+            per_call.append(list(recorder.calls))
+    n = min(len(c) for c in per_call)
+    seconds = [sorted(run[i][1] for run in per_call)[len(per_call) // 2] for i in range(n)]
+    return {"seconds": seconds, "fed": [per_call[0][i][0] for i in range(n)], "total": Timing(totals)}
+
+
+def uses_cache(fed):
+    """Whether a generate fed only one new position per call after the first (what the cache allows)."""
+    return len(fed) > 1 and all(f == 1 for f in fed[1:])
+
+
 def cache_memory(model, length, batch=1):
     """Bytes the cache holds after `length` positions, and per position per sequence (keys and values)."""
     idx = torch.zeros(batch, length, dtype=torch.long)

@@ -12,7 +12,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from ..train import fit, threads
+from ..train import shrink, threads
+from . import claims
 
 
 class SelfAttentionLayer(nn.Module):
@@ -122,19 +123,64 @@ def work_table(rnn_flops, attention_flops, attention, lengths, d_model=64, seed=
     return rows
 
 
-# -- (3) wall time -------------------------------------------------------------------------------------------
-def time_layers(attention, lengths, d_model=64, repeats=3, num_threads=2, seed=0):
-    """Best-of-`repeats` seconds of an RNN, an LSTM and a self-attention layer on one sequence of each length.
+def work_claims(rnn_flops, attention_flops, lengths, d_model, whose):
+    """The sentences of section 1, from the formulas that ran (`whose`: 'your formulas' or 'the reference's')."""
+    out = []
+    for T in lengths:
+        ratio = attention_flops(T, d_model) / rnn_flops(T, d_model)
+        out.append(claims.Claim(f"T = {T:>4}: attention does {ratio:4.1f}x the RNN's work", "reported",
+                                {"T": T, "ratio": ratio}))
+    T_all = range(1, 8 * d_model + 1)
+    least = min(attention_flops(T, d_model) / rnn_flops(T, d_model) for T in T_all)
+    quadratic = next((T for T in T_all if 4 * T * T * d_model >= 4 * T * d_model ** 2), None)
+    text = (f"With {whose}, attention does at least {least:.1f}x the RNN's work at every length up to "
+            f"{8 * d_model}: its four projections alone cost 8·T·D², twice the RNN's 4·T·D². Its T² terms (scores "
+            f"and mixing, 4·T²·D) add as much again as the whole RNN from T = {quadratic} = D on, so the gap grows with T.")
+    out.append(claims.Claim(text, "attention does more work" if least > 1 else "not more work",
+                            {"least ratio": least, "quadratic from": quadratic}))
+    return out
 
-    Returns {layer: {"forward": [...], "forward+backward": [...]}}. Lengths and layers are timed in turns,
-    so a moment when the machine is busy slows one run of each rather than every run of one.
+
+# -- (3) wall time -------------------------------------------------------------------------------------------
+TIME_LENGTHS = shrink((16, 32, 64, 128, 256, 512), (16, 64, 256))  # the notebook's lengths, section 4
+FUSED_LENGTHS = shrink((64, 256, 512), (64, 256))  # section 7
+TRAIN_LENGTHS = shrink((32, 128, 512), (32, 128))  # section 7, training throughput
+LAYERS = ("RNN", "LSTM", "attention")
+
+
+def devices():
+    """The devices this machine can time on: the CPU always, the first GPU where torch sees one."""
+    return ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+def device_name(device):
+    """'CPU, 2 threads' or the GPU's name: what the notebook prints beside each number."""
+    if device == "cpu":
+        return f"CPU ({torch.get_num_threads()} threads)"
+    return f"GPU ({torch.cuda.get_device_name(0)})"
+
+
+def _sync(device):
+    return torch.cuda.synchronize if device == "cuda" else None
+
+
+def time_layers(attention, lengths, d_model=64, repeats=None, num_threads=2, seed=0, device="cpu", budget=8.0):
+    """Repeated seconds of an RNN, an LSTM and a self-attention layer on one sequence of each length.
+
+    Returns ({layer: {"forward": [Timing per length], "forward+backward": [...]}}, Load). Lengths and layers
+    are timed in turns, round after round, so a moment when the machine is busy slows one run of each rather
+    than every run of one. `repeats` None: `claims.repeats_for` the load measured just before (more runs on a
+    busy machine); after `budget` seconds no new round starts (but at least claims.MIN_ROUNDS run). On the GPU
+    the clock waits for the queued kernels (torch.cuda.synchronize).
     """
     torch.manual_seed(seed)
     layers = {"RNN": Recurrence("rnn", d_model), "LSTM": Recurrence("lstm", d_model),
               "attention": SelfAttentionLayer(d_model, attention)}
-    inputs = [torch.randn(1, T, d_model) for T in lengths]
-    times = {name: {"forward": [math.inf] * len(lengths), "forward+backward": [math.inf] * len(lengths)}
-             for name in layers}
+    layers = {name: layer.to(device) for name, layer in layers.items()}
+    inputs = [torch.randn(1, T, d_model, device=device) for T in lengths]
+    repeats = repeats or claims.repeats_for(claims.measure_load())
+    samples = {name: {mode: [[] for _ in lengths] for mode in ("forward", "forward+backward")} for name in layers}
+    sync = _sync(device)
 
     def forward(layer, x):
         with torch.no_grad():
@@ -143,17 +189,106 @@ def time_layers(attention, lengths, d_model=64, repeats=3, num_threads=2, seed=0
     def forward_backward(layer, x):
         layer(x, causal=True).sum().backward()
 
-    with threads(num_threads):
+    with threads(num_threads), claims.watch_load() as load:
+        begin = time.perf_counter()
         for round_ in range(repeats + 1):  # round 0 warms up the thread pool and the allocator
+            if round_ > claims.MIN_ROUNDS and time.perf_counter() - begin > budget:
+                break
             for i, x in enumerate(inputs):
                 for name, layer in layers.items():
                     for mode, run in (("forward", forward), ("forward+backward", forward_backward)):
+                        if sync:
+                            sync()
                         start = time.perf_counter()
                         run(layer, x)
+                        if sync:
+                            sync()
                         seconds = time.perf_counter() - start
                         if round_ > 0:
-                            times[name][mode][i] = min(times[name][mode][i], seconds)
-    return times
+                            samples[name][mode][i].append(seconds)
+    times = {name: {mode: [claims.Timing(s) for s in per_length] for mode, per_length in modes.items()}
+             for name, modes in samples.items()}
+    return times, load
+
+
+def medians(timings):
+    """The medians of a list of `Timing`s, in seconds."""
+    return [t.median for t in timings]
+
+
+def verdicts_by_length(lengths, times, mode, rnn):
+    """For each length: is attention 'faster', 'slower' or 'inconclusive' against `rnn` in this mode?"""
+    return [(T, claims.compare(a, r)) for T, a, r in zip(lengths, times["attention"][mode], times[rnn][mode])]
+
+
+def _spans(pairs):
+    """[(16, 'faster'), (32, 'faster'), (64, 'slower')] -> 'faster at T = 16-32, slower at T = 64'."""
+    parts, start = [], 0
+    for i in range(1, len(pairs) + 1):
+        if i == len(pairs) or pairs[i][1] != pairs[start][1]:
+            lo, hi = pairs[start][0], pairs[i - 1][0]
+            where = f"T = {lo}" if lo == hi else f"T = {lo}-{hi}"
+            parts.append(f"{pairs[start][1]} at {where}")
+            start = i
+    return ", ".join(parts)
+
+
+def wall_time_claims(lengths, times, load, attention_work):
+    """The sentences of section 4, each chosen by the numbers (see course_lib.experiments.claims).
+
+    Returns a list of `claims.Claim`: who is faster at which lengths, and how the time grew against the work.
+    """
+    out = []
+    for mode in ("forward", "forward+backward"):
+        for rnn in ("RNN", "LSTM"):
+            pairs = verdicts_by_length(lengths, times, mode, rnn)
+            text = f"{mode:>16}: attention against the {rnn}: {_spans(pairs)}"
+            kinds = {v for _, v in pairs}
+            if "faster" in kinds and "slower" in kinds:
+                last_fast = max(T for T, v in pairs if v == "faster")
+                first_slow = min(T for T, v in pairs if v == "slower" and T > last_fast) if any(
+                    v == "slower" and T > last_fast for T, v in pairs) else None
+                if first_slow:
+                    text += f"; the lines cross between T = {last_fast} and T = {first_slow} on this machine"
+            elif kinds == {"inconclusive"}:
+                text += f" ({claims.why_inconclusive(load)})"
+            out.append(claims.Claim(text, "by length", {"mode": mode, "rnn": rnn, "pairs": pairs,
+                                                         "attention": times["attention"][mode],
+                                                         "other": times[rnn][mode]}))
+    work_growth = attention_work(lengths[-1]) / attention_work(lengths[0])
+    for name in LAYERS:
+        first, last = times[name]["forward"][0], times[name]["forward"][-1]
+        growth, low, high = claims.ratio_range(last, first)
+        if high < work_growth / claims.TREND_RATIO:
+            verdict, why = "less", "most of the time at short lengths is not arithmetic but fixed costs and waiting"
+        elif low > work_growth / claims.TREND_RATIO:
+            verdict, why = "as much", "the time follows the work: this machine is busy computing at these lengths"
+        else:
+            verdict, why = "inconclusive", claims.why_inconclusive(load)
+        if name == "attention":
+            text = (f"From T = {lengths[0]} to {lengths[-1]} attention's forward time grew {growth:.1f}x (range "
+                    f"{low:.1f}-{high:.1f}x) while its work grew {work_growth:.0f}x: ")
+            text += {"less": f"it grew far less than the work: {why}.",
+                     "as much": f"it grew about as much as the work: {why}.",
+                     "inconclusive": f"whether it follows the work is inconclusive here: {why}."}[verdict]
+        else:
+            text = (f"The {name}'s forward time grew {growth:.1f}x (range {low:.1f}-{high:.1f}x) over the same "
+                    f"lengths, {lengths[-1] // lengths[0]}x longer.")
+            verdict = "reported"
+        out.append(claims.Claim(text, verdict, {"growth": (growth, low, high), "work growth": work_growth,
+                                                "layer": name}))
+    return out
+
+
+def time_table(lengths, times, device_label):
+    """The section-4 table as text: median (range) in ms per layer, forward and forward+backward."""
+    lines = [f"on the {device_label}: median of the runs, in ms, and the middle half of the runs"]
+    for mode in ("forward", "forward+backward"):
+        lines.append(f"{mode}:")
+        lines.append(f"{'T':>5} | " + " | ".join(f"{n:^22}" for n in LAYERS))
+        for i, T in enumerate(lengths):
+            lines.append(f"{T:>5} | " + " | ".join(f"{times[n][mode][i].ms():^22}" for n in LAYERS))
+    return "\n".join(lines)
 
 
 def crossover(lengths, slow_later, fast_later):
@@ -171,17 +306,22 @@ def crossover(lengths, slow_later, fast_later):
     return math.exp(math.log(lengths[i - 1]) + f * math.log(lengths[i] / lengths[i - 1]))
 
 
-def plot_wall_time(lengths, times):
-    """Seconds per sequence against T, forward and forward+backward, one line per layer; returns the figure."""
+def plot_wall_time(lengths, times, device_label="CPU"):
+    """Median seconds per sequence against T, with the range of the runs as error bars, forward and
+    forward+backward, one line per layer; returns the figure."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, mode in zip(axes, ("forward", "forward+backward")):
         for name, style in (("RNN", "o-"), ("LSTM", "s-"), ("attention", "^-")):
-            ax.plot(lengths, [s * 1e3 for s in times[name][mode]], style, label=name)
-        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=mode)
+            t = times[name][mode]
+            mid = [x.median * 1e3 for x in t]
+            err = [[m - x.low * 1e3 for m, x in zip(mid, t)], [x.high * 1e3 - m for m, x in zip(mid, t)]]
+            ax.errorbar(lengths, mid, yerr=err, fmt=style, capsize=3, label=name)
+        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=f"{mode}, {device_label}")
         ax.set_xticks(lengths, [str(T) for T in lengths])
-    axes[0].set_ylabel("time per sequence (ms)")
+        ax.minorticks_off()
+    axes[0].set_ylabel("time per sequence (ms): median, range")
     axes[0].legend()
     fig.tight_layout()
     return fig
@@ -215,6 +355,42 @@ def fit_cost_model(work, depth, seconds, cores=2):
 def predict(model, work, depth, cores):
     """Seconds the fitted model predicts for a layer of this work and depth on `cores` cores."""
     return model["overhead"] + work / (cores * model["flops per core"]) + depth * model["latency"]
+
+
+def fit_claim(model, load):
+    """Whether the fitted model explains the times: only within claims.GOOD_FIT of relative error."""
+    error = model["relative error"]
+    if claims.fit_is_good(error):
+        text = (f"The model explains these times within {error:.0%} (relative rms error, at most "
+                f"{claims.GOOD_FIT:.0%} counts as a good fit here).")
+        verdict = "good"
+    else:
+        text = (f"The model fits these times poorly: {error:.0%} relative rms error, above the {claims.GOOD_FIT:.0%} "
+                "this notebook accepts, so read its extrapolations below as rough. ")
+        text += (f"Other work used {load.other_cores:.1f} of {load.cores} cores while the times were taken, and adds "
+                 "time that no model of the layer can predict." if load.busy else
+                 "Something besides work and depth costs time here (caches, memory allocation).")
+        verdict = "poor"
+    return claims.Claim(text, verdict, {"relative error": error})
+
+
+def crossover_claims(crossovers):
+    """The model's crossover lengths for growing numbers of cores, and whether more cores favour attention.
+
+    `crossovers` is {cores: T or None}, None meaning beyond every length tried (attention wins throughout).
+    """
+    order = sorted(crossovers)
+    value = [math.inf if crossovers[c] is None else crossovers[c] for c in order]
+    grows = all(b >= a for a, b in zip(value, value[1:])) and value[-1] > value[0]
+    if grows:
+        text = ("In the model, more cores shrink only the work term; the recurrence's T x L of latency never shrinks, so "
+                "the more parallel the machine, the longer the sequences on which attention wins.")
+    else:
+        text = ("Here the fitted model does not move the crossover to longer sequences as cores are added (its latency "
+                "term is too small to matter on this machine's numbers), so it cannot show the argument; see the fit's "
+                "error above.")
+    return claims.Claim(text, "more cores favour attention" if grows else "no trend",
+                        {"crossovers": crossovers})
 
 
 def plot_cost_model(model, lengths, rnn_work, attention_work, rnn_depth, attention_depth, measured,
@@ -260,23 +436,73 @@ def attention_gradient_to_first_step(attention, T, input_size=8, hidden=64, batc
     return norms
 
 
+def gradient_claims(curves, far):
+    """How the gradient falls with distance through each layer, compared in orders of magnitude."""
+    fall = {label: norms[1] / norms[far] for label, norms in curves.items()}
+    att = "self-attention (causal)"
+    out = []
+    speed = claims.decay_speed(fall["RNN"], fall[att])
+    text = (f"Over {far - 1} more positions the gradient through attention falls {fall[att]:.0f}x, through the RNN "
+            f"{fall['RNN']:.0e}x: ")
+    text += ("every key is a single attention step from every query (the fall through attention comes from query t "
+             "sharing its weight among t + 1 keys), while the recurrence multiplies one Jacobian per step."
+             if speed == "faster" else "no clear difference here.")
+    out.append(claims.Claim(text, speed, {"falls": fall, "pair": ("RNN", att)}))
+    speed = claims.decay_speed(fall["LSTM"], fall["RNN"])
+    words = {"alike": "about as fast as", "faster": "faster than", "slower": "more slowly than"}[speed]
+    text = (f"At random initialisation the gradient through the LSTM falls {words} through the RNN: "
+            f"{math.log10(fall['LSTM']):.1f} against {math.log10(fall['RNN']):.1f} orders of magnitude over {far - 1} "
+            f"positions (they differ when one is {claims.SAME_DECAY:.2f}x the other and at least one order apart).")
+    if speed == "alike":
+        text += (" An untrained LSTM's forget gates sit near 0.5, so its cell state fades too; the LSTM's advantage "
+                 "comes once training opens those gates.")
+    out.append(claims.Claim(text, speed, {"falls": fall, "pair": ("LSTM", "RNN")}))
+    return out
+
+
 # -- (6) what a fused kernel buys --------------------------------------------------------------------------------
-def time_fused(attention, lengths, num_heads=4, d_head=16, repeats=3, num_threads=2, seed=0):
-    """Best-of seconds, forward and backward, of `attention` and of F.scaled_dot_product_attention (causal)."""
+def time_fused(attention, lengths, num_heads=4, d_head=16, repeats=None, num_threads=2, seed=0, device="cpu",
+               budget=5.0):
+    """Repeated seconds, forward and backward, of `attention` and of F.scaled_dot_product_attention (causal).
+
+    Returns ({"yours": [Timing per length], "fused": [...]}, Load)."""
     torch.manual_seed(seed)
-    result = {"yours": [math.inf] * len(lengths), "fused": [math.inf] * len(lengths)}
-    qkv = [torch.randn(3, 1, num_heads, T, d_head) for T in lengths]  # q, k, v stacked: (3, B, h, T, d)
-    with threads(num_threads):
+    repeats = repeats or claims.repeats_for(claims.measure_load())
+    samples = {"yours": [[] for _ in lengths], "fused": [[] for _ in lengths]}
+    qkv = [torch.randn(3, 1, num_heads, T, d_head, device=device) for T in lengths]  # q, k, v: (3, B, h, T, d)
+    sync = _sync(device)
+    with threads(num_threads), claims.watch_load() as load:
+        begin = time.perf_counter()
         for round_ in range(repeats + 1):
+            if round_ > claims.MIN_ROUNDS and time.perf_counter() - begin > budget:
+                break
             for i, stacked in enumerate(qkv):
                 for name, fn in (("yours", attention), ("fused", fused_attention)):
                     q, k, v = stacked.clone().requires_grad_(True)
+                    if sync:
+                        sync()
                     start = time.perf_counter()
                     fn(q, k, v, True).sum().backward()
-                    seconds = time.perf_counter() - start
+                    if sync:
+                        sync()
                     if round_ > 0:
-                        result[name][i] = min(result[name][i], seconds)
-    return result
+                        samples[name][i].append(time.perf_counter() - start)
+    return {name: [claims.Timing(x) for x in per_length] for name, per_length in samples.items()}, load
+
+
+def fused_claims(lengths, fused, load):
+    """Per length: is the fused kernel faster than the four separate operations, beyond the noise?"""
+    out = []
+    for T, yours, theirs in zip(lengths, fused["yours"], fused["fused"]):
+        verdict = claims.compare(theirs, yours)
+        ratio, low, high = claims.ratio_range(yours, theirs)
+        text = f"T = {T:>4}: yours {yours.ms()}, fused {theirs.ms()}: "
+        text += {"faster": f"the fused kernel is {ratio:.1f}x faster (range {low:.1f}-{high:.1f}x)",
+                 "slower": f"the fused kernel is slower here ({1 / ratio:.1f}x your time)",
+                 "inconclusive": f"no clear difference ({ratio:.1f}x, range {low:.1f}-{high:.1f}x: "
+                                 f"{claims.why_inconclusive(load)})"}[verdict]
+        out.append(claims.Claim(text, verdict, {"T": T, "fused": theirs, "yours": yours}))
+    return out
 
 
 class _Tagger(nn.Module):
@@ -290,29 +516,94 @@ class _Tagger(nn.Module):
         return self.head(self.layer(self.embed(tokens), causal=True))  # (B, T) -> (B, T, D) -> (B, T, vocab)
 
 
-def training_throughput(attention, lengths, d_model=64, batch=8, repeats=3, num_threads=2, vocab=16, seed=0):
-    """Tokens per second of training (forward, backward, Adam step) for an LSTM layer and an attention layer.
+def training_throughput(attention, lengths, d_model=64, batch=8, repeats=None, num_threads=2, vocab=16, seed=0,
+                        budget=1.5):
+    """Seconds of one training step (forward, backward, Adam step) for an LSTM layer and an attention layer.
 
-    The task is to output the previous token (any task does: only the speed is measured). Every model
-    takes one warm-up step, then `repeats` single steps; the fastest counts. Returns {"LSTM": [...],
-    "attention": [...]}, one number per length.
+    The task is to output the previous token (any task does: only the speed is measured). Every model takes
+    one warm-up step, then `repeats` timed steps (fewer once `budget` seconds are spent on one model and
+    length, never under claims.MIN_ROUNDS). Returns ({"LSTM": [Timing per length], "attention": [...]},
+    Load); tokens per second are batch * T / seconds.
     """
+    repeats = repeats or claims.repeats_for(claims.measure_load())
     result = {"LSTM": [], "attention": []}
-    for T in lengths:
-        data = torch.Generator().manual_seed(seed)
-        tokens = torch.randint(0, vocab, (batch, T), generator=data)  # one batch, reused: (B, T)
+    with threads(num_threads), claims.watch_load() as load:
+        for T in lengths:
+            data = torch.Generator().manual_seed(seed)
+            tokens = torch.randint(0, vocab, (batch, T), generator=data)  # one batch, reused: (B, T)
+            for name in result:
+                torch.manual_seed(seed)
+                layer = Recurrence("lstm", d_model) if name == "LSTM" else SelfAttentionLayer(d_model, attention)
+                model = _Tagger(layer, vocab, d_model)
+                optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
-        def loss_fn(model, tokens):
-            logits = model(tokens)  # (B, T, vocab)
-            return F.cross_entropy(logits[:, 1:].reshape(-1, vocab), tokens[:, :-1].reshape(-1))
+                def step():
+                    logits = model(tokens)  # (B, T, vocab)
+                    loss = F.cross_entropy(logits[:, 1:].reshape(-1, vocab), tokens[:, :-1].reshape(-1))
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
 
-        for name in result:
-            torch.manual_seed(seed)
-            layer = Recurrence("lstm", d_model) if name == "LSTM" else SelfAttentionLayer(d_model, attention)
-            model = _Tagger(layer, vocab, d_model)
-            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-            fit(model, lambda step: tokens, loss_fn, steps=1, optimizer=optimizer, num_threads=num_threads)
-            best = min(fit(model, lambda step: tokens, loss_fn, steps=1, optimizer=optimizer,
-                           num_threads=num_threads).seconds for _ in range(repeats))
-            result[name].append(batch * T / best)
+                result[name].append(claims.time_runs(step, repeats, budget=budget))
+    return result, load
+
+
+def throughput_claims(lengths, steps, load, batch=8):
+    """Attention's training throughput relative to the LSTM's at each length, and its trend, by the numbers."""
+    ratios = [claims.ratio_range(lstm, att) for lstm, att in zip(steps["LSTM"], steps["attention"])]
+    rows = [claims.Claim(f"T = {T:>4}: LSTM {batch * T / lstm.median:>9,.0f} tokens/s, attention "
+                         f"{batch * T / att.median:>9,.0f} tokens/s: attention {r:.1f}x (range {lo:.1f}-{hi:.1f}x)",
+                         "reported", {"T": T, "ratio": (r, lo, hi)})
+            for T, lstm, att, (r, lo, hi) in zip(lengths, steps["LSTM"], steps["attention"], ratios)]
+    (r0, lo0, hi0), (r1, lo1, hi1) = ratios[0], ratios[-1]
+    direction = claims.trend(r0, r1, (lo0, hi0), (lo1, hi1))
+    text = (f"Attention's throughput relative to the LSTM goes from {r0:.1f}x at T = {lengths[0]} to {r1:.1f}x at "
+            f"T = {lengths[-1]}: ")
+    text += {"falls": "its advantage falls as T grows here: a batch of 8 gives each LSTM step 8 sequences of "
+                      "independent work, while attention's work grows as T².",
+             "grows": "its advantage grows with T here: the LSTM's steps, one after the other, cost more the longer "
+                      "the sequence.",
+             "flat": f"no clear trend (a change counts from {claims.TREND_RATIO}x with the ranges apart"
+                     + (f"; {claims.why_inconclusive(load)})." if load.busy else ").")}[direction]
+    return rows, claims.Claim(text, direction, {"first": ratios[0], "last": ratios[-1]})
+
+
+# -- (7) a loop over the queries against one batched computation -------------------------------------------------
+def graph_size(output):
+    """The number of operations in the autograd graph of `output` (AccumulateGrad nodes not counted)."""
+    seen, stack = set(), [output.grad_fn] if output.grad_fn is not None else []
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.extend(n for n, _ in node.next_functions if n is not None and type(n).__name__ != "AccumulateGrad")
+    return len(seen)
+
+
+def loop_versus_batched(attention, loop, graph_depth, T=256, d=16, batch=2, repeats=None, seed=0):
+    """The batched attention against the handed-out loop over queries: values, depth, number of operations, time.
+
+    Returns a dict with the greatest difference, both graphs' depth and size, both `Timing`s and the Load.
+    """
+    torch.manual_seed(seed)
+    q, k, v = (torch.randn(batch, T, d, requires_grad=True) for _ in range(3))  # (B, T, d)
+    batched, looped = attention(q, k, v, True), loop(q, k, v, True)
+    result = {"difference": (batched - looped).abs().max().item(), "T": T,
+              "depth": {"batched": graph_depth(batched), "loop": graph_depth(looped)},
+              "operations": {"batched": graph_size(batched), "loop": graph_size(looped)}}
+    repeats = repeats or claims.repeats_for(claims.measure_load())
+    with torch.no_grad(), threads(1), claims.watch_load() as load:
+        result["batched"] = claims.time_runs(lambda: attention(q, k, v, True), repeats, budget=1.0)
+        result["loop"] = claims.time_runs(lambda: loop(q, k, v, True), repeats, budget=2.0)
+    result["load"] = load
+    verdict = claims.compare(result["batched"], result["loop"])
+    ratio, low, high = claims.ratio_range(result["loop"], result["batched"])
+    text = f"batched {result['batched'].ms()}, loop over the {T} queries {result['loop'].ms()}: "
+    text += {"faster": f"the loop takes {ratio:.0f}x the time (range {low:.0f}-{high:.0f}x): it runs "
+                       f"{result['operations']['loop']} operations, one after another from Python, where the batched "
+                       f"version runs {result['operations']['batched']}.",
+             "slower": "the loop is faster here, against the count of operations.",
+             "inconclusive": f"no clear difference ({claims.why_inconclusive(load)})."}[verdict]
+    result["claim"] = claims.Claim(text, verdict, {"batched": result["batched"], "loop": result["loop"]})
     return result

@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import VOCAB, digits
-from ..train import fit, threads
-from . import reference
+from ..train import fit, shrink, threads
+from . import claims, reference
 
 PLACEMENTS = ("post-LN", "pre-LN", "post-LN, no residuals")
 
@@ -114,17 +114,21 @@ def plot_gradient_norms(norms, title="Gradient norm per layer at initialisation"
 
 
 # -- activation scale -------------------------------------------------------------------------------------
-def activation_scales(depth=24, d_model=64, d_ff=128, norm=None, batch=16, length=8, seed=0):
+def activation_scales(depth=24, d_model=64, d_ff=128, norm=None, batch=16, length=8, seed=0, ffn_cls=None):
     """Root-mean-square of the residual stream after each of `depth` residual feed-forward blocks.
 
     Three stacks with the same weights: no normalisation (x = x + ffn(x)), post-LN (x = norm(x + ffn(x)))
     and pre-LN (x = x + ffn(norm(x))), `norm` being a layer_norm(x, gamma, beta) with gamma 1 and beta 0
-    (the reference when None). Returns {stack: [rms after block 1, ..., after block depth]}, and the input's
-    rms under "input".
+    (the reference when None). The blocks are `ffn_cls(d_model, d_ff)` (a FeedForward: the learner's in the
+    notebook) or, when None, the same two linear layers around a ReLU. Returns {stack: [rms after block 1, ...,
+    after block depth]}, and the input's rms under "input".
     """
     norm = norm or reference("layer_norm")
     torch.manual_seed(seed)
-    blocks = [nn.Sequential(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Linear(d_ff, d_model)) for _ in range(depth)]
+    if ffn_cls is None:
+        blocks = [nn.Sequential(nn.Linear(d_model, d_ff), nn.ReLU(), nn.Linear(d_ff, d_model)) for _ in range(depth)]
+    else:  # the same initialisation: linear1 then linear2, each nn.Linear's default
+        blocks = [ffn_cls(d_model, d_ff).eval() for _ in range(depth)]
     gamma, beta = torch.ones(d_model), torch.zeros(d_model)
     x0 = torch.randn(batch, length, d_model, generator=torch.Generator().manual_seed(seed))  # (B, T, D)
     rms = {"no norm": [], "post-LN": [], "pre-LN": []}
@@ -189,6 +193,11 @@ def final_loss(history, last=10):
     return float(tail.mean()) if bool(torch.isfinite(tail).all()) else float("inf")
 
 
+WARMUP_LRS = shrink((2e-3, 5e-3, 2e-2), (5e-3,))  # the notebook's peak learning rates
+WARMUP_SEEDS = shrink((0, 1, 2), (0,))  # each run repeated with these seeds (initialisation and batches)
+WARMUP_STEPS, WARMUP_WARMUP = shrink((80, 20), (4, 2))  # steps of training, steps of warm-up
+
+
 def learning_rate_sweep(config: StackConfig, lrs, layer_cls=None, noam=None, steps=150, warmup=50,
                         placement="post-LN", seed=0):
     """Final training loss for each peak learning rate, with and without warm-up.
@@ -204,26 +213,117 @@ def learning_rate_sweep(config: StackConfig, lrs, layer_cls=None, noam=None, ste
     return finals, curves
 
 
+def warmup_experiment(config: StackConfig, lrs=WARMUP_LRS, seeds=WARMUP_SEEDS, layer_cls=None, noam=None,
+                      steps=WARMUP_STEPS, warmup=WARMUP_WARMUP):
+    """The sweep of `learning_rate_sweep` for every seed: {seed: (finals, curves)}."""
+    return {seed: learning_rate_sweep(config, lrs, layer_cls, noam, steps, warmup, seed=seed) for seed in seeds}
+
+
+def still_falling(curve, window=20):
+    """Whether a loss curve was still going down at its end: its last `window` steps' mean is below the mean of
+    the `window` before by more than claims.STILL_FALLING."""
+    if len(curve) < 2 * window:
+        return False
+    last, before = curve[-window:], curve[-2 * window:-window]
+    return sum(before) / window - sum(last) / window > claims.STILL_FALLING
+
+
+def _outcome(losses, threshold):
+    below = [loss < threshold for loss in losses]
+    return "learns" if all(below) else "fails" if not any(below) else "mixed"
+
+
+def warmup_claims(runs, steps, warmup, threshold=claims.FAILED_LOSS, gap=claims.LOSS_GAP):
+    """Sentences about warm-up, each true for every seed shown (`runs` from `warmup_experiment`).
+
+    Per peak learning rate: whether each schedule learns (final loss below `threshold`) for all seeds, none, or
+    some; which schedule ends lower for every seed, by at least `gap` nats; whether a failed run was still
+    falling at its last step. Then the conclusion, from the learning rates where the schedules differ.
+    """
+    seeds = sorted(runs)
+    lrs = sorted(next(iter(runs.values()))[0]["warm-up"])
+    rows, separating, better_without = [], [], []
+    for lr in lrs:
+        with_w = [runs[s][0]["warm-up"][lr] for s in seeds]
+        without = [runs[s][0]["no warm-up"][lr] for s in seeds]
+        outcome = {"warm-up": _outcome(with_w, threshold), "no warm-up": _outcome(without, threshold)}
+        falling = {label: sum(still_falling(runs[s][1][(label, lr)]) for s in seeds
+                              if not runs[s][0][label][lr] < threshold) for label in outcome}
+        if all(w + gap <= n for w, n in zip(with_w, without)):
+            lower = "warm-up"
+        elif all(n + gap <= w for w, n in zip(with_w, without)):
+            lower = "no warm-up"
+        else:
+            lower = "neither"
+
+        def describe(label, losses):
+            text = {"learns": "learns for every seed", "fails": "fails for every seed",
+                    "mixed": f"learns for {sum(x < threshold for x in losses)} of {len(losses)} seeds"}[outcome[label]]
+            text += " (" + ", ".join(f"{x:.2f}" for x in losses) + ")"
+            if falling[label]:
+                text += (f", {falling[label]} failed run{'s' if falling[label] > 1 else ''} still falling at step "
+                         f"{steps}: not learned yet within {steps} steps, rather than stuck")
+            return text
+
+        text = (f"peak {lr:g}: with warm-up it {describe('warm-up', with_w)}; without, it "
+                f"{describe('no warm-up', without)}")
+        if lower == "no warm-up":
+            text += (f". Here no warm-up ends lower for every seed: at a peak this safe, the {warmup} warm-up steps "
+                     "only train at a smaller learning rate")
+        elif lower == "warm-up":
+            text += ". Warm-up ends lower for every seed"
+        else:
+            text += ". Neither ends lower for every seed"
+        rows.append(claims.Claim(text + ".", lower, {"lr": lr, "warm-up": with_w, "no warm-up": without,
+                                                       "outcome": outcome, "still falling": falling}))
+        if outcome["warm-up"] == "learns" and outcome["no warm-up"] == "fails":
+            separating.append(lr)
+        if lower == "no warm-up":
+            better_without.append(lr)
+    if separating:
+        text = (f"Warm-up decides it at a peak learning rate of {', '.join(f'{lr:g}' for lr in separating)}: with "
+                f"it the stack learns for all {len(seeds)} seeds, without it for none, within {steps} steps.")
+        verdict = "warm-up helps"
+    else:
+        text = (f"No peak learning rate tried separates the schedules for all {len(seeds)} seeds "
+                f"(learns with warm-up and fails without it for every seed).")
+        verdict = "no separation"
+    if better_without:
+        text += (f" At {', '.join(f'{lr:g}' for lr in better_without)} the run without warm-up does better: warm-up is "
+                 "a price paid at low learning rates for safety at high ones.")
+    return rows, claims.Claim(text, verdict, {"separating": separating, "better without": better_without,
+                                               "seeds": seeds})
+
+
 def failing_lr(finals, threshold):
     """The smallest learning rate whose final loss is above `threshold` (or not finite), else None."""
     bad = [lr for lr, loss in sorted(finals.items()) if not loss < threshold]
     return bad[0] if bad else None
 
 
-def plot_warmup(curves, finals, lr, title=None):
-    """Left: the loss curves at one learning rate with and without warm-up; right: final loss per learning
-    rate. Returns the figure."""
+def plot_warmup(runs, lr, threshold=claims.FAILED_LOSS, title=None):
+    """Left: the loss curves at one peak learning rate, every seed, with and without warm-up; right: the final
+    loss of every run against the peak learning rate. The failure line is drawn on both. Returns the figure."""
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for label, style in (("warm-up", "-"), ("no warm-up", "--")):
-        left.plot(curves[(label, lr)], style, label=label)
-        lrs = sorted(finals[label])
-        right.plot(lrs, [min(finals[label][x], 10.0) for x in lrs], "o" + style, label=label)
-    left.set(xlabel="training step", ylabel="training loss (nats)", title=title or f"peak learning rate {lr:g}")
+    seeds = sorted(runs)
+    lrs = sorted(runs[seeds[0]][0]["warm-up"])
+    for label, style, color in (("warm-up", "-", "C0"), ("no warm-up", "--", "C1")):
+        for i, seed in enumerate(seeds):
+            left.plot(runs[seed][1][(label, lr)], style, color=color, lw=1, alpha=0.8,
+                      label=label if i == 0 else None)
+            right.plot(lrs, [min(runs[seed][0][label][x], 10.0) for x in lrs], "o" + style, color=color,
+                       alpha=0.8, label=f"{label}" if i == 0 else None)
+    for ax in (left, right):
+        ax.axhline(threshold, color="red", lw=0.8, ls=":", label=f"failure line ({threshold})")
+    left.set(xlabel="training step", ylabel="training loss (nats)",
+             title=title or f"peak learning rate {lr:g}, {len(seeds)} seeds")
     right.set(xscale="log", xlabel="peak learning rate", ylabel="final training loss (capped at 10)",
-              title="Final loss against learning rate")
-    left.legend()
-    right.legend()
+              title=f"Final loss, {len(seeds)} seeds per point")
+    right.set_xticks(lrs, [f"{x:g}" for x in lrs])
+    right.minorticks_off()
+    left.legend(fontsize=8)
+    right.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -28,6 +28,15 @@ Which one wins on a real machine depends on how many operations the machine can 
 measure both halves separately, then put them together. Notebook 01 timed an RNN against `T` and saw a fixed
 cost per step; here the recurrence meets attention.
 
+**Timing on a laptop.** A wall time depends on what else the machine is doing. So every time in this notebook
+is the **median of several runs, printed with its range**: the middle half of the runs (from the fastest
+quarter to the slowest quarter, so that one interrupted run does not count), beside the load: how many cores
+other programs kept busy meanwhile. Two times count as different only when their ranges do not overlap and
+their medians differ by at least 20 %; otherwise the notebook says the comparison is inconclusive on this
+machine, and why. These thresholds live in one place, `course_lib/experiments/claims.py`, with their reasons.
+On a busy machine your conclusions may differ from a neighbour's; what the notebook prints is still what your
+numbers show.
+
 **Shapes and symbols used in this notebook**
 
 | symbol | meaning |
@@ -51,20 +60,32 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_lib.checks import check_attention_all_positions, check_attention_flops, check_graph_depth, check_rnn_flops
+from course_lib.experiments import claims  # thresholds and timing with its spread
 from course_lib.experiments import parallelism as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.experiments.sequence_models import gradient_to_first_step  # notebook 01's measurement
 from course_lib.handouts import attention_one_query_at_a_time  # handed out: the loop you will replace
 
 torch.manual_seed(0)
-GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises"""
+GRADING = "NBGRADER_EXECUTION" in os.environ  # the grader shrinks the experiments, not the exercises
+REPEATS = 2 if GRADING else None  # None: 5 runs per timing on an idle machine, 9 on a busy one"""
 
 WORK_WHY = r"""## 1. Work: count the FLOPs of one layer
 
 We count what dominates: the matrix products. A product `(m, n) x (n, p)` computes `m·p` outputs of `n`
-multiply-adds each, and PyTorch's `FlopCounterMode` (which we use below to check you) counts every
-multiply-add as **2 FLOPs**: `2·m·n·p`. Additions of biases, `tanh`, the softmax are ignored by the counter
-and by us; they are small next to the products.
+multiply-adds each: `2·m·n·p` FLOPs, counting a multiply-add as **2 FLOPs**. Additions of biases, `tanh`, the
+softmax are small next to the products, and we leave them out.
+
+PyTorch can count for us, and we will use it to check your formulas on real layers. `FlopCounterMode` (from
+`torch.utils.flop_counter`) is a context manager: it watches every operation PyTorch runs inside its `with`
+block and adds up the FLOPs of the matrix products, with the same conventions as above:
+
+```python
+counter = FlopCounterMode(display=False)
+with counter:
+    torch.randn(3, 4) @ torch.randn(4, 5)  # (3, 4) x (4, 5)
+counter.get_total_flops()  # 2·3·4·5 = 120
+```
 
 **The RNN layer** of notebook 01, with input and hidden widths both `D`, reads one position per step:
 `h_t = tanh(x_t @ W_xh + h_prev @ W_hh + b_h)`, with `W_xh` and `W_hh` both `(D, D)`. Count it for **one
@@ -99,7 +120,7 @@ attention keeps the `T x T` weights of every head, `T²` numbers, besides states
 
 WORK_CODE = """rnn_flops_ = yours_or_reference("rnn_flops", rnn_flops)
 attention_flops_ = yours_or_reference("attention_flops", attention_flops)
-attention = yours_or_reference("attention_all_positions", attention_all_positions, quiet=True)
+attention = yours_or_reference("attention_all_positions", attention_all_positions)  # sections 1-7 use it
 D = 64
 work = experiments.work_table(rnn_flops_, attention_flops_, attention, lengths=(16, 64, 256), d_model=D)
 print(f"{'T':>5} | {'RNN: formula':>13} {'counted':>12} | {'attention: formula':>18} {'counted':>12} |"
@@ -110,14 +131,15 @@ for r in work:
           f"{r['attention scores (bytes)'] / 1024:>11.0f} KiB")"""
 
 WORK_SUMMARY = """agree = all(r["RNN formula"] == r["RNN counted"] and r["attention formula"] == r["attention counted"] for r in work)
-print(f"Your formulas {'equal' if agree else 'DIFFER FROM'} what FlopCounterMode counts on the real layers.")
+ran = {"rnn_flops": rnn_flops_ is rnn_flops, "attention_flops": attention_flops_ is attention_flops}  # yours ran?
+whose = ("your formulas" if all(ran.values()) else
+         "the formulas that ran (" + ", ".join(f"{n}: {'yours' if mine else 'the reference'}" for n, mine in ran.items()) + ")")
+print(f"{whose[0].upper() + whose[1:]} {'equal' if agree else 'DIFFER FROM'} what FlopCounterMode counts on the real layers.")
+for claim in experiments.work_claims(rnn_flops_, attention_flops_, [r["T"] for r in work], D, whose):
+    print(claim)
 for r in work:
-    print(f"T = {r['T']:>4}: attention does {r['attention counted'] / r['RNN counted']:5.1f}x the RNN's work, "
-          f"and stores {r['attention scores (bytes)'] / r['RNN states (bytes)']:5.2f}x as many numbers per head "
-          "for its weights as the RNN keeps in states")
-equal_work = next((T for T in range(1, 100_000) if attention_flops_(T, D) > 4 * rnn_flops_(T, D)), None)
-print(f"The T² terms alone overtake the RNN's total work at T = {D}, and attention costs 4x the RNN's work "
-      f"from T = {equal_work}: work favours the recurrence as soon as T is a few times D.")"""
+    print(f"T = {r['T']:>4}: attention stores {r['attention scores (bytes)'] / r['RNN states (bytes)']:5.2f}x as many "
+          "numbers per head for its weights as the RNN keeps in states")"""
 
 DEPTH_WHY = r"""## 2. Depth: the longest chain of operations that wait for each other
 
@@ -188,16 +210,24 @@ for r in depths:
 DEPTH_SUMMARY = """slopes = {n: experiments.ops_per_step(depths, n) for n in names}
 for n, (per_step, rest) in slopes.items():
     print(f"{n:>9}: depth = {per_step:.1f} x T + {rest:.1f}")
+attention_depths = sorted({r["attention layer"] for r in depths})
+constant = len(attention_depths) == 1
 print(f"Each RNN step adds {slopes['RNN'][0]:.0f} dependent operations (a product, an addition, tanh) and each LSTM "
-      f"step {slopes['LSTM'][0]:.0f}; attention's depth stays {depths[-1]['attention layer']} whatever T, "
-      f"and the path from the first position to the last is {depths[-1]['attention path']} operations long "
+      f"step {slopes['LSTM'][0]:.0f}; attention's depth "
+      + (f"stays {attention_depths[0]} whatever T" if constant else f"varies between {attention_depths[0]} and "
+         f"{attention_depths[-1]}: look at your graph")
+      + f", and the path from the first position to the last is {depths[-1]['attention path']} operations long "
       f"at T = {depths[-1]['T']}, against {depths[-1]['RNN path']} through the RNN.")"""
 
 LOOP_WHY = r"""## 3. All positions at once
 
-Attention's depth is constant only if it is computed the way notebook 03 wrote it: one matrix product for
-all queries. Here is the same attention written as a recurrence would be, one query position after the
-other (it is handed out; `causal=True` lets query `t` see the keys `0 .. t` only):"""
+Depth is not the whole story. Here is the same attention written as a recurrence would be, one query position
+after the other (it is handed out; `causal=True` lets query `t` see the keys `0 .. t` only). Its queries do not
+wait for each other, so its graph is hardly deeper than the batched one: the depth of section 2 does not tell
+them apart. What differs is the **number of operations**: the loop runs a few small operations *per query*,
+`T` times as many as one batched computation, and Python launches each of them after the one before. Exercise
+4 removes the loop; the cell after it counts the operations (the nodes of the autograd graph, as
+`graph_depth` walks them) and times both."""
 
 LOOP_CODE = """print(inspect.getsource(attention_one_query_at_a_time))"""
 
@@ -211,57 +241,66 @@ ALL_HINT = """`scores = q @ k.transpose(-2, -1) / math.sqrt(d)` gives `(..., T, 
 `torch.ones(T, Tk, dtype=torch.bool).tril()` is True where key `j <= t`; `scores.masked_fill(~allowed,
 float("-inf"))` hides the rest. Then `torch.softmax(scores, dim=-1) @ v`. Import `math` in the cell if you use it."""
 
-LOOP_DEMO = """# The batched version equals the loop. The loop's queries do not wait for each other (its depth is small too),
-# but Python runs its T small steps one after another: time both.
-import time
-
-torch.manual_seed(0)
-q, k, v = (torch.randn(2, 256, 16, requires_grad=True) for _ in range(3))  # (B, T, d)
-batched, looped = attention(q, k, v, True), attention_one_query_at_a_time(q, k, v, True)
-print("greatest difference:", f"{(batched - looped).abs().max().item():.1e}")
-print("depth of the output: batched", graph_depth_(batched), "| loop", graph_depth_(looped))
-seconds = {}
-for name, fn in (("batched", attention), ("loop", attention_one_query_at_a_time)):
-    with torch.no_grad():
-        fn(q, k, v, True)  # warm-up
-        for _ in range(3):  # the best of three runs
-            start = time.perf_counter()
-            fn(q, k, v, True)
-            seconds[name] = min(seconds.get(name, 1e9), time.perf_counter() - start)
-print(f"batched {seconds['batched'] * 1e3:.2f} ms, loop over the 256 queries {seconds['loop'] * 1e3:.2f} ms: "
-      f"the loop takes {seconds['loop'] / seconds['batched']:.1f}x the time, as it runs a few small operations per query "
-      "instead of a few in all.")"""
+LOOP_DEMO = """# The batched version equals the loop; count the operations of each graph, and time both.
+loop = experiments.loop_versus_batched(attention, attention_one_query_at_a_time, graph_depth_, T=256,
+                                       repeats=REPEATS)
+print(f"q, k, v: (B, T, d) = (2, {loop['T']}, 16); greatest difference {loop['difference']:.1e}")
+print(f"depth of the output: batched {loop['depth']['batched']} | loop {loop['depth']['loop']}")
+print(f"operations in the graph: batched {loop['operations']['batched']} | loop {loop['operations']['loop']}")
+print(loop["claim"])
+print(f"Load: {loop['load']}.")"""
 
 TIME_WHY = r"""## 4. Wall time on this machine
 
 Now we time the three layers, width `D = 64`, on **one sequence** (`B = 1`), on two threads: an `nn.RNN`,
 an `nn.LSTM` (PyTorch's fused CPU kernels) and the self-attention layer (four projections around your
-attention, causal). For each length we keep the best of a few runs, forward only and forward plus backward.
-The machine these notebooks were written for has two CPU cores and no GPU: **nothing here is measured on a
-GPU**, and the notebook never needs one."""
+attention, causal), forward only and forward plus backward. If other work keeps the machine busy, the cell
+uses one thread instead of two and says why: threads that wait for each other on a busy machine measure the
+scheduler, not the layer. Each time is the median of 5 runs (9 when other
+work keeps the machine busy, within a time budget), printed with its range, and the load is printed beside the table. The lengths
+and layers are timed in turns, round after round, so that a busy moment slows one run of each rather than all
+runs of one.
 
-TIME_CODE = """lengths = (16, 64, 256) if GRADING else (16, 32, 64, 128, 256, 512)
-times = experiments.time_layers(attention, lengths, d_model=D, repeats=1 if GRADING else 2, num_threads=2)
-print(f"{'T':>5} | {'forward (ms): RNN':>18} {'LSTM':>7} {'attention':>9} | {'fwd+bwd (ms): RNN':>18} {'LSTM':>7} "
-      f"{'attention':>9}")
-for i, T in enumerate(lengths):
-    row = [times[n][m][i] * 1e3 for m in ("forward", "forward+backward") for n in names]
-    print(f"{T:>5} | {row[0]:>18.2f} {row[1]:>7.2f} {row[2]:>9.2f} | {row[3]:>18.2f} {row[4]:>7.2f} {row[5]:>9.2f}")
-fig = experiments.plot_wall_time(lengths, times)
+The course needs no GPU: these times are from the CPU. Where the machine has one, section 8 repeats the
+timings there and says so."""
+
+TIME_CODE = """lengths = experiments.TIME_LENGTHS
+P, why = claims.choose_threads(2)[:2]  # two threads, or one if other work keeps the machine busy
+cpu = f"CPU, {P} thread{'s' if P > 1 else ''}"
+print(f"Timing on {why}.")
+times, load = experiments.time_layers(attention, lengths, d_model=D, repeats=REPEATS, num_threads=P)
+print(experiments.time_table(lengths, times, cpu))
+print(f"Load: {load}.")
+fig = experiments.plot_wall_time(lengths, times, cpu)
 plt.show()"""
 
-TIME_SUMMARY = """for mode in ("forward", "forward+backward"):
-    for rnn in ("RNN", "LSTM"):
-        T_cross = experiments.crossover(lengths, times["attention"][mode], times[rnn][mode])
-        if T_cross is None:
-            print(f"{mode:>16}: attention stays faster than the {rnn} up to T = {lengths[-1]} on this machine")
-        else:
-            print(f"{mode:>16}: attention becomes slower than the {rnn} near T = {T_cross:.0f} on this machine")
-growth = {n: times[n]["forward"][-1] / times[n]["forward"][0] for n in names}
-print(f"From T = {lengths[0]} to {lengths[-1]} ({lengths[-1] // lengths[0]}x longer) the forward time grew "
-      + ", ".join(f"{growth[n]:.1f}x for the {n}" for n in names)
-      + f", while attention's work grew {attention_flops_(lengths[-1], D) / attention_flops_(lengths[0], D):.0f}x: "
-      "at short lengths this machine is not busy computing, it waits (section 5 separates the two).")"""
+TIME_SUMMARY = """# Each sentence is chosen by the medians and ranges above (thresholds in course_lib/experiments/claims.py).
+time_claims = experiments.wall_time_claims(lengths, times, load, lambda T: attention_flops_(T, D))
+for claim in time_claims:
+    print(claim)
+if load.busy:
+    print(f"Warning: {load}. The ranges are wide; run this cell again when the machine is quieter to compare.")"""
+
+GPU_WHY = r"""## 8. The same layers on a GPU, if this machine has one
+
+Nothing in this course needs a GPU. If PyTorch sees one (`torch.cuda.is_available()`), the cell below repeats
+the timings of sections 4 and 7 on it, with the clock waiting for the GPU to finish (`torch.cuda.synchronize`),
+and labels every number with its device. Thousands of arithmetic units make the work term small: section 5's
+model predicts that the recurrence's chain of steps then dominates."""
+
+GPU_CODE = """if torch.cuda.is_available() and not GRADING:
+    gpu = experiments.device_name("cuda")
+    gpu_times, gpu_load = experiments.time_layers(attention, lengths, d_model=D, device="cuda")
+    print(experiments.time_table(lengths, gpu_times, gpu))
+    print(f"Load on the CPU that drives it: {gpu_load}.")
+    for claim in experiments.wall_time_claims(lengths, gpu_times, gpu_load, lambda T: attention_flops_(T, D))[:4]:
+        print(f"{gpu}: {claim}")
+    gpu_fused, _ = experiments.time_fused(attention, fused_lengths, device="cuda")
+    for claim in experiments.fused_claims(fused_lengths, gpu_fused, gpu_load):
+        print(f"{gpu}: {claim}")
+else:
+    print("No GPU here" + (" (or grading)" if GRADING else "") + f": every time in this notebook was measured on "
+          f"the {cpu}.")"""
 
 MODEL_WHY = r"""## 5. A model of the times: work / cores + depth × step latency
 
@@ -272,7 +311,7 @@ Two things limit a layer. Its **work**, spread over `P` cores that each do `f` F
 
 $$\text{time} \approx \text{overhead} + \frac{\text{work}}{P \cdot f} + \text{depth} \times L.$$
 
-We fit `overhead`, `f` and `L` to the forward times just measured (`P = 2`), with the work from your formulas
+We fit `overhead`, `f` and `L` to the median forward times just measured (`P` = the threads they used), with the work from your formulas
 and the depth from your graph counts of section 2 (extended to longer `T` with the fitted line
 `depth = a·T + b`). Then we ask the model what happens with 64 cores (a large CPU server) and with 10,000
 (the order of a GPU's arithmetic units). Those two panels are the model's extrapolation, **not** measurements."""
@@ -282,14 +321,18 @@ attention_depth = lambda T: slopes["attention"][0] * T + slopes["attention"][1] 
 fitted = experiments.fit_cost_model(
     work=[rnn_flops_(T, D) for T in lengths] + [attention_flops_(T, D) for T in lengths],
     depth=[rnn_depth(T) for T in lengths] + [attention_depth(T) for T in lengths],
-    seconds=times["RNN"]["forward"] + times["attention"]["forward"], cores=2)
+    seconds=experiments.medians(times["RNN"]["forward"]) + experiments.medians(times["attention"]["forward"]),
+    cores=P)
 print(f"overhead {fitted['overhead'] * 1e6:.0f} µs, f = {fitted['flops per core'] / 1e9:.1f} GFLOP/s per core, "
       f"L = {fitted['latency'] * 1e6:.2f} µs per dependent operation (relative error of the fit "
       f"{fitted['relative error']:.0%})")
+fit_claim = experiments.fit_claim(fitted, load)
+print(fit_claim)
 model_lengths = [2 ** i for i in range(4, 15)]
-measured = {"T": lengths, "RNN": times["RNN"]["forward"], "attention": times["attention"]["forward"]}
+measured = {"T": lengths, "RNN": experiments.medians(times["RNN"]["forward"]),
+            "attention": experiments.medians(times["attention"]["forward"])}
 fig = experiments.plot_cost_model(fitted, model_lengths, lambda T: rnn_flops_(T, D), lambda T: attention_flops_(T, D),
-                                  rnn_depth, attention_depth, measured)
+                                  rnn_depth, attention_depth, measured, cores=(P, 64, 10_000))
 plt.show()"""
 
 MODEL_SUMMARY = """def model_crossover(cores):
@@ -300,22 +343,23 @@ MODEL_SUMMARY = """def model_crossover(cores):
     return None
 
 
-print(f"One RNN step costs about {slopes['RNN'][0] * fitted['latency'] * 1e6:.1f} µs of latency on this machine, "
+print(f"One RNN step costs about {slopes['RNN'][0] * fitted['latency'] * 1e6:.1f} µs of latency in the fitted model, "
       f"{slopes['RNN'][0]:.0f} dependent operations of {fitted['latency'] * 1e6:.2f} µs.")
-for cores in (2, 64, 10_000):
-    T_cross = model_crossover(cores)
+crossovers = {cores: model_crossover(cores) for cores in (P, 64, 10_000)}
+for cores, T_cross in crossovers.items():
     where = f"from T = {T_cross:,}" if T_cross else "at no length below a million"
     print(f"{cores:>6,} cores: the model has attention slower than the RNN {where}")
-print("More cores shrink only the work term. The recurrence's T x L never shrinks, so the more parallel the "
-      "machine, the longer the sequences on which attention wins.")"""
+model_claim = experiments.crossover_claims(crossovers)
+print(model_claim)"""
 
 GRAD_WHY = r"""## 6. Gradients along the sequence
 
 Depth matters for learning too. Notebook 01 measured the gradient that reaches the input at step 0 from the
-loss at step `t`: through an RNN it shrinks about exponentially with `t`, through an LSTM more slowly. In a
+loss at step `t`: through a recurrence it shrinks about exponentially with `t`, one Jacobian per step. In a
 self-attention layer every output is one attention step away from every input it may see. We repeat notebook
-01's measurement (same widths, random initialisation, a fixed random read-out) with one causal attention layer
-built on your `attention_all_positions`."""
+01's measurement (same widths, random initialisation, a fixed random read-out) for an RNN, an LSTM and one
+causal attention layer built on your `attention_all_positions`, and compare the falls in orders of magnitude
+(the slopes of the log plot)."""
 
 GRAD_CODE = """T = 32 if GRADING else 64
 curves = {
@@ -336,10 +380,9 @@ GRAD_SUMMARY = """far = T - 1
 for label, norms in curves.items():
     print(f"{label:>24}: gradient at distance 1 {norms[1]:.1e}, at distance {far} {norms[far]:.1e} "
           f"({norms[1] / norms[far]:.1e}x smaller)")
-fall = {label: norms[1] / norms[far] for label, norms in curves.items()}
-print(f"Over {far - 1} more positions the gradient through attention falls {fall['self-attention (causal)']:.0f}x "
-      f"(query t shares its weight among t + 1 keys), through the RNN {fall['RNN']:.0e}x: every key is a single "
-      "attention step from every query, while the recurrence multiplies one Jacobian per step.")"""
+gradient_claims = experiments.gradient_claims(curves, far)
+for claim in gradient_claims:
+    print(claim)"""
 
 FUSED_WHY = r"""## 7. What a fused kernel buys
 
@@ -348,50 +391,66 @@ softmax, the product; between them, the `T x T` scores are written to memory and
 `torch.nn.functional.scaled_dot_product_attention` does the same computation in one **fused** kernel, which
 works through the keys in blocks and never stores the whole `T x T` matrix. We time both, forward and backward,
 with 4 heads of width 16, causal; then the training speed (tokens per second: forward, backward, Adam step) of
-a small model built on an LSTM layer and on a self-attention layer, batch 8, as the length grows. (On a GPU
-the fused kernel matters more, as memory traffic dominates there; that is not measured here.)"""
+a small model built on an LSTM layer and on a self-attention layer, batch 8, as the length grows. Medians
+and ranges, as in section 4. (On a GPU the fused kernel matters more, as memory traffic dominates there;
+section 8 measures it where there is one.)"""
 
-FUSED_CODE = """fused_lengths = (64, 256) if GRADING else (64, 256, 512)
-fused = experiments.time_fused(attention, fused_lengths, repeats=1 if GRADING else 2)
-for i, T in enumerate(fused_lengths):
-    print(f"T = {T:>5}: yours {fused['yours'][i] * 1e3:7.2f} ms, fused {fused['fused'][i] * 1e3:7.2f} ms "
-          f"(fused is {fused['yours'][i] / fused['fused'][i]:.1f}x faster); your scores of 4 heads take "
-          f"{4 * T * T * 4 / 2 ** 20:.2f} MiB")
-train_lengths = (32, 128) if GRADING else (32, 128, 512)
-throughput = experiments.training_throughput(attention, train_lengths, repeats=1 if GRADING else 2)
-for i, T in enumerate(train_lengths):
-    print(f"T = {T:>4}: training LSTM {throughput['LSTM'][i]:>9,.0f} tokens/s, "
-          f"attention {throughput['attention'][i]:>9,.0f} tokens/s")"""
+FUSED_CODE = """fused_lengths, train_lengths = experiments.FUSED_LENGTHS, experiments.TRAIN_LENGTHS
+fused, fused_load = experiments.time_fused(attention, fused_lengths, repeats=REPEATS, num_threads=P)
+print(f"Forward and backward, 4 heads of width 16, causal, on the {cpu}:")
+fused_claims = experiments.fused_claims(fused_lengths, fused, fused_load)
+for T, claim in zip(fused_lengths, fused_claims):
+    print(f"{claim}; your scores of 4 heads take {4 * T * T * 4 / 2 ** 20:.2f} MiB")
+print(f"Load: {fused_load}.")
+steps, train_load = experiments.training_throughput(attention, train_lengths, repeats=REPEATS, num_threads=P)
+print(f"Training steps (batch 8), on the {cpu}:")
+rows, trend_claim = experiments.throughput_claims(train_lengths, steps, train_load)
+for row in rows:
+    print(row)
+print(f"Load: {train_load}.")"""
 
-FUSED_SUMMARY = """best = max(range(len(fused_lengths)), key=lambda i: fused["yours"][i] / fused["fused"][i])
-print(f"The fused kernel is up to {fused['yours'][best] / fused['fused'][best]:.1f}x faster than the four separate "
-      f"operations (at T = {fused_lengths[best]}), with the same result.")
-ratios = [a / b for a, b in zip(throughput["attention"], throughput["LSTM"])]
-print("Training throughput of attention relative to the LSTM: "
-      + ", ".join(f"{r:.1f}x at T = {T}" for r, T in zip(ratios, train_lengths)))
-trend = "falls" if ratios[-1] < ratios[0] else "does not fall"
-print(f"Attention's advantage {trend} as T grows here: a batch of 8 gives each LSTM step 8 sequences of "
-      "independent work, while attention's work grows as T².")"""
+FUSED_SUMMARY = """faster = [c for c in fused_claims if c.verdict == "faster"]
+if faster:
+    best = max(faster, key=lambda c: c.evidence["yours"].median / c.evidence["fused"].median)
+    print(f"The fused kernel is faster, beyond the noise, at {len(faster)} of {len(fused_claims)} lengths, up to "
+          f"{best.evidence['yours'].median / best.evidence['fused'].median:.1f}x at T = {best.evidence['T']}, "
+          "with the same result.")
+else:
+    print("The fused kernel is not faster beyond the noise at any length here (see the ranges above).")
+print(trend_claim)"""
 
 SUMMARY = r"""## Summary
 
-* **Work.** An RNN layer costs `4·T·D²` FLOPs, a self-attention layer `8·T·D² + 4·T²·D`: your formulas match
-  what `FlopCounterMode` counts on the real layers. Attention's `T x T` weights also cost `T²` numbers of
-  memory per head. Per layer, attention does *more* work, and more so the longer the sequence.
-* **Depth.** Counted on real autograd graphs with your `graph_depth`, a recurrence adds a fixed number of
-  dependent operations per step, so its depth and the path between the first and the last position grow
-  with `T`; attention's depth is the same at every length.
-* **Wall time.** Which of the two wins depends on the machine. The tables and plots above say where the lines
-  crossed *on this machine*, on two threads, for one sequence. The model `overhead + work / (P·f) + depth × L`,
-  fitted to those measurements, explains them, and says that with more cores only the work term shrinks:
-  on a machine with thousands of arithmetic units, the recurrence's `T` steps of latency are what remains.
-  That, and not fewer FLOPs, is why attention trains faster on GPUs.
-* **Gradients.** Through attention every position is one step from every other; the gradient does not fade
-  exponentially with distance as it does through an RNN.
-* **Fused kernels** do the same attention without storing the `T x T` matrix, and faster.
+* **Work.** An RNN layer costs `4·T·D²` FLOPs, a self-attention layer `8·T·D² + 4·T²·D`, as `FlopCounterMode`
+  counts them on the real layers. Attention's `T x T` weights also cost `T²` numbers of memory per head. Per
+  layer, attention does *more* work, and more so the longer the sequence.
+* **Depth.** Counted on real autograd graphs, a recurrence adds a fixed number of dependent operations per
+  step, so its depth and the path between the first and the last position grow with `T`; attention's depth is
+  the same at every length. A loop over the queries keeps that depth but multiplies the number of operations.
+* **Wall time** depends on the machine, and on what else it is doing. The model
+  `overhead + work / (P·f) + depth × L` says why more cores favour attention: they shrink only the work term,
+  and the recurrence's `T` steps of latency remain. That, and not fewer FLOPs, is why attention trains faster
+  on GPUs. What *your* machine showed is printed below, from the numbers measured above.
 
 **Next:** notebook 07 stacks attention layers into a deep network and makes it trainable: residual
 connections, layer norm, the feed-forward block and warm-up."""
+
+RECAP = """# What this machine showed, printed from the measurements above (thresholds: course_lib/experiments/claims.py).
+print(f"Work: {whose} {'match' if agree else 'do NOT match'} FlopCounterMode; attention did "
+      f"{work[0]['attention counted'] / work[0]['RNN counted']:.1f}x to {work[-1]['attention counted'] / work[-1]['RNN counted']:.1f}x "
+      "the RNN's work.")
+print(f"Depth at T = {depths[-1]['T']}: RNN {depths[-1]['RNN layer']}, LSTM {depths[-1]['LSTM layer']}, attention "
+      f"{depths[-1]['attention layer']} operations.")
+loop_words = {"faster": "the batched version was faster", "slower": "the loop was faster",
+              "inconclusive": "no clear difference in time"}[loop["claim"].verdict]
+print(f"Loop over queries against one batched computation: {loop_words} ({loop['operations']['loop']} against "
+      f"{loop['operations']['batched']} operations).")
+print(f"Wall time on the {cpu} ({load}):")
+for claim in time_claims[:4]:
+    print("  " + claim.text.strip())
+print("Cost model: " + fit_claim.text)
+print("Gradients: " + gradient_claims[0].text)
+print("Training throughput: " + trend_claim.text)"""
 
 
 def build():
@@ -438,5 +497,8 @@ def build():
         markdown(FUSED_WHY),
         code(FUSED_CODE),
         code(FUSED_SUMMARY),
+        markdown(GPU_WHY),
+        code(GPU_CODE),
         markdown(SUMMARY),
+        code(RECAP),
     ], title="06 Parallelism")

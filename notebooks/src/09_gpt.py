@@ -48,6 +48,7 @@ from course_lib.checks import (
     check_gpt,
     check_sample_next_token,
 )
+from course_lib.experiments import claims  # the thresholds every printed conclusion uses
 from course_lib.experiments import gpt as experiments
 from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.handouts import (  # given: pieces you built in earlier notebooks
@@ -125,7 +126,13 @@ GPT_WHY = r"""The model around the blocks:
 * `head = nn.Linear(D, vocab_size)`: a score (logit) for every token of the vocabulary, at every position.
 
 With a cache, the new tokens are at positions `T_past, T_past + 1, ...`, not `0, 1, ...`: the position
-embedding must count on from the cache's length."""
+embedding must count on from the cache's length.
+
+**No `sqrt(D)` here.** Notebook 08's Transformer multiplied its token embeddings by `sqrt(d_model)` before adding
+a fixed sinusoidal table, whose entries lie between -1 and 1. This GPT, like GPT-2, does not: its position
+embedding is *learned*, an `nn.Embedding` initialised like the token embedding, so the two start at the same
+scale and training sets their balance. Scaling only the tokens by `sqrt(D)` would make them start `sqrt(D)` times
+louder than the positions, the imbalance notebook 08 had to undo by hand."""
 
 GPT_TEXT = """`__init__(vocab_size, max_len, d_model, num_heads, num_layers, d_ff, dropout=0.0)`: the members
 **`tok_embed`, `pos_embed`, `blocks`, `ln_f`, `head`** as above (keep `max_len` as `self.max_len`), and an
@@ -255,8 +262,8 @@ share_after, n_after = experiments.grammatical_share(after)
 uniform = torch.log(torch.tensor(float(len(vocab)))).item()
 final = sum(history.losses[-20:]) / len(history.losses[-20:])
 print(f"Before training the loss is {history.losses[0]:.2f} nats, about log({len(vocab)}) = {uniform:.2f}: "
-      f"a uniform guess over the characters; {n_before} complete sentences in the samples, "
-      f"{share_before:.0%} of them grammatical.")
+      f"a uniform guess over the characters. The untrained samples are random characters: cut at their newlines "
+      f"they give {n_before} lines, of which {share_before:.0%} follow the grammar.")
 print(f"After {history.steps} steps ({history.seconds:.0f} s) the loss is {final:.2f} nats per character, "
       f"{uniform / final:.1f}x lower, and {share_after:.0%} of the {n_after} complete sentences sampled follow "
       "the grammar exactly (every word spelled right, in order, the verb agreeing with its subject), "
@@ -269,12 +276,31 @@ sampled with the same generator seed, and compare the token sequences."""
 
 SAME_CODE = """prompt = vocab.encode("\\nthe ").repeat(4, 1)  # (B=4, 5)
 new = model.max_len - prompt.size(1)  # fill the context
-results = {}
+results, first_rows = {}, {}
 for label, temperature, top_k in (("greedy", 0.0, None), ("sampled, temperature 1", 1.0, None),
                                   ("sampled, top-k 5", 1.0, 5)):
     cached, uncached = experiments.same_tokens(model, generate_fn, prompt, new, temperature, top_k, seed=3)
-    results[label] = torch.equal(cached, uncached)
-    print(f"{label:<24} identical: {results[label]}   first row: {vocab.decode(cached[0])!r}")"""
+    results[label], first_rows[label] = torch.equal(cached, uncached), cached[0]  # token ids: exact comparison
+    print(f"{label:<24} identical: {results[label]}   first row: {vocab.decode(cached[0])!r}")
+
+# Did the generate that ran use the cache? Watch what it feeds the model.
+recorder = experiments.CallRecorder(model)
+generate_fn(recorder, prompt, 6, temperature=0.0, use_cache=True)
+fed = [positions for positions, _ in recorder.calls]
+cache_used = experiments.uses_cache(fed)
+whose = "your generate" if generate_fn is generate else "the reference generate"
+print(f"With use_cache=True, {whose} fed the model {fed} positions in its {len(fed)} calls: "
+      + ("the prompt once, then only the new token, so the cache did the rest." if cache_used else
+         "more than the new token after the first call, so it does not use the cache, and 'identical' above "
+         "compares two runs without one."))
+
+if torch.equal(first_rows["sampled, temperature 1"], first_rows["sampled, top-k 5"]):
+    with torch.no_grad():
+        probs = torch.softmax(model(first_rows["sampled, temperature 1"][None, :-1])[0][0], dim=-1)  # (T, V)
+    tail = 1 - probs.topk(5, dim=-1).values.sum(-1)  # (T,): probability outside the 5 likeliest characters
+    print(f"The first rows at temperature 1 and with top-k 5 are the same: the same generator seed draws the same "
+          f"random numbers, and along this row the characters outside the top 5 hold {tail.mean():.1%} of the "
+          f"probability on average (at most {tail.max():.1%}), so cutting them off changed no draw here.")"""
 
 TIME_WHY = r"""**The work per token.** Without the cache, the token at position `t` costs a forward pass over all `t`
 positions: the projections and feed-forward networks cost `t·D²` multiply-adds per layer, the attention
@@ -284,21 +310,34 @@ eventually `t²`) without the cache, and stays nearly flat with it; over `n` gen
 about `n²` against `n`.
 
 We time each generated token of a wider model (`D = 64`, 2 layers, 256 positions, untrained: the time does
-not depend on the weights), built with your `GPT`, one sequence, greedy, the best of two runs per token."""
+not depend on the weights), built with your `GPT`, one sequence, greedy, generated by **the `generate` that
+ran above** (yours if it passes its check). To time each token without changing your code, the model is
+wrapped in a recorder that notes each call's input length and duration while your loop drives it; every
+time is the median of 3 runs, printed with the load of the machine."""
 
 TIME_CODE = """torch.manual_seed(0)
 n_tokens = 24 if GRADING else 256
 wide = GPTClass(len(vocab), n_tokens + 1, 64, 4, 2, 256).eval()
-cached_times = experiments.time_per_token(wide, n_tokens, use_cache=True, repeats=2)
-uncached_times = experiments.time_per_token(wide, n_tokens, use_cache=False, repeats=2)
+with claims.watch_load() as load:
+    cached_run = experiments.generate_per_token(wide, generate_fn, n_tokens, use_cache=True, repeats=3)
+    uncached_run = experiments.generate_per_token(wide, generate_fn, n_tokens, use_cache=False, repeats=3)
+cached_times, uncached_times = cached_run["seconds"], uncached_run["seconds"]
+wide_cache_used = experiments.uses_cache(cached_run["fed"])
+print(f"{whose} with use_cache=True fed {cached_run['fed'][:4]}... positions per call: "
+      + ("one new token each time." if wide_cache_used else "NOT only the new token: these times are without a cache."))
 fig = experiments.plot_time_per_token(cached_times, uncached_times)
 plt.show()
-print(f"{'new tokens':>10} | {'with cache':>10} | {'without':>10} | speed-up")
+print(f"{'new tokens':>10} | {'with cache':>10} | {'without':>10} | speed-up   (model calls, medians of 3 runs)")
 speedups = {}
 for n in sorted({n_tokens // 16, n_tokens // 4, n_tokens}):
     with_cache, without = sum(cached_times[:n]), sum(uncached_times[:n])
     speedups[n] = without / with_cache
-    print(f"{n:>10} | {with_cache * 1e3:>7.1f} ms | {without * 1e3:>7.1f} ms | {speedups[n]:.1f}x")"""
+    print(f"{n:>10} | {with_cache * 1e3:>7.1f} ms | {without * 1e3:>7.1f} ms | {speedups[n]:.1f}x")
+whole = claims.compare(cached_run["total"], uncached_run["total"])
+print(f"The whole generate call for {n_tokens} tokens: with the cache {cached_run['total'].ms(1)}, without "
+      f"{uncached_run['total'].ms(1)} (median and middle half of 3 runs): with the cache it is "
+      + {"faster": "faster", "slower": "slower", "inconclusive": "not clearly different"}[whole] + ".")
+print(f"Load: {load}.")"""
 
 MEMORY_WHY = r"""**The memory.** The cache holds a key and a value vector of width `D` per layer, per position, per
 sequence: `2 · num_layers · D` numbers, 4 bytes each in float32. It grows linearly with the text, and for a
@@ -310,11 +349,16 @@ print(f"cache after {n_tokens} positions: {total / 1024:.0f} KiB, {per_position:
       f"(2 x {len(wide.blocks)} layers x 64 x 4 bytes = {formula})")
 first, last = sum(uncached_times[:8]) / sum(cached_times[:8]), uncached_times[-1] / cached_times[-1]
 print(f"Summary: with and without the cache the tokens were identical in "
-      f"{sum(results.values())} of {len(results)} settings (greedy and sampled with the same generator).")
+      f"{sum(results.values())} of {len(results)} settings (greedy and sampled with the same generator), with "
+      + ("a generate that uses the cache." if cache_used else "a generate that does NOT use the cache."))
+counts = sorted(speedups)
+growth = claims.trend(speedups[counts[0]], speedups[counts[-1]])
 print(f"Without the cache the last token took {uncached_times[-1] * 1e3:.2f} ms against "
       f"{uncached_times[0] * 1e3:.2f} ms for the first; with it {cached_times[-1] * 1e3:.2f} ms against "
       f"{cached_times[0] * 1e3:.2f} ms. At position {n_tokens} the cache is {last:.1f}x faster per token "
-      f"(and {first:.1f}x over the first 8 tokens), so the total speed-up grows with the length: "
+      f"(and {first:.1f}x over the first 8 tokens). The total speed-up "
+      + {"grows": "grows with the length", "falls": "falls with the length",
+         "flat": f"changes by less than {claims.TREND_RATIO}x"}[growth] + ": "
       + ", ".join(f"{s:.1f}x for {n}" for n, s in speedups.items()) + " tokens.")
 print(f"The price: {per_position:.0f} bytes of cache per position and sequence, growing linearly with the text.")"""
 
@@ -331,8 +375,9 @@ SUMMARY = """## Summary
 * Sampling turns logits into tokens: temperature divides the logits before the softmax (0 means argmax), top-k
   keeps the `k` largest, and a `torch.Generator` makes the draws reproducible, so cached and uncached
   generation can be compared token for token.
-* The numbers printed above measured it: identical tokens, a speed-up that grows with the length, and a cache
-  that costs `2 · num_layers · D` numbers per position.
+* The cells above printed what your machine measured, with the `generate` that ran: whether cached and
+  uncached tokens were identical, whether that `generate` fed only the new token, how the speed-up changed with
+  the length, and a cache that costs `2 · num_layers · D` numbers per position.
 
 This is the last notebook: from an RNN reading one step at a time (01) to a language model writing one token
 at a time, but computing everything it has already read only once."""
