@@ -14,6 +14,12 @@ def _course_dir(parser):
         default=course.DEFAULT_COURSE_DIR,
         help="the course folder nbgrader works in (default: ./%(default)s, in the current folder)",
     )
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="the gradebook, as an SQLAlchemy URL such as postgresql://USER@HOST/DB (default: the course's "
+        "nbgrader_config.py c.CourseDirectory.db_url, else gradebook.db in the course folder)",
+    )
 
 
 def _size(text):
@@ -118,6 +124,12 @@ def build_parser():
     p.add_argument("--per-exercise", action="store_true", help="add one column of points per exercise")
     _course_dir(p)
 
+    p = sub.add_parser("migrate-db", help="copy the course's gradebook (grades, comments, times) into another database "
+                       "such as PostgreSQL, and use that one from now on")
+    p.add_argument("--to", required=True, metavar="URL",
+                   help="an empty database, as an SQLAlchemy URL: postgresql://USER:PASSWORD@HOST:5432/DATABASE")
+    _course_dir(p)
+
     p = sub.add_parser(
         "student-env",
         help="a course_lib for students graded for credit: no reference solutions, checks replayed from recordings",
@@ -166,6 +178,10 @@ def _check_paths(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     _check_paths(args)
+    if getattr(args, "db", None):  # this command's gradebook (autograde.db)
+        from . import db
+
+        db.choose(args.course_dir, args.db)
     try:
         _run(args)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError, FileExistsError) as e:
@@ -184,6 +200,14 @@ def _run(args):
         print(f"wrote {package} and the student commands beside it, no reference solution inside (checks answer "
               f"for seed 0, the notebooks' own). Students install the course's requirements, then it: "
               f"`pip install -r requirements.lock && pip install --no-deps {args.out}`")
+    elif args.command == "migrate-db":
+        from . import db
+
+        copied = db.migrate_db(args.course_dir, args.to, course.COURSE_ID)
+        print(f"copied {sum(copied.values())} rows ({copied.get('student', 0)} students, "
+              f"{copied.get('submitted_assignment', 0)} submissions, {copied.get('grade', 0)} grades, "
+              f"{copied.get('comment', 0)} comments) into {db.describe(args.to)}, checked row by row; "
+              f"{Path(args.course_dir) / course.CONFIG_FILE} now names it")
     elif args.command == "release":
         from .release import release
 

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+from . import db
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 # Generated things live in folders git ignores, never beside the sources. The defaults are relative to the
@@ -42,7 +44,7 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True)
     c = Config()
     c.CourseDirectory.root = str(course_dir)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    c.CourseDirectory.db_url = db.url(course_dir)  # gradebook.db, or the server `--db` or nbgrader_config.py names
     c.SurviveDeadKernel.kernel_name = GRADING_KERNEL
     c.SurviveDeadKernel.timeout = timeout
     c.SurviveDeadKernel.allow_errors = True
@@ -98,6 +100,10 @@ configure_nbgrader(c, os.path.dirname(os.path.abspath(__file__)))
 # and every grading records how late each submission was (from the time `collect` wrote beside it). A penalty
 # is applied only if you choose one: "zero" scores a late submission 0 (nbgrader's plugin; "none" records only).
 # c.LateSubmissionPlugin.penalty_method = "zero"
+
+# The gradebook in PostgreSQL instead of the sqlite file gradebook.db (any SQLAlchemy URL; psycopg is installed).
+# `python -m autograde migrate-db --to URL` copies the sqlite gradebook across and writes this line itself.
+# c.CourseDirectory.db_url = "postgresql://grader@db.example.org:5432/course"
 '''
 
 

@@ -7,9 +7,8 @@ and incidents the instructor should see), late_penalty (points taken off), submi
 the same way everywhere: at most two decimals, no trailing zeros.
 """
 import csv
-from pathlib import Path
 
-from . import course
+from . import course, db
 
 COLUMNS = ["assignment", "student_id", "score", "max_score", "status", "message", "notes", "late_penalty",
            "submitted_at"]
@@ -26,12 +25,12 @@ def rows(course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=Fa
 
     from .log import read_log
 
-    db = Path(course_dir) / "gradebook.db"
-    if not db.exists():
+    db_url = db.url(course_dir)  # the sqlite file, or the server --db or the course's nbgrader_config.py names
+    if not db.gradebook_exists(db_url):
         raise SystemExit(f"error: no gradebook in {course_dir}: release and grade first")
     log = read_log(course_dir)
     out = []
-    with Gradebook(f"sqlite:///{db.resolve()}", course_id=course.COURSE_ID) as gb:
+    with Gradebook(db_url, course_id=course.COURSE_ID) as gb:
         known = sorted(a.name for a in gb.assignments)
         unknown = sorted(set(assignments or ()) - set(known))
         if unknown:

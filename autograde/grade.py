@@ -164,7 +164,8 @@ def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experime
     _scratch = Path(tempfile.mkdtemp(prefix="worker-", dir=Path(course_dir) / ".scratch"))
     for part in ("source", "release"):
         shutil.copytree(Path(course_dir) / part, _scratch / part)
-    shutil.copy2(Path(course_dir) / "gradebook.db", _scratch / "gradebook.db")
+    template = Path(course_dir) / ".scratch" / "gradebook.db"  # a server gradebook's copy (db.prepare_gradebook)
+    shutil.copy2(template if template.exists() else Path(course_dir) / "gradebook.db", _scratch / "gradebook.db")
     sandbox.install_kernelspec(_scratch / "jupyter", hide=hide, memory_limit=memory_limit)
     if warm:
         _start_pool(experiments)
@@ -567,6 +568,10 @@ def grade(
     keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) + f"/{experiments}"
             for a in {s.assignment for s in ready}}
     config = course.nbgrader_config(course_dir)  # with the instructor's late-penalty settings: read them once
+    from .db import prepare_gradebook  # a server gradebook: its students first, and the workers' sqlite copy
+
+    prepare_gradebook(config.CourseDirectory.db_url, course_dir / ".scratch", {s.student for s in found},
+                      course.COURSE_ID)
     due, penalty = _due_dates(course_dir), repr(config.LateSubmissionPlugin)
     digests = {id(sub): _digest(sub, keys[sub.assignment] + due.get(sub.assignment, "") + penalty) for sub in ready}
     earlier, unchanged = read_log(course_dir), []

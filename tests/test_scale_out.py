@@ -1,0 +1,179 @@
+"""Beyond one machine, on the engines instructors already run: the gradebook in a real PostgreSQL server (started by
+the test on 127.0.0.1), students on nbgrader's exchange, grading on a Dask cluster. One small class of notebook 03
+(honest, buggy, hostile and broken) is graded once by the local grader on sqlite; every other route must give
+exactly its grades."""
+
+import csv
+import glob
+import io
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+
+import nbformat
+import pytest
+from commandline import autograde
+
+from autograde import db
+from autograde.demo import hand_in, solutions_of, student_notebook
+
+NB, NB2 = "03_self_attention", "04_multi_head_attention"
+PATCH_CHECKS = ("import course_lib.checks as c, course_lib.checks.self_attention as m\n"
+                "c.check_scaled_dot_product_attention = lambda f: None\nm.SDPA.check = lambda *a, **k: True")
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _class(released, source):
+    """student id -> what they hand in: honest, buggy, hostile (patches the checks) and broken (not JSON)."""
+    good = solutions_of(source)
+    unscaled = good["scaled_dot_product_attention"].replace(" / math.sqrt(d_k)", "")
+    assert unscaled != good["scaled_dot_product_attention"]
+    return {
+        "honest": student_notebook(released, good),
+        "buggy": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled}),
+        "hostile": student_notebook(released, {**good, "scaled_dot_product_attention": unscaled},
+                                    extra_cells=[(2, PATCH_CHECKS)]),
+        "broken": b'{"cells": [ this is not json',
+    }
+
+
+def _csv(course_dir, *args):
+    out = course_dir.parent / f"{course_dir.name}-{len(list(course_dir.parent.glob('*.csv')))}.csv"
+    autograde("export", "--course-dir", course_dir, "--csv", out, *args)
+    return out.read_text()
+
+
+@pytest.fixture(scope="module")
+def local_class(tmp_path_factory, repo):
+    """The class graded by the local grader (process pool) into the sqlite gradebook: the reference result."""
+    root = tmp_path_factory.mktemp("scale")
+    course_dir, subs = root / "local", root / "submissions"
+    autograde("release", NB, "--course-dir", course_dir)
+    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
+    source = nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4)
+    for student, content in _class(released, source).items():
+        hand_in(subs, student, NB, content)
+    (subs / "honest" / NB / "timestamp.txt").write_text("2026-12-01 09:00:00.000000 UTC")  # as collect writes it
+    autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress", "--timeout", "30", check=False)
+    return {"root": root, "course_dir": course_dir, "subs": subs, "csv": _csv(course_dir), "source": source,
+            "released": released}
+
+
+def test_the_local_grades_are_the_ones_the_class_deserves(local_class):
+    """The reference the other routes are held to is itself right (8 points in 03; SDPA is worth 4)."""
+    rows = {r["student_id"]: (r["score"], r["status"]) for r in csv.DictReader(io.StringIO(local_class["csv"]))}
+    assert rows == {"honest": ("8", "graded"), "buggy": ("4", "graded"), "hostile": ("4", "graded"),
+                    "broken": ("0", "rejected")}
+
+
+# -- PostgreSQL -------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of its own on 127.0.0.1 (Debian's postgresql package, which .ci/run installs), in a
+    temporary folder, stopped at the end; yields a function that makes a new empty database and returns its URL."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        pytest.skip("PostgreSQL is not installed here (no /usr/lib/postgresql/*/bin/initdb): install Debian's "
+                    "postgresql package (`apt-get install postgresql`, as .ci/run does) to run the gradebook tests")
+    psycopg = pytest.importorskip("psycopg", reason="psycopg (pinned in pyproject.toml) is not installed")
+    bin_dir = os.path.dirname(bins[-1])
+    folder = tempfile.mkdtemp(prefix="autograde-pg-")
+    as_user = []
+    if os.geteuid() == 0:  # initdb refuses root: the server runs as the package's own user (else nobody)
+        user = "postgres" if _user_exists("postgres") else "nobody"
+        shutil.chown(folder, user)
+        as_user = ["runuser", "-u", user, "--"]
+    data, port = os.path.join(folder, "data"), _free_port()
+    subprocess.run([*as_user, f"{bin_dir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True)
+    subprocess.run([*as_user, f"{bin_dir}/pg_ctl", "-D", data, "-l", os.path.join(folder, "log"), "-w", "start",
+                    "-o", f"-h 127.0.0.1 -p {port} -k {folder} -F"], check=True, capture_output=True)
+    base = f"postgresql://postgres@127.0.0.1:{port}"
+
+    def new_database(name):
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return f"{base}/{name}"
+
+    try:
+        yield new_database
+    finally:
+        subprocess.run([*as_user, f"{bin_dir}/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def test_two_graders_on_one_postgres_gradebook_lose_nothing_and_export_as_sqlite(postgres, local_class, repo):
+    """Two graders, each in its own course folder, grade 03 and 04 of the same students at the same time into
+    one PostgreSQL gradebook: every grade arrives, and 03's CSV is the sqlite gradebook's, byte for byte."""
+    url, root = postgres("two_graders"), local_class["root"]
+    a, b, subs_b = root / "grader_a", root / "grader_b", root / "submissions_04"
+    autograde("release", NB, "--course-dir", a, "--db", url)
+    autograde("release", NB2, "--course-dir", b, "--db", url)
+    released = nbformat.read(b / "release" / NB2 / f"{NB2}.ipynb", as_version=4)
+    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB2}.ipynb", as_version=4))
+    hand_in(subs_b, "honest", NB2, student_notebook(released, good))
+    hand_in(subs_b, "buggy", NB2, student_notebook(released, {}))
+    graders = [subprocess.Popen([sys.executable, "-m", "autograde", "grade", str(subs), "--course-dir", str(course),
+                                 "--db", url, "--no-progress", "--timeout", "30"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+               for course, subs in ((a, local_class["subs"]), (b, subs_b))]
+    outputs = [g.communicate(timeout=600)[0] for g in graders]
+    assert not (a / "gradebook.db").exists() and not (b / "gradebook.db").exists(), "no sqlite beside the server"
+    assert _csv(a, "--db", url, "--assignment", NB) == local_class["csv"], outputs[0]
+    rows = {r["student_id"]: (r["score"], r["max_score"], r["status"])
+            for r in csv.DictReader(io.StringIO(_csv(b, "--db", url, "--assignment", NB2)))}
+    assert rows["honest"][0] == rows["honest"][1] != "0" and rows["honest"][2] == "graded", outputs[1]
+    assert rows["buggy"][0] == "0" and rows["buggy"][2] == "graded", outputs[1]
+    from nbgrader.api import Gradebook, SubmittedAssignment
+
+    with Gradebook(url, course_id="transformers-first-principles") as gb:
+        graded = sorted((s.assignment.name, s.student.id) for s in gb.db.query(SubmittedAssignment))
+        students = sorted(s.id for s in gb.students)
+    # every graded submission of both graders; the broken file is rejected (its student is there, scoring 0)
+    assert graded == [(NB, "buggy"), (NB, "honest"), (NB, "hostile"), (NB2, "buggy"), (NB2, "honest")]
+    assert students == ["broken", "buggy", "honest", "hostile"]
+
+
+def test_migrate_db_copies_every_row_and_round_trips(postgres, local_class, tmp_path):
+    """sqlite -> PostgreSQL -> sqlite: grades, comments and timestamps arrive unchanged, and the course then uses
+    the new gradebook (the kit's commands and nbgrader's read it from nbgrader_config.py)."""
+    from nbgrader.api import Comment, Gradebook
+
+    course_dir = tmp_path / "course"
+    shutil.copytree(local_class["course_dir"], course_dir)
+    with Gradebook(db.sqlite_url(course_dir), course_id="transformers-first-principles") as gb:
+        comment = gb.db.query(Comment).first()
+        comment.manual_comment = "Well argued: see the scaling."
+        gb.db.commit()
+    before = db.table_rows(db.sqlite_url(course_dir))
+    assert "datetime(2026, 12, 1, 9, 0" in str(before["submitted_assignment"])
+    assert "Well argued" in str(before["comment"])
+    assert len(before["grade"]) > 0
+    url = postgres("migrated")
+    moved = autograde("migrate-db", "--to", url, "--course-dir", course_dir)
+    assert "checked row by row" in moved.stdout
+    assert f"c.CourseDirectory.db_url = {url!r}" in (course_dir / "nbgrader_config.py").read_text()
+    assert db.table_rows(url) == before
+    assert _csv(course_dir) == local_class["csv"]  # no --db: the course's configuration names the server
+    back = f"sqlite:///{tmp_path / 'back.db'}"
+    autograde("migrate-db", "--to", back, "--course-dir", course_dir)
+    assert db.table_rows(back) == before
+    refused = autograde("migrate-db", "--to", url, "--course-dir", course_dir, check=False)
+    assert refused.returncode != 0 and "already holds data" in refused.stderr
