@@ -254,3 +254,13 @@ def test_notebook_09_times_the_generate_that_ran_and_sees_when_it_ignores_the_ca
     assert not G.uses_cache(run["fed"]) and run["fed"] == list(range(1, 9))
     recorder = G.CallRecorder(model)
     assert recorder.max_len == model.max_len and recorder.head is model.head  # generate sees the same model
+
+
+def test_notebook_06_work_sentences_follow_the_formulas():
+    lengths, D = (16, 64, 256), 64  # the notebook's
+    statements = P.work_claims(S.rnn_flops, S.attention_flops, lengths, D, "your formulas")
+    for claim, T in zip(statements, lengths):
+        assert f"{S.attention_flops(T, D) / S.rnn_flops(T, D):4.1f}x" in claim.text
+    least = min(S.attention_flops(T, D) / S.rnn_flops(T, D) for T in range(1, 8 * D + 1))
+    assert statements[-1].evidence["least ratio"] == least and f"at least {least:.1f}x" in statements[-1].text
+    assert least > 1 and "favours the recurrence" not in statements[-1].text  # attention does more work throughout

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 # -- the thresholds, each with its reason ----------------------------------------------------------------------
 MIN_RATIO = 1.2  # two timings differ when their medians differ by 20 % or more (and their ranges do not overlap):
-#                  run-to-run noise on an idle laptop is about 5-10 %, so 20 % is well outside it
+#                  undisturbed, the middle half of the runs spans about 8 % either side of the median (measured on
+#                  notebook 06's loop and batched attention), so 20 % is well outside it
 TREND_RATIO = 1.5  # a ratio "falls" or "grows" along a series when its first and last values differ by 1.5x or more
 #                    (and their ranges do not overlap): smaller drifts are within what a busy machine produces
 GOOD_FIT = 0.25  # a fitted cost model "explains" the times when its relative rms error is at most 25 %; the times
@@ -36,8 +37,9 @@ FAILED_LOSS = 2.2  # notebook 07's reversal task: above this final loss a run ha
 LOSS_GAP = 0.1  # notebook 07: one schedule "ends lower" when it does by 0.1 nats or more for every seed
 EVEN_SPREAD = 1.5  # notebook 07: layers get "about the same gradient" when the largest is under 1.5x the smallest
 STILL_FALLING = 0.05  # a loss curve is "still falling" when its last 20 steps' mean is 0.05 nats below the 20 before
-ACCURACY_POINTS = 0.05  # two accuracies (or gaps between them) differ when they differ by 5 points or more: the
-#                         standard error of an accuracy near 50 % on 200 sequences is 3.5 points
+ACCURACY_POINTS = 0.1  # two accuracies (or gaps between them) differ when they differ by 10 points or more: an
+#                        accuracy near 50 % on 200 sequences has a standard error of 3.5 points, a difference of two
+#                        such accuracies 5 points, and 10 points is two of those
 
 
 # -- the load ------------------------------------------------------------------------------------------------------

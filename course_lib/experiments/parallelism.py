@@ -408,7 +408,7 @@ def plot_cost_model(model, lengths, rnn_work, attention_work, rnn_depth, attenti
             if p == cores[0]:
                 ax.plot(measured["T"], [s * 1e3 for s in measured[name]], "o" if name == "RNN" else "^",
                         color=ax.lines[-1].get_color(), label=f"{name}, measured")
-        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=f"{p:,} cores")
+        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=f"{p:,} core{'s' if p > 1 else ''}")
     axes[0].set_ylabel("forward time per sequence (ms)")
     axes[0].legend(fontsize=8)
     fig.tight_layout()

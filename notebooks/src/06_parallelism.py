@@ -10,7 +10,8 @@ operations in an autograd graph), and `attention_all_positions`, which replaces 
 by one batched computation.
 **What you measure:** the work of each layer (your formulas against PyTorch's `FlopCounterMode` on real
 layers) and its depth (counted on real autograd graphs); the wall time of an RNN, an LSTM and a self-attention
-layer on this machine, explained by a simple model fitted to it; how the gradient from one position reaches
+layer on this machine, with their spread and the machine's load, and a simple model fitted to them (with its
+error); how the gradient from one position reaches
 another; what a fused attention kernel buys.
 **Time:** about 60 minutes.
 
@@ -279,7 +280,8 @@ time_claims = experiments.wall_time_claims(lengths, times, load, lambda T: atten
 for claim in time_claims:
     print(claim)
 if load.busy:
-    print(f"Warning: {load}. The ranges are wide; run this cell again when the machine is quieter to compare.")"""
+    print(f"Warning: {load}. Other work shares the cores, so these times may differ from an idle machine's; "
+          "run this cell again when the machine is quieter to compare.")"""
 
 GPU_WHY = r"""## 8. The same layers on a GPU, if this machine has one
 
@@ -348,7 +350,7 @@ print(f"One RNN step costs about {slopes['RNN'][0] * fitted['latency'] * 1e6:.1f
 crossovers = {cores: model_crossover(cores) for cores in (P, 64, 10_000)}
 for cores, T_cross in crossovers.items():
     where = f"from T = {T_cross:,}" if T_cross else "at no length below a million"
-    print(f"{cores:>6,} cores: the model has attention slower than the RNN {where}")
+    print(f"{cores:>6,} core{'s' if cores > 1 else ''}: the model has attention slower than the RNN {where}")
 model_claim = experiments.crossover_claims(crossovers)
 print(model_claim)"""
 

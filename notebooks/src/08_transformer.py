@@ -368,7 +368,7 @@ points = f"{claims.ACCURACY_POINTS * 100:.0f} percentage points"
 trend = ("grows" if change >= claims.ACCURACY_POINTS else "shrinks" if change <= -claims.ACCURACY_POINTS
          else f"stays within {points}")
 print(f"From length {gaps[0][0]} to {gaps[-1][0]} the gap {trend} ({change:+.1%}; a change counts from "
-      f"{points}, about two standard errors of an accuracy measured on 200 sequences). "
+      f"{points}, about two standard errors of a difference between accuracies measured on 200 sequences). "
       f"At {worst_lstm['length']} digits the LSTM gets {worst_lstm['LSTM']['exact']:.1%} of the sequences right "
       f"(and {worst_lstm['LSTM']['token']:.1%} of the digits), while the Transformer gets "
       f"{worst_lstm['Transformer']['exact']:.1%} in {worst_lstm['Transformer']['seconds']:.1f} s.")"""

@@ -267,7 +267,7 @@ print(f"Before training the loss is {history.losses[0]:.2f} nats, about log({len
 print(f"After {history.steps} steps ({history.seconds:.0f} s) the loss is {final:.2f} nats per character, "
       f"{uniform / final:.1f}x lower, and {share_after:.0%} of the {n_after} complete sentences sampled follow "
       "the grammar exactly (every word spelled right, in order, the verb agreeing with its subject), "
-      "learned from characters alone; the others are mostly one misspelled word or one wrong verb form away.")"""
+      "learned from characters alone.")"""
 
 CACHE_MEASURE_WHY = r"""## 6. Measured: the cache gives the same tokens, for less work
 
