@@ -37,6 +37,8 @@ FAILED_LOSS = 2.2  # notebook 07's reversal task: above this final loss a run ha
 LOSS_GAP = 0.1  # notebook 07: one schedule "ends lower" when it does by 0.1 nats or more for every seed
 EVEN_SPREAD = 1.5  # notebook 07: layers get "about the same gradient" when the largest is under 1.5x the smallest
 STILL_FALLING = 0.05  # a loss curve is "still falling" when its last 20 steps' mean is 0.05 nats below the 20 before
+HEAD_READS = 0.5  # notebook 08: a head "reads" the mirrored digit when it puts more than half its weight there,
+#                   more than on all other source positions together
 ACCURACY_POINTS = 0.1  # two accuracies (or gaps between them) differ when they differ by 10 points or more: an
 #                        accuracy near 50 % on 200 sequences has a standard error of 3.5 points, a difference of two
 #                        such accuracies 5 points, and 10 points is two of those

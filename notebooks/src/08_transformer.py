@@ -393,7 +393,7 @@ heads = maps[-1][:, torch.arange(setup.length), setup.length - 1 - torch.arange(
 print(f"Averaged over heads and output digits, the last decoder layer puts {mirror[-1]:.0%} of each query's "
       f"cross-attention on the mirrored source digit (uniform attention would put {1 / setup.length:.0%} there).")
 print("Per head: " + ", ".join(f"head {i} {w:.0%}" for i, w in enumerate(heads.tolist())) + ": "
-      + ("every head reads the digit it has to copy." if heads.min() > 0.5 else
+      + (f"every head puts more than {claims.HEAD_READS:.0%} on the digit it has to copy." if heads.min() > claims.HEAD_READS else
          "some heads read the mirrored digit, others spread their weight elsewhere (the row that predicts EOS, "
          "or a neighbour), and the read-out combines them."))"""
 
