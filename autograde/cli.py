@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from . import course
+from .log import GRADER_FAULT
 
 
 def _course_dir(parser):
@@ -22,6 +23,12 @@ def _course_dir(parser):
     )
 
 
+def _names(parser):
+    parser.add_argument("--names", action="store_true",
+                        help="show each student's name beside the id, as the learning platform's download gave it "
+                             "(the course folder's roster.csv, written by collect)")
+
+
 def _size(text):
     """'4G', '512M', '1.5G' or a number of bytes."""
     units = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -32,9 +39,25 @@ def _size(text):
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (write it like 4G or 512M)") from None
 
 
-def build_parser():
+STUDENT_COMMANDS = ("validate", "submit")
+
+
+def student_build():
+    """Whether this is the student environment (`student-env`): a course_lib without reference solutions, where
+    only the student commands can work (the others need the instructor's notebooks and the references)."""
+    import course_lib
+
+    return not (Path(course_lib.__file__).parent / "solutions").is_dir()
+
+
+def build_parser(student=None):
+    """The command line; in the student environment (`student_build`), the student commands only."""
+    student = student_build() if student is None else student
     parser = argparse.ArgumentParser(prog="python -m autograde", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if student:
+        _full = sub
+        sub = _StudentCommands(_full)
 
     p = sub.add_parser("release", help="make the student versions: solutions and hidden tests removed")
     p.add_argument(
@@ -43,6 +66,9 @@ def build_parser():
         metavar="ASSIGNMENT",
         help="assignment ids, i.e. notebook stems such as 03_self_attention (default: all)",
     )
+    p.add_argument("--exchange", type=Path, metavar="DIR",
+                   help="also publish them on nbgrader's exchange in DIR (JupyterHub: /srv/nbgrader/exchange), where "
+                        "students run `nbgrader fetch_assignment` and `nbgrader submit`")
     _course_dir(p)
 
     p = sub.add_parser("lab", help="copy the student versions into the learner's working folder, keeping work")
@@ -70,8 +96,12 @@ def build_parser():
 
     p = sub.add_parser("collect", help="lay out per-student folders or zip files as <student>/<assignment>/<nb>.ipynb")
     p.add_argument(
-        "source", type=Path, metavar="ZIPS_OR_FOLDER", help="a folder of student folders or zip files, or one zip"
+        "source", type=Path, metavar="ZIPS_OR_FOLDER", nargs="?",
+        help="a folder of student folders or zip files, or one zip (none with --exchange)"
     )
+    p.add_argument("--exchange", action="store_true",
+                   help="collect what students submitted on nbgrader's exchange (the folder `release --exchange` "
+                        "named), with nbgrader's own collect, into the course folder's submissions/")
     p.add_argument(
         "--into",
         type=Path,
@@ -85,9 +115,20 @@ def build_parser():
     p.add_argument("--jobs", type=int, default=1, help="worker processes grading at once (default: %(default)s)")
     p.add_argument(
         "--timeout",
+        "--cell-timeout",
+        dest="timeout",
         type=int,
         default=course.DEFAULT_CELL_TIMEOUT,
-        help="seconds one cell may run before it is stopped (default: %(default)s)",
+        help="seconds one cell may run before it is stopped; the cells after it are not run, and the grader's "
+             "hidden tests decide the graded ones (default: %(default)s)",
+    )
+    p.add_argument(
+        "--submission-timeout",
+        type=int,
+        default=course.DEFAULT_SUBMISSION_TIMEOUT,
+        metavar="SECONDS",
+        help="seconds all the cells of one notebook may run together (default: %(default)s, many times what the "
+             "slowest honest notebook takes); 0 for no budget",
     )
     p.add_argument(
         "--memory-limit",
@@ -99,6 +140,9 @@ def build_parser():
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true",
                    help="grade again submissions that have not changed since they were graded (default: keep them)")
+    p.add_argument("--grade-as-found", action="store_true",
+                   help="grade a notebook handed in under another assignment's name as the assignment it is "
+                        "(by its cells); without it such a notebook is named and not graded")
     p.add_argument("--experiments", choices=("skip", "shrunk", "full"), default="skip",
                    help="the experiment cells (no grade depends on them): skip runs only the cells a grade needs, "
                         "shrunk runs them made small, full as in class (default: %(default)s)")
@@ -110,11 +154,13 @@ def build_parser():
 
     p = sub.add_parser("feedback", help="write an HTML feedback page per student and assignment (no hidden test shown)")
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    _names(p)
     _course_dir(p)
 
     p = sub.add_parser(
         "report", help="the class at a glance: score distributions, most failed exercises, common mistakes"
     )
+    _names(p)
     _course_dir(p)
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
@@ -122,6 +168,7 @@ def build_parser():
     p.add_argument("--assignment", action="append", metavar="ID",
                    help="only this assignment, e.g. 03_self_attention (repeatable; default: all)")
     p.add_argument("--per-exercise", action="store_true", help="add one column of points per exercise")
+    _names(p)
     _course_dir(p)
 
     p = sub.add_parser("migrate-db", help="copy the course's gradebook (grades, comments, times) into another database "
@@ -140,6 +187,18 @@ def build_parser():
     return parser
 
 
+class _StudentCommands:
+    """The subparsers of the student environment: the student commands are added, the others are not."""
+
+    def __init__(self, sub):
+        self.sub = sub
+
+    def add_parser(self, name, **kwargs):
+        if name in STUDENT_COMMANDS:
+            return self.sub.add_parser(name, **kwargs)
+        return argparse.ArgumentParser(prog=name, add_help=False)  # built and thrown away
+
+
 def _refresh_after_grading(course_dir, outcomes):
     """Feedback pages and the report, where they exist, are rewritten from the new grade log: never stale."""
     course_dir = Path(course_dir)
@@ -156,6 +215,18 @@ def _refresh_after_grading(course_dir, outcomes):
         refreshed.append("the class report")
     if refreshed:
         print(f"refreshed {' and '.join(refreshed)} from the new grades")
+
+
+def changed_rows(earlier, outcomes):
+    """key -> "  (changed: was 6, graded)" for each outcome whose score or status differs from the grade log's
+    before this grading (grader faults change nothing, so they are never marked)."""
+    marks = {}
+    for o in outcomes:
+        was = earlier.get(o.key)
+        if was and GRADER_FAULT not in (was.status, o.status) and (
+                was.final_score != o.final_score or was.status != o.status):
+            marks[o.key] = f"  (changed: was {was.final_score:g}, {was.status})"
+    return marks
 
 
 def _check_paths(args):
@@ -211,7 +282,14 @@ def _run(args):
     elif args.command == "release":
         from .release import release
 
-        release(args.assignments, args.course_dir)
+        released = release(args.assignments, args.course_dir)
+        if args.exchange:
+            from .exchange import publish
+
+            publish(args.course_dir, sorted(released), args.exchange)
+            print(f"published {', '.join(sorted(released))} on nbgrader's exchange {args.exchange} (course id "
+                  f"{course.COURSE_ID}): students run `nbgrader fetch_assignment ASSIGNMENT --course "
+                  f"{course.COURSE_ID}`")
     elif args.command == "lab":
         from .release import make_lab
 
@@ -225,12 +303,22 @@ def _run(args):
         from .student import submit
 
         submit(args.notebook, args.student, args.out, args.timeout)
+    elif args.command == "collect" and args.exchange:
+        from .exchange import collect_from_exchange
+
+        for name, students in collect_from_exchange(args.course_dir).items():
+            print(f"{name}: {len(students)} submission(s) in {Path(args.course_dir) / course.SUBMISSIONS}"
+                  + (f" ({', '.join(students)})" if students else ""))
     elif args.command == "collect":
+        if args.source is None:
+            sys.exit("error: name the folder or zip file to collect, or use --exchange")
         from .collect import collect
 
         args.into = args.into or Path(args.course_dir) / "submissions"
-        collected, rejected = collect(args.source, args.into)
+        collected, rejected, notes = collect(args.source, args.into, args.course_dir)
         print(f"collected {len(collected)} notebooks into {args.into}")
+        for line in notes:
+            print(f"note     {line}")
         for line in rejected:
             print(f"left out  {line}")
         if rejected:
@@ -239,8 +327,8 @@ def _run(args):
     elif args.command == "grade":
         from .grade import grade, grader_fault_report
 
-        if args.jobs < 1 or args.timeout < 1:
-            sys.exit("error: --jobs and --timeout must be at least 1")
+        if args.jobs < 1 or args.timeout < 1 or args.submission_timeout < 0:
+            sys.exit("error: --jobs and --timeout must be at least 1, and --submission-timeout at least 0")
         from .sandbox import available
 
         if not available():
@@ -249,6 +337,9 @@ def _run(args):
                 "only the memory limit and the cell timeout apply",
                 file=sys.stderr,
             )
+        from .log import read_log
+
+        earlier = read_log(args.course_dir)  # to mark the rows whose score a re-grade changed
         outcomes = grade(
             args.submissions,
             args.course_dir,
@@ -258,20 +349,27 @@ def _run(args):
             progress=not args.no_progress,
             memory_limit=args.memory_limit,
             force=args.force,
+            submission_timeout=args.submission_timeout,
+            grade_as_found=args.grade_as_found,
             experiments=args.experiments,
             warm=args.warm,
         )
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
+        marks = changed_rows(earlier, outcomes)
+        changed = len(marks)
         for o in outcomes:
+            mark = marks.get(o.key, "")
             print(
                 f"{o.assignment:<28} {o.student:<16} {o.final_score:>5g} / {o.max_score:<3g}  "
                 f"{o.status}"
-                + (f": {o.message}" if o.message else "")
+                + (f": {o.message}" if o.message else "") + mark
             )
             for note in o.notes:  # tampering and incidents: what the instructor must act on, not only in the log
                 print(f"{'':<46} note: {note}")
         if not outcomes:
             print("no submissions found")
+        if changed:
+            print(f"{changed} row(s) changed since the last grading (marked 'changed')")
         if getattr(outcomes, "unchanged", ()):
             print(f"{len(outcomes.unchanged)} submission(s) unchanged since they were graded kept their grades "
                   f"(--force grades them again)")
@@ -286,16 +384,16 @@ def _run(args):
     elif args.command == "feedback":
         from .feedback import write_feedback
 
-        paths = write_feedback(args.course_dir, args.student)
+        paths = write_feedback(args.course_dir, args.student, names=args.names)
         print(f"wrote {len(paths)} feedback pages under {Path(args.course_dir) / 'feedback'}")
     elif args.command == "report":
         from .report import write_report
 
-        print(f"wrote {write_report(args.course_dir)}")
+        print(f"wrote {write_report(args.course_dir, names=args.names)}")
     elif args.command == "export":
         from .export import export_csv
 
-        table = export_csv(args.csv, args.course_dir, args.assignment, args.per_exercise)
+        table = export_csv(args.csv, args.course_dir, args.assignment, args.per_exercise, names=args.names)
         print(f"wrote {len(table)} rows to {args.csv}")
 
 

@@ -8,7 +8,11 @@ Accepted, at any depth of the folder or zip file given:
   `Full Name_123456_assignsubmission_file_`: the id is 123456), Blackboard and nbgrader's `zip_collect`
   pattern (`Assignment_username_attempt_2026-11-20-10-03-12_03_self_attention.ipynb`: the id is username).
 One rule decides what a student id is, for `submit` and `collect` alike (`valid_student_id`). The assignment
-of each notebook is the one stamped at release, else the one its file name names. The submission time (the
+of each notebook is the one its file name names, else the one stamped at release, else the one its cells are
+(`notebook.recognise`); a notebook whose cells are another assignment's is filed as handed in and named
+("this is 08_transformer's notebook, handed in as 03_self_attention"), so that `grade` decides it in the open.
+The student's name and the platform's late flag (Canvas's `LATE`) go into the course folder's roster
+(`roster.csv`); a notebook that replaces one collected before is named. The submission time (the
 platform's timestamp, else the zip member's or the file's modification time) is written next to the notebook
 as nbgrader's `timestamp.txt`, so nbgrader's late penalties can use it. Zip members are read in memory, never
 extracted by path, so a hostile archive cannot write outside the layout. Nothing is skipped silently: every
@@ -23,13 +27,15 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from . import course
+from .notebook import recognise, too_large
 
-MAX_NOTEBOOK_BYTES = 50 * 2**20
+MAX_COPY_BYTES = 1 << 30  # larger than this a file is not even laid out (grade would reject it for its size)
+ROSTER = "roster.csv"  # in the course folder: student id, name, platform, late flag, as the downloads said
 MAX_DEPTH = 4  # zip files inside zip files inside folders...
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's name for the submission time of a submitted assignment
 
-CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:LATE_)?(?P<student>\d+)_\d+_(?P<file>.+)$")
+CANVAS = re.compile(r"^(?P<name>[^_]+)_(?P<late>LATE_)?(?P<student>\d+)_\d+_(?P<file>.+)$")
 MOODLE = re.compile(r"^(?P<name>.+)_(?P<student>\d+)_assignsubmission_\w+?_?$")
 BLACKBOARD = re.compile(
     r"^(?P<assignment>.+?)_(?P<student>[A-Za-z0-9.\-]+)_attempt_(?P<time>\d{4}(?:-\d\d){5})(?:_(?P<file>.+))?$"
@@ -66,15 +72,32 @@ def _student_of_zip(name):
     return student if valid_student_id(student) else None
 
 
+def platform_facts(filename):
+    """What a platform's file name says beyond the id: {'name': ..., 'late': bool} (empty when nothing)."""
+    found = CANVAS.match(Path(filename).name)
+    if found and filename.endswith(".ipynb"):
+        return {"name": found["name"], "platform": "Canvas", "late": bool(found["late"])}
+    return {}
+
+
+def moodle_name(name):
+    """The student's full name in a Moodle submission folder's name, else None."""
+    found = MOODLE.match(name)
+    return found["name"] if found else None
+
+
 def _assignment_of(raw, filename, known):
+    """(assignment it is filed under, the assignment its cells are or None): the file name's, else the stamp's,
+    else the cells'."""
     try:
-        stamped = json.loads(raw).get("metadata", {}).get("autograde", {}).get("assignment")
+        data = json.loads(raw)
+        stamped = data.get("metadata", {}).get("autograde", {}).get("assignment")
     except (ValueError, UnicodeDecodeError, AttributeError):
-        stamped = None
-    if stamped in known:
-        return stamped
+        data, stamped = None, None
+    found = recognise(data) if isinstance(data, dict) else None
     stem = Path(filename).stem
-    return stem if stem in known else next((a for a in sorted(known, key=len, reverse=True) if a in stem), None)
+    named = stem if stem in known else next((a for a in sorted(known, key=len, reverse=True) if a in stem), None)
+    return named or (stamped if stamped in known else None) or found, found
 
 
 class _Intake:
@@ -82,16 +105,17 @@ class _Intake:
 
     def __init__(self, into, known):
         self.into, self.known = Path(into), known
-        self.collected, self.rejected = [], []
+        self.collected, self.rejected, self.notes, self.roster = [], [], [], {}
+        self.source = None
 
-    def place(self, student, filename, raw, origin, when):
+    def place(self, student, filename, raw, origin, when, facts=None):
         if not valid_student_id(student):
             self.rejected.append(f"{origin}: {student!r} is not a student id (letters, digits, '.', '_', '-')")
             return
-        if len(raw) > MAX_NOTEBOOK_BYTES:
-            self.rejected.append(f"{origin}: {filename} is larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+        if len(raw) > MAX_COPY_BYTES:
+            self.rejected.append(f"{origin}: {filename}: {too_large(len(raw))}")
             return
-        assignment = _assignment_of(raw, filename, self.known)
+        assignment, found = _assignment_of(raw, filename, self.known)
         if assignment is None:
             self.rejected.append(f"{origin}: {filename} belongs to no known assignment")
             return
@@ -100,8 +124,21 @@ class _Intake:
         if target in self.collected:
             self.rejected.append(f"{origin}: a second notebook for {student}/{assignment}; kept the first")
             return
+        if found and found != assignment:
+            self.notes.append(f"{origin}: this is {found}'s notebook, handed in as {assignment}; filed as handed in "
+                              f"({student}/{assignment}/): `grade` names it and grades it as {found} only with "
+                              f"--grade-as-found")
+        if too_large(len(raw)):
+            self.notes.append(f"{origin}: {too_large(len(raw))}. Laid out all the same: `grade` gives it a row "
+                              f"with this reason")
+        if target.exists():
+            same = target.read_bytes() == raw
+            self.notes.append(f"{origin}: replaced {target}" + (" (the same file)" if same else
+                                                                 " collected before (a resubmission)"))
         folder.mkdir(parents=True, exist_ok=True)
         target.write_bytes(raw)
+        if facts:
+            self.roster[(student, assignment)] = dict(facts)
         stamp = (when or datetime.now(timezone.utc)).astimezone(timezone.utc)
         (folder / TIMESTAMP_FILE).write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
         self.collected.append(target)
@@ -119,7 +156,7 @@ def _files_of_zip(z):
         if m.is_dir() or "__MACOSX" in m.filename or ".ipynb_checkpoints" in m.filename:
             continue
         when = datetime(*m.date_time, tzinfo=timezone.utc)
-        if m.file_size > MAX_NOTEBOOK_BYTES:
+        if m.file_size > MAX_COPY_BYTES:
             yield m.filename, (lambda: b""), when, m.file_size
         else:
             yield m.filename, (lambda m=m: z.read(m)), when, m.file_size
@@ -137,9 +174,17 @@ def _walk(intake, files, origin, student=None, depth=0):
         top = parts[0] if len(parts) > 1 and student is None else None
         groups.setdefault(top, []).append((PurePosixPath(*parts[1:]).as_posix() if top else name, read, when, *size))
     for top, members in groups.items():
-        owner = student
+        owner, facts = student, {}
         if top is not None:
-            owner = moodle_folder(top) or (top if valid_student_id(top) else None)
+            # an assignment's name is never a student's: `John Smith/03_self_attention/` is John Smith's folder
+            owner = moodle_folder(top) or (top if valid_student_id(top) and top not in intake.known else None)
+            facts = {"name": moodle_name(top), "platform": "Moodle"} if moodle_folder(top) else {}
+            own = any(PurePosixPath(n).parts[0] in intake.known or ("/" not in n and n.endswith(".ipynb")
+                                                                     and not platform_name(n)) for n, *_ in members)
+            if owner is None and own:  # one student's work in a folder named otherwise: say how to rename it
+                intake.rejected.append(f"{origin}{top}: the folder's name is not a student id (letters, digits, "
+                                       f"'.', '_', '-'; no spaces): {_rename_remedy(intake, origin, top)}")
+                continue
             if owner is None:  # a folder that names nobody: a class download inside it, or a bad student id
                 if any("/" in n or platform_name(n) for n, *_ in members) and depth < MAX_DEPTH:
                     _walk(intake, members, f"{origin}{top}/", None, depth + 1)
@@ -153,22 +198,39 @@ def _walk(intake, files, origin, student=None, depth=0):
         for name, read, when, *size in members:
             where = f"{origin}{top + '/' if top else ''}{name}"
             filename = PurePosixPath(name).name
-            if size and size[0] > MAX_NOTEBOOK_BYTES:
-                intake.rejected.append(f"{where}: larger than {MAX_NOTEBOOK_BYTES >> 20} MB")
+            if size and size[0] > MAX_COPY_BYTES:
+                intake.rejected.append(f"{where}: {too_large(size[0])}")
             elif filename.endswith(".zip"):
                 _zip(intake, read(), filename, where, owner, depth + 1)
             elif not filename.endswith(".ipynb"):
                 intake.rejected.append(f"{where}: not a notebook")
             elif owner is not None:
-                intake.place(owner, filename, read(), where, when)
+                intake.place(owner, filename, read(), where, when, facts or platform_facts(filename))
             elif platform_name(filename):
                 found, _, stamped = platform_name(filename)
-                intake.place(found, filename, read(), where, stamped or when)
+                intake.place(found, filename, read(), where, stamped or when, platform_facts(filename))
             else:
                 intake.rejected.append(
                     f"{where}: a loose notebook names no student; put it in a folder or zip named with the "
                     f"student id, or keep the learning platform's file name"
                 )
+
+
+def suggested_id(name):
+    """A student id made of a folder's name (`John Smith` -> `John_Smith`), or None when nothing is left."""
+    candidate = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip()).strip("._-")[:64]
+    return candidate if valid_student_id(candidate) else None
+
+
+def _rename_remedy(intake, origin, top):
+    """How to make a folder named otherwise than a student id collectable: a command that works as printed."""
+    import shlex
+
+    new = suggested_id(top)
+    if origin or intake.source is None or new is None:  # inside a zip file: nothing to rename on disk
+        return "rename it to the student's id (in the zip file too), then collect again"
+    return (f"rename it to the student's id, e.g. `mv {shlex.quote(str(intake.source / top))} "
+            f"{shlex.quote(str(intake.source / new))}`, then collect again")
 
 
 def _zip(intake, raw, filename, where, owner, depth):
@@ -191,10 +253,12 @@ def _zip(intake, raw, filename, where, owner, depth):
         intake.rejected.append(f"{where}: not a readable zip file")
 
 
-def collect(source, into):
-    """Lay out every notebook found under `source` in `into`; return (collected paths, rejections)."""
+def collect(source, into, course_dir=None):
+    """Lay out every notebook found under `source` in `into`; return (collected paths, rejections, notes).
+    Names and the platform's late flags go to `course_dir`'s roster (`ROSTER`) when one is given."""
     source = Path(source)
     intake = _Intake(into, course.assignments())
+    intake.source = source if source.is_dir() else None
     if not source.exists():
         raise SystemExit(f"error: {source} does not exist")
     if source.is_file() and source.suffix == ".zip":
@@ -212,4 +276,41 @@ def collect(source, into):
                 when = datetime.fromtimestamp(entry.stat().st_mtime, timezone.utc)
                 files.append((entry.name, entry.read_bytes, when))
         _walk(intake, files, "", None, 0)
-    return intake.collected, intake.rejected
+    if course_dir is not None and intake.roster:
+        write_roster(course_dir, intake.roster)
+    return intake.collected, intake.rejected, intake.notes
+
+
+ROSTER_COLUMNS = ["student_id", "name", "assignment", "platform", "platform_late"]
+
+
+def read_roster(course_dir):
+    """(student, assignment) -> {'name', 'platform', 'platform_late'} from the course folder's roster."""
+    import csv
+
+    path = Path(course_dir) / ROSTER
+    if not path.exists():
+        return {}
+    with open(path, newline="") as f:
+        return {(r["student_id"], r["assignment"]): r for r in csv.DictReader(f)}
+
+
+def write_roster(course_dir, found):
+    """Add or replace the roster's rows for what was collected now (the rows of others are kept)."""
+    import csv
+
+    rows = read_roster(course_dir)
+    for (student, assignment), facts in found.items():
+        rows[(student, assignment)] = {"student_id": student, "assignment": assignment,
+                                       "name": facts.get("name") or "", "platform": facts.get("platform", ""),
+                                       "platform_late": "LATE" if facts.get("late") else ""}
+    Path(course_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(course_dir) / ROSTER, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=ROSTER_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[k] for k in sorted(rows))
+
+
+def names(course_dir):
+    """student id -> the name the platform gave (from the roster); empty when none was collected."""
+    return {student: row["name"] for (student, _), row in read_roster(course_dir).items() if row.get("name")}

@@ -13,6 +13,9 @@ DEFAULT_COURSE_DIR = Path("course")
 DEFAULT_LAB_DIR = Path("lab")
 COURSE_ID = "transformers-first-principles"
 DEFAULT_CELL_TIMEOUT = 120  # seconds per cell; nbgrader's 30 s default would kill the training cells
+# Seconds for all the cells of one notebook together: the slowest honest notebook takes about 20 s under
+# grading (benchmarks/RESULTS.md), so this fits it many times over, and one endless loop costs one cell limit.
+DEFAULT_SUBMISSION_TIMEOUT = 300
 # The kernel that grades: the confined one `sandbox.install_kernelspec` writes under this name. Named here,
 # not read from the notebook: a notebook asks for the course's kernel (notebook.KERNELSPEC), which `make`
 # registers for the learner, unconfined; a submission must never choose the kernel that runs it.
@@ -33,7 +36,8 @@ def check_assignments(names):
     return list(names) or known
 
 
-def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True):
+def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True,
+                    submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
     """The nbgrader configuration of a course folder; every choice that departs from nbgrader says why.
 
     With `own_settings`, the late-penalty settings of the course folder's `nbgrader_config.py` (the
@@ -47,6 +51,7 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True)
     c.CourseDirectory.db_url = db.url(course_dir)  # gradebook.db, or the server `--db` or nbgrader_config.py names
     c.SurviveDeadKernel.kernel_name = GRADING_KERNEL
     c.SurviveDeadKernel.timeout = timeout
+    c.SurviveDeadKernel.submission_timeout = submission_timeout or 0  # the whole notebook's wall-clock budget
     c.SurviveDeadKernel.allow_errors = True
     c.SurviveDeadKernel.interrupt_on_timeout = True  # an infinite loop costs its cell, and the notebook goes on
     # A deleted test or read-only cell comes back (then OverwriteCells restores its source from the
@@ -133,7 +138,9 @@ def configure_nbgrader(c, course_dir):
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
         "autograde.preprocessors.HideHiddenTests",
+        "autograde.preprocessors.KitFeedback",  # the kit's page, not a second one of nbgrader's making
     ]
+    c.KitFeedback.course_root = str(course_dir)
     # formgrader's autograde button, which reads this file when it starts, not when it grades: its first step
     # (sanitizing) refuses, so nothing after it runs
     c.Autograde.sanitize_preprocessors = ["autograde.preprocessors.RefuseNbgraderAutograde"]
@@ -155,7 +162,7 @@ def _own_settings(course_dir):
                          f"and `python -m autograde release` writes a fresh one") from None
 
 
-def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
+def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
     """An nbgrader API object on a course folder, quiet unless something goes wrong."""
     import logging
     import os
@@ -173,7 +180,7 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT):
     # nbgrader 0.9 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
     write_nbgrader_config(course_dir)
-    config = nbgrader_config(course_dir, timeout)
+    config = nbgrader_config(course_dir, timeout, submission_timeout=submission_timeout)
     coursedir = CourseDirectory(config=config)
     nbgrader_api = NbGraderAPI(coursedir=coursedir, config=config)
     nbgrader_api.log.setLevel(logging.ERROR)

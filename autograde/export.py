@@ -68,14 +68,22 @@ def _misfiled(log, student, known):
                  and e.status == "rejected"), None)
 
 
-def export_csv(path, course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=False):
-    """Write the rows to `path` (per-exercise columns after the fixed ones, in order of appearance)."""
+def export_csv(path, course_dir=course.DEFAULT_COURSE_DIR, assignments=None, per_exercise=False, names=False):
+    """Write the rows to `path` (per-exercise columns after the fixed ones, in order of appearance); with
+    `names`, a `name` column after the id: the name the learning platform gave (`collect`'s roster)."""
+    from .collect import names as roster_names
+
     table = rows(course_dir, assignments, per_exercise)
+    if names:
+        known = roster_names(course_dir)
+        table = [{"assignment": r["assignment"], "student_id": r["student_id"], "name": known.get(r["student_id"], ""),
+                  **r} for r in table]
     extra = []
     for row in table:
         extra += [k for k in row if k not in COLUMNS and k not in extra]
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=COLUMNS + extra, restval="")
+        fixed = COLUMNS[:2] + ["name"] + COLUMNS[2:] if names else COLUMNS
+        writer = csv.DictWriter(f, fieldnames=fixed + [k for k in extra if k != "name"], restval="")
         writer.writeheader()
         writer.writerows(table)
     return table

@@ -18,10 +18,10 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 .note{background:#fff4d6;padding:.5rem .8rem;border-left:4px solid #e0a800;margin:.3rem 0}"""
 
 
-def page(entry):
-    """The HTML feedback for one grade-log entry."""
+def page(entry, name=""):
+    """The HTML feedback for one grade-log entry (`name`: the student's name, shown beside the id)."""
     e = html.escape
-    title = f"{entry.assignment} \u2014 {entry.student}"
+    title = f"{entry.assignment} \u2014 {entry.student}" + (f" ({name})" if name else "")
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
         f"</head><body><h1>{e(title)}</h1>"
@@ -39,17 +39,19 @@ def page(entry):
         )
     else:
         if entry.late_penalty:
-            late = next((n for n in entry.notes if n.startswith("handed in ")), "handed in after the due date")
+            late = next((n for n in entry.notes if is_late_note(n)), "handed in after the due date")
             parts.append(f"<p><b>Score: {entry.final_score:g} / {entry.max_score:g}</b> "
                          f"({entry.score:g} earned, {entry.late_penalty:g} off: {e(late)})</p>")
         else:
             parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")
         parts.append("<table><tr><th>exercise</th><th>points</th><th>result</th></tr>")
         for r in entry.exercises:
+            first = (f"<p>This fails because <code>{e(r.builds_on)}</code>, which it builds on, fails: fix "
+                     f"<code>{e(r.builds_on)}</code> first.</p>" if getattr(r, "builds_on", "") else "")
             verdict = (
                 "<span class='pass'>passed</span>"
                 if r.passed
-                else f"<span class='fail'>failed</span><pre>{e(r.message or 'no message')}</pre>"
+                else f"<span class='fail'>failed</span>{first}<pre>{e(r.message or 'no message')}</pre>"
             )
             parts.append(
                 f"<tr><td><code>{e(r.exercise)}</code></td><td>{r.points:g} / {r.max_points:g}</td>"
@@ -65,8 +67,17 @@ def page(entry):
     return "\n".join(parts)
 
 
-def write_feedback(course_dir=course.DEFAULT_COURSE_DIR, students=None):
-    """Write course/feedback/<student>/<assignment>.html for every graded or rejected submission."""
+def is_late_note(note):
+    """Whether a grade-log note is about lateness (the report lists those apart from learning problems)."""
+    return (note.startswith("handed in ") and "after the due date" in note) or "as if handed in on time" in note
+
+
+def write_feedback(course_dir=course.DEFAULT_COURSE_DIR, students=None, names=False):
+    """Write course/feedback/<student>/<assignment>.html for every graded or rejected submission; with `names`,
+    the name the learning platform gave (the roster `collect` wrote) beside the id."""
+    from .collect import names as roster_names
+
+    known = roster_names(course_dir) if names else {}
     log = read_log(course_dir)
     if not log:
         raise SystemExit(f"error: nothing graded yet in {course_dir}: run `python -m autograde grade` first")
@@ -76,6 +87,6 @@ def write_feedback(course_dir=course.DEFAULT_COURSE_DIR, students=None):
             continue
         path = Path(course_dir) / "feedback" / entry.student / f"{entry.assignment}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(page(entry))
+        path.write_text(page(entry, known.get(entry.student, "")))
         written.append(path)
     return written

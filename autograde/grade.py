@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -52,7 +53,7 @@ def discover(folder, known_assignments, students=None):
     folder found there with the reason it was left out (nothing is skipped silently)."""
     import nbformat
 
-    from .collect import valid_student_id
+    from .collect import TIMESTAMP_FILE, valid_student_id
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -60,7 +61,9 @@ def discover(folder, known_assignments, students=None):
             f"error: {folder} is not a folder of submissions (expected <student_id>/<assignment>/<notebook>.ipynb)"
         )
     found, rejected, left_out = [], [], []
-    lay_out = f"lay it out first with `python -m autograde collect {folder} --into SUBMISSIONS`"
+    laid = folder.parent / f"{folder.name}-collected"
+    lay_out = (f"lay the folder out first: `python -m autograde collect {shlex.quote(str(folder))} --into "
+               f"{shlex.quote(str(laid))}`, then grade {shlex.quote(str(laid))}")
     for entry in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
         if not entry.is_dir():
             kind = {".zip": "a zip file", ".ipynb": "a notebook"}.get(entry.suffix, "a file")
@@ -70,7 +73,11 @@ def discover(folder, known_assignments, students=None):
         if students and student not in students:
             continue
         if not valid_student_id(student):
-            left_out.append(f"{student}: not a student id (letters, digits, '.', '_', '-'); {lay_out}")
+            left_out.append(f"{student}: not a student id (letters, digits, '.', '_', '-'); "
+                            + _not_an_id_remedy(entry, known_assignments, lay_out))
+            continue
+        if not any(not p.name.startswith(".") for p in entry.iterdir()):
+            left_out.append(f"{student}: an empty folder; nothing to grade")
             continue
         folders = {p.name for p in entry.iterdir() if p.is_dir() and not p.name.startswith(".")}
         for item in sorted(p for p in entry.iterdir() if not p.name.startswith(".")):
@@ -97,6 +104,9 @@ def discover(folder, known_assignments, students=None):
                 continue
             notebooks = sorted(p for p in assignment_dir.glob("*.ipynb") if not p.name.startswith("."))
             exact = [p for p in notebooks if p.stem == assignment]
+            left_out += [f"{student}/{assignment}/{p.name}: {_what_it_is(p)}; not graded"
+                         for p in sorted(assignment_dir.iterdir())
+                         if not p.name.startswith(".") and p.suffix != ".ipynb" and p.name != TIMESTAMP_FILE]
             if exact or len(notebooks) == 1:
                 chosen = (exact or notebooks)[0]
                 found.append(Submission(student, assignment, str(chosen)))
@@ -110,6 +120,30 @@ def discover(folder, known_assignments, students=None):
                 )
                 rejected.append(Outcome(student, assignment, "rejected", message=f"{what} in {assignment_dir}"))
     return found, rejected, left_out
+
+
+def _not_an_id_remedy(entry, known_assignments, lay_out):
+    """What to do with a folder whose name is no student id, as a command that works when followed literally:
+    one student's work under their name is renamed to an id (then graded as laid out); anything else is
+    laid out by `collect`."""
+    from .collect import suggested_id
+
+    own = any(p.name in known_assignments or p.suffix == ".ipynb" for p in entry.iterdir())
+    new = suggested_id(entry.name)
+    if own and new and not (entry.parent / new).exists():
+        return (f"rename it to the student's id, e.g. `mv {shlex.quote(str(entry))} "
+                f"{shlex.quote(str(entry.parent / new))}`, then grade again")
+    if own:
+        return "rename it to the student's id, then grade again"
+    return lay_out
+
+
+def _what_it_is(path):
+    """'a folder', 'a file of 50 MB', 'a file of 12 bytes': what a stray entry is, at a glance."""
+    if path.is_dir():
+        return "a folder beside the notebook"
+    size = path.stat().st_size
+    return f"not a notebook ({size / 2**20:.0f} MB)" if size >= 2**20 else f"not a notebook ({size} bytes)"
 
 
 # -- 2. inspect --------------------------------------------------------------------------------------------
@@ -210,7 +244,7 @@ def _spawn_worker(assignment):
     return worker_argv(spec["argv"]), env, tempfile.mkdtemp(prefix="verdict-", dir=_scratch)
 
 
-def execute(submission: Submission, timeout: int):
+def execute(submission: Submission, timeout: int, submission_timeout=course.DEFAULT_SUBMISSION_TIMEOUT):
     """Autograde one submission in the scratch course folder; return the executed notebook's text (hidden
     verdicts written in) or an error, and whether the error is the grader's (`fault`)."""
     import time
@@ -220,7 +254,7 @@ def execute(submission: Submission, timeout: int):
     from . import cells, verdict
 
     started = time.perf_counter()
-    api = course.api(_scratch, timeout)
+    api = course.api(_scratch, timeout, submission_timeout)
     # Only the cells a grade needs, on a warm kernel when this worker has templates (`autograde.cells`)
     api.config.Autograde.autograde_preprocessors = [
         "autograde.cells.GradedCells" if p == "autograde.preprocessors.SurviveDeadKernel" else p
@@ -366,10 +400,49 @@ def _duration(seconds):
 
 
 def _tampering_notes(course_dir, submission):
+    """Tampering notes, only for a notebook that is recognisably the assignment's own (`notebook.recognise`);
+    one note for a notebook that is recognisably no assignment's (its read-only cells are put back all the same)."""
     import nbformat
 
+    data = json.loads(Path(submission.path).read_bytes())
+    found = notebook.recognise(data)
+    notes = [f"graded as {submission.assignment}, the notebook it is, though handed in as {submission.handed_in_as} "
+             f"(--grade-as-found)"] if submission.handed_in_as else []
+    if found is None:
+        return notes + [f"this notebook has fewer than half of {submission.assignment}'s cells (a new notebook "
+                        f"with the code pasted in?): its read-only cells were put back for grading"]
     released = nbformat.read(Path(course_dir) / "release" / submission.assignment / f"{submission.assignment}.ipynb", 4)
-    return tampering(json.loads(Path(submission.path).read_bytes()), released)
+    return notes + tampering(data, released)
+
+
+def _as_handed_in_or_found(sub, found, grade_as_found, submissions, course_dir):
+    """(submission, None) for a notebook of the assignment it was handed in as, or of no recognisable one;
+    another assignment's notebook is named and not graded, or, with `grade_as_found`, graded as what it is
+    (unless the student handed in that assignment too)."""
+    data = json.loads(Path(sub.path).read_bytes())
+    other = notebook.recognise(data)
+    if other is None or other == sub.assignment:
+        return sub, None
+    said = f"this is {other}'s notebook, handed in as {sub.assignment}"
+    if not grade_as_found:
+        return sub, (f"{said}: not graded as {sub.assignment}. Ask the student for {sub.assignment}'s notebook, or "
+                     f"grade it as {other}: `python -m autograde grade {shlex.quote(str(submissions))} --course-dir "
+                     f"{shlex.quote(str(course_dir))} --student {sub.student} --grade-as-found`")
+    if any(s.student == sub.student and s.assignment == other for s in found):
+        return sub, f"{said}, and {sub.student} handed in {other} too: not graded twice"
+    return Submission(sub.student, other, sub.path, handed_in_as=sub.assignment), None
+
+
+def _reapply_late(course_dir, sub, before, kept, config, rules):
+    """`before` with the lateness and penalty of the current due date and rules, recomputed from the kept graded
+    notebook (no kernel, no hidden test runs: the scores of the cells are as they were)."""
+    from .feedback import is_late_note
+
+    again = record(course_dir, sub, kept.read_text(), config)
+    before.notes = [n for n in before.notes if not is_late_note(n)] + [n for n in again.notes if is_late_note(n)]
+    before.score, before.max_score, before.late_penalty = again.score, again.max_score, again.late_penalty
+    before.submitted_at, before.late_rules = again.submitted_at, rules
+    return before
 
 
 def _register_rejected(course_dir, outcome: Outcome):
@@ -415,7 +488,8 @@ def _canaries(course_dir, assignments):
 CANARY_LOG = "canary.json"  # in the course folder: the conditions under which each assignment's canary passed
 
 
-def canary_key(course_dir, assignment, hidden, memory_limit, timeout):
+def canary_key(course_dir, assignment, hidden, memory_limit, timeout,
+               submission_timeout=course.DEFAULT_SUBMISSION_TIMEOUT):
     """A fingerprint of everything a canary's verdict depends on: the source notebook, the course package's
     code, the Python environment and whether the sandbox would hide it, the sandbox itself and the limits.
     A canary that passed under the same fingerprint need not run again (a re-grading of resubmissions)."""
@@ -431,7 +505,8 @@ def canary_key(course_dir, assignment, hidden, memory_limit, timeout):
     digest.update(_course_code_digest(package).encode())
     seen = [str(Path(p).resolve()) for p in (sys.prefix, package)]
     shadowed = [any(s == h or s.startswith(h + "/") for h in hidden) for s in seen]
-    for part in (seen, shadowed, sandbox.available(), memory_limit, timeout, os.environ.get("AUTOGRADE_HIDE_ALSO")):
+    for part in (seen, shadowed, sandbox.available(), memory_limit, timeout, submission_timeout,
+                 os.environ.get("AUTOGRADE_HIDE_ALSO")):
         digest.update(repr(part).encode())
     return digest.hexdigest()
 
@@ -489,7 +564,7 @@ def _what_to_change(why, memory_limit, timeout):
         size = f"{memory_limit / 2**30:g}G" if memory_limit else "none"
         return f"The kernel cannot start or run within the limits: raise --memory-limit (now {size})."
     if "Timeout" in why or "timeout" in why:
-        return f"Raise --timeout (now {timeout} s)."
+        return f"Raise --timeout (now {timeout} s) or --submission-timeout."
     return "Check that the source notebook runs top to bottom with its solutions, and the grading environment."
 
 
@@ -536,8 +611,10 @@ def grade(
     progress=True,
     memory_limit=DEFAULT_MEMORY_LIMIT,
     force=False,
+    submission_timeout=course.DEFAULT_SUBMISSION_TIMEOUT,
     experiments="skip",
     warm=True,
+    grade_as_found=False,
 ):
     """Grade every submission; return one Outcome per submission, and write the grade log.
 
@@ -559,13 +636,17 @@ def grade(
         problem = inspect_notebook(sub.path)
         if problem:
             outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=problem))
+            continue
+        sub, problem = _as_handed_in_or_found(sub, found, grade_as_found, submissions, course_dir)
+        if problem:
+            outcomes.append(Outcome(sub.student, sub.assignment, "rejected", message=problem))
         else:
             ready.append(sub)
-    ensure_released(sorted({s.assignment for s in found}), course_dir)
+    ensure_released(sorted({s.assignment for s in found + ready}), course_dir)
     notes = {id(sub): _tampering_notes(course_dir, sub) for sub in ready}
     (course_dir / ".scratch").mkdir(exist_ok=True)
     hidden = _hidden_from_kernels(course_dir, submissions)
-    keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout) + f"/{experiments}"
+    keys = {a: canary_key(course_dir, a, hidden, memory_limit, timeout, submission_timeout) + f"/{experiments}"
             for a in {s.assignment for s in ready}}
     config = course.nbgrader_config(course_dir)  # with the instructor's late-penalty settings: read them once
     from .db import prepare_gradebook  # a server gradebook: its students first, and the workers' sqlite copy
@@ -573,13 +654,18 @@ def grade(
     prepare_gradebook(config.CourseDirectory.db_url, course_dir / ".scratch", {s.student for s in found},
                       course.COURSE_ID)
     due, penalty = _due_dates(course_dir), repr(config.LateSubmissionPlugin)
-    digests = {id(sub): _digest(sub, keys[sub.assignment] + due.get(sub.assignment, "") + penalty) for sub in ready}
+    # The due date and the penalty rules are not in the fingerprint: a change of them is re-applied to the kept
+    # graded notebook (`_reapply_late`), without running it again.
+    rules = {a: due.get(a, "") + penalty for a in {s.assignment for s in ready}}
+    digests = {id(sub): _digest(sub, keys[sub.assignment]) for sub in ready}
     earlier, unchanged = read_log(course_dir), []
     for sub in list(ready):  # graded before, from the same file under the same conditions: keep that grade
         before = earlier.get(f"{sub.assignment}/{sub.student}")
         kept = course_dir / "autograded" / sub.student / sub.assignment / f"{sub.assignment}.ipynb"
         if not force and before and before.status == "graded" and before.digest == digests[id(sub)] and kept.exists():
             ready.remove(sub)
+            if before.late_rules != rules[sub.assignment]:
+                before = _reapply_late(course_dir, sub, before, kept, config, rules[sub.assignment])
             outcomes.append(before)
             unchanged.append(before)
     envs = {}
@@ -612,7 +698,7 @@ def grade(
         ) as pool:
             broken = False
             while pending and not broken:
-                futures, pending = [(sub, pool.submit(execute, sub, timeout)) for sub in pending], []
+                futures, pending = [(sub, pool.submit(execute, sub, timeout, submission_timeout)) for sub in pending], []
                 for sub, future in futures:
                     try:
                         result = future.result()
@@ -639,6 +725,7 @@ def grade(
                     outcomes.append(_outcome(course_dir, sub, result, memory_limit, timeout, config))
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
                     outcomes[-1].digest = digests[id(sub)] if outcomes[-1].status == "graded" else ""
+                    outcomes[-1].late_rules = rules[sub.assignment]
                     _log_timing(sub, result)
                     bar.update(1)
                 if phase == "canary" and not pending:  # the canaries are done: now the submissions

@@ -25,6 +25,7 @@ class Submission:
     student: str
     assignment: str
     path: str
+    handed_in_as: str = ""  # the assignment it was handed in as, when graded as another (--grade-as-found)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ExerciseResult:
     passed: bool
     message: str = ""  # the check's message (never a traceback: it would quote hidden tests)
     mistake: str = ""  # the named mistake, "not attempted", or "" when none was recognised
+    builds_on: str = ""  # the exercise of the same submission it builds on that fails: fix that one first
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Outcome:
     digest: str = ""  # the graded file and its grading conditions: an unchanged resubmission is not run again
     submitted_at: str = ""  # UTC, ISO 8601: the time `collect` (or nbgrader) recorded beside the notebook
     late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off `score` (export subtracts it)
+    late_rules: str = ""  # the due date and penalty rules the lateness was computed under
 
     @property
     def final_score(self) -> float:

@@ -1,4 +1,5 @@
 """Build and read nbgrader notebooks: cell factories (as in nbgrader's own tests) and cell queries."""
+import functools
 import json
 from pathlib import Path
 
@@ -119,9 +120,48 @@ def solution_source(obj):
     return "\n".join(lines)
 
 
+MAX_NOTEBOOK_BYTES = 50 * 2**20  # a larger file is not graded: its outputs or embedded data make it so big
+SHRINK = ("clear its outputs (Jupyter: Kernel > Restart Kernel and Clear Outputs of All Cells, then save) and "
+          "remove embedded data (pasted images, attachments, arrays written into cells), then hand it in again")
+
+
+def too_large(size):
+    """The reason a notebook of `size` bytes is not graded, with how to shrink it; None when it is small enough."""
+    if size <= MAX_NOTEBOOK_BYTES:
+        return None
+    return f"the notebook is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES >> 20} MB limit: {SHRINK}"
+
+
+@functools.lru_cache(maxsize=None)
+def assignment_grade_ids():
+    """assignment -> the grade ids of its source notebook's cells ('setup', which every notebook has, left out)."""
+    from . import course
+
+    found = {}
+    for assignment in course.assignments():
+        data = json.loads((course.NOTEBOOKS / f"{assignment}.ipynb").read_text())
+        found[assignment] = frozenset(
+            grade_meta(c)["grade_id"] for c in data["cells"] if grade_meta(c).get("grade_id") not in (None, "setup"))
+    return found
+
+
+def recognise(data):
+    """The assignment whose notebook `data` (a notebook's JSON) is, by its cells' grade ids: the assignment
+    with the largest share of its own grade ids present, if that share is at least half; else None (a notebook
+    that is recognisably no assignment's, such as a fresh one the student typed the code into)."""
+    cells = data.get("cells", []) if isinstance(data, dict) else []
+    ids = {grade_meta(c).get("grade_id") for c in cells if isinstance(c, dict)}
+    shares = {a: len(ids & own) / len(own) for a, own in assignment_grade_ids().items() if own}
+    best = max(shares, key=shares.get, default=None)
+    return best if best is not None and shares[best] >= 0.5 else None
+
+
 def inspect_notebook(path):
     """None when the file is a readable notebook, else the reason in plain words."""
     try:
+        large = too_large(Path(path).stat().st_size)
+        if large:
+            return large
         raw = Path(path).read_bytes()
     except OSError as error:
         return f"cannot read the file: {error.strerror}"

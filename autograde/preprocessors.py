@@ -1,10 +1,12 @@
 """nbconvert preprocessors the grading pipeline adds to nbgrader's."""
 
 import copy
+import math
+import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
@@ -92,10 +94,19 @@ class SurviveDeadKernel(Execute):
       restarted, the code cells before it are run again (without their outputs, and without any cell that
       killed the kernel), and the notebook goes on. After `max_restarts` deaths the remaining cells are marked
       as not run; their graded cells are then judged by the grader's hidden tests alone.
+    * A cell that runs past its limit (`timeout`, or what is left of `submission_timeout`, the wall-clock budget
+      of the whole notebook) is interrupted and named as a timeout ("cell `test_softmax` ran past 120 s (an
+      endless loop?)"), and the cells after it are not run: a loop in a function would otherwise make every
+      later cell that calls it wait for the full limit again. Their graded cells are then judged by the
+      grader's hidden tests alone (`verdict.judge`), as after a kernel death; the exercise whose cell ran past
+      the limit fails with that message. What ran past is written to `autograde.timed_out`.
     What happened is written to the notebook's metadata (`autograde.incidents`) for the grade log.
     """
 
     max_restarts = Integer(3, help="kernel restarts per notebook").tag(config=True)
+    submission_timeout = Integer(
+        0, help="seconds of wall-clock time for all the cells of one notebook together (0: no budget)"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         from .verdict import strip_hidden
@@ -106,14 +117,31 @@ class SurviveDeadKernel(Execute):
         self._dead_at = None
         self._killers = set()
         self._incidents = []
+        self._timed_out = None
+        self._deadline = time.monotonic() + self.submission_timeout if self.submission_timeout else None
+        self._limit = self.timeout
         try:
             result = super().preprocess(nb, resources, km)
         except DeadKernelError:
             if self._dead_at is None:
                 raise
             result = self.nb, self.resources
-        result[0].metadata.setdefault("autograde", {})["incidents"] = list(self._incidents)
+        meta = result[0].metadata.setdefault("autograde", {})
+        meta["incidents"] = list(self._incidents)
+        if self._timed_out:
+            meta["timed_out"] = dict(self._timed_out)
+        if self._deadline is not None:
+            meta["budget_left"] = max(0.0, round(self._deadline - time.monotonic(), 1))
         return result
+
+    def _get_timeout(self, cell):
+        """The cell's limit: `timeout`, or less when that is all that is left of the notebook's budget."""
+        limit = super()._get_timeout(cell)
+        if self._deadline is not None:
+            left = max(1, math.ceil(self._deadline - time.monotonic()))
+            limit = left if limit is None else min(limit, left)
+        self._limit = limit
+        return limit
 
     def preprocess_cell(self, cell, resources, index):
         if self._dead_at is not None:
@@ -122,8 +150,23 @@ class SurviveDeadKernel(Execute):
                     _error("KernelDied", f"not run: the kernel died in an earlier cell (cell {self._dead_at})")
                 ]
             return cell, resources
+        if self._timed_out is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [_error("NotRun", f"not run: {self._timed_out['message']}")]
+            return cell, resources
+        if cell.cell_type == "code" and self._deadline is not None and time.monotonic() >= self._deadline:
+            self._time_out(cell, index, None)
+            return cell, resources
         try:
-            return super().preprocess_cell(cell, resources, index)
+            try:
+                cell, resources = super().preprocess_cell(cell, resources, index)
+            except CellTimeoutError:  # the kernel, interrupted, did not go quiet in time: the cell is over
+                self._time_out(cell, index, self._limit)
+                return cell, resources
+            if any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"
+                   for o in cell.get("outputs", [])):
+                self._time_out(cell, index, self._limit)
+            return cell, resources
         except DeadKernelError:
             cell.outputs.append(
                 _error("KernelDied", "the kernel died while running this cell: os._exit(), a crash or the memory limit")
@@ -139,6 +182,22 @@ class SurviveDeadKernel(Execute):
                     f"the kernel died in {where}: it was restarted, the cells before it were run again "
                     f"without that cell, and grading went on")
             return cell, resources
+
+    def _time_out(self, cell, index, limit):
+        """Name the timeout in the cell (instead of the interrupt's KeyboardInterrupt) and stop the run here."""
+        gid = grade_meta(cell).get("grade_id")
+        label = f"cell `{gid}`" if gid else f"cell {index}"
+        if limit is None or (self.submission_timeout and limit < self.timeout):
+            message = (f"{label} was stopped: the notebook used up its time budget of {self.submission_timeout} s "
+                       f"(--submission-timeout; an endless loop?)")
+        else:
+            message = f"{label} ran past {limit} s (an endless loop?)"
+        cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"] + [
+            _error("CellTimeoutError", message)]
+        self._timed_out = {"index": index, "grade_id": gid, "message": message,
+                           "test": _test_of(self.nb, index) if gid else None}
+        self._incidents.append(f"{message}; the cells after it were not run (the grader's hidden tests decided "
+                               f"the graded ones)")
 
     def _restart(self, upto):
         """A fresh kernel with the state of the cells before `upto` (killers left out); False if that fails."""
@@ -171,6 +230,18 @@ class SurviveDeadKernel(Execute):
             except Exception as error:  # noqa: BLE001 - a kernel that cannot start again ends the run here
                 self._incidents.append(f"the kernel could not be restarted ({type(error).__name__}: {error})")
                 return False
+
+
+def _test_of(nb, index):
+    """The grade id of the graded test cell of the exercise that cell `index` belongs to: the first graded cell
+    at or after it, unless another exercise's solution cell comes first; None for a cell of no exercise."""
+    for j, cell in enumerate(nb.cells[index:]):
+        meta = grade_meta(cell)
+        if meta.get("grade") and cell.cell_type == "code":
+            return meta.get("grade_id")
+        if j and meta.get("solution"):
+            return None
+    return None
 
 
 def _error(name, message):
@@ -211,6 +282,30 @@ class HideHiddenTests(NbGraderPreprocessor):
         if cell.cell_type == "code" and BEGIN_HIDDEN in cell.source:
             cell.source = strip_hidden(cell.source)
         return cell, resources
+
+
+class KitFeedback(NbGraderPreprocessor):
+    """`nbgrader generate_feedback` on the course folder writes the kit's own page (`autograde.feedback.page`,
+    from the grade log) instead of the graded notebook: the same page as `python -m autograde feedback`, with
+    the checks' messages and no traceback, so no path of the grading machine and no hidden test."""
+
+    course_root = Unicode("", help="the course folder whose grade log the page is written from").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import re
+
+        from .feedback import page
+        from .log import read_log
+
+        info = resources.get("nbgrader", {})
+        entry = read_log(self.course_root).get(f"{info.get('assignment')}/{info.get('student')}")
+        if entry is None:
+            body = "<p>No grade is recorded for this submission yet.</p>"
+        else:
+            body = re.search(r"<body>(.*)</body>", page(entry), re.S).group(1)
+            body = f"<style>{re.search(r'<style>(.*?)</style>', page(entry), re.S).group(1)}</style>{body}"
+        nb.cells = [nbformat.v4.new_markdown_cell(body)]
+        return nb, resources
 
 
 class RefuseNbgraderAutograde(NbGraderPreprocessor):

@@ -52,22 +52,50 @@ def summarise(log):
 
 
 def students_to_look_at(log, assignment):
-    """(student, reason) for every submission of `assignment` an instructor should open, in plain words."""
+    """(student, reason) for every submission of `assignment` an instructor should open, in plain words: the
+    learning problems first (below half marks with wrong answers, a cell that ran past its limit), then
+    rejections, tampering and incidents. Lateness is not a reason here: it has its own section (`late`)."""
+    from .feedback import is_late_note
+    from .results import TIMED_OUT
+
     found = []
     for entry in sorted(log.values(), key=lambda e: e.student):
         if entry.assignment != assignment:
             continue
-        reasons = []
-        if entry.status != "graded":
-            reasons.append(f"{entry.status}: {entry.message}")
-        reasons += entry.notes
+        learning, other = [], []
         if entry.status == "graded" and entry.max_score and entry.score < entry.max_score / 2:
             wrong = [f"{r.exercise} ({r.mistake or 'wrong'})" for r in entry.exercises
                      if not r.passed and r.mistake != NOT_ATTEMPTED]
             if wrong:
-                reasons.append(f"below half marks; wrong: {', '.join(wrong)}")
-        if reasons:
-            found.append((entry.student, "; ".join(reasons)))
+                learning.append(f"below half marks; wrong: {', '.join(wrong)}")
+        timed_out = [n for n in entry.notes if "ran past" in n or "time budget" in n]
+        if not timed_out and any(r.mistake == TIMED_OUT for r in entry.exercises):
+            timed_out = [f"{r.exercise}: {r.message}" for r in entry.exercises if r.mistake == TIMED_OUT]
+        learning += timed_out
+        if entry.status != "graded":
+            other.append(f"{entry.status}: {entry.message}")
+        other += [n for n in entry.notes if n not in timed_out and not is_late_note(n)]
+        if learning or other:
+            found.append((not learning, entry.student, "; ".join(learning + other)))
+    return [(student, reason) for _, student, reason in sorted(found)]
+
+
+def late(log, assignment, roster=None):
+    """(student, what) for every submission of `assignment` handed in late: by the due date recorded in the
+    gradebook (with the penalty), or by the learning platform's own flag (Canvas's LATE, from the roster)."""
+    from .feedback import is_late_note
+
+    roster = roster or {}
+    found = []
+    for entry in sorted(log.values(), key=lambda e: e.student):
+        if entry.assignment != assignment:
+            continue
+        said = [n for n in entry.notes if is_late_note(n)]
+        facts = roster.get((entry.student, assignment), {})
+        if facts.get("platform_late"):
+            said.append(f"{facts.get('platform') or 'the platform'} marked it {facts['platform_late']}")
+        if said:
+            found.append((entry.student, "; ".join(said)))
     return found
 
 
@@ -88,26 +116,39 @@ def _histogram(plt, assignment, values, top, path):
     plt.close(fig)
 
 
-def _exercise_chart(plt, assignment, rows, path):
+def exercise_chart(plt, assignment, rows):
+    """The figure of who did not pass each exercise. The title stands above the whole figure, left-aligned
+    (long exercise names push the axes right, and a title centred on them was cut off), and the legend below
+    the axes, never over a bar."""
     from matplotlib.ticker import MaxNLocator
 
     names = [name for name, _ in rows][::-1]
     wrong = [st.wrong for _, st in rows][::-1]
     missing = [st.not_attempted for _, st in rows][::-1]
-    fig, ax = plt.subplots(figsize=(6, 0.8 + 0.4 * len(rows)))
+    fig, ax = plt.subplots(figsize=(6, 1.6 + 0.4 * len(rows)))
     ax.barh(names, wrong, color="#a4161a", label="wrong")
     ax.barh(names, missing, left=wrong, color="#bbbbbb", label="not attempted")
-    ax.set(title=f"{assignment}: who did not pass each exercise", xlabel="students")
+    ax.set(xlabel="students")
+    fig.suptitle(f"{assignment}: who did not pass each exercise", x=0.01, ha="left", fontsize="medium")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(rows) < 3 else -0.12), ncol=2, frameon=False)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    return fig
+
+
+def _exercise_chart(plt, assignment, rows, path):
+    fig = exercise_chart(plt, assignment, rows)
+    fig.savefig(path, dpi=100, bbox_inches="tight")  # whatever the names' length, nothing is cut off
     plt.close(fig)
 
 
-def write_report(course_dir=course.DEFAULT_COURSE_DIR):
-    """Write course/report/report.md and the plots of every assignment; return the Markdown's path."""
+def write_report(course_dir=course.DEFAULT_COURSE_DIR, names=False):
+    """Write course/report/report.md and the plots of every assignment; return the Markdown's path. With
+    `names`, each student id is followed by the name the learning platform gave (`collect`'s roster)."""
     import matplotlib
+
+    from .collect import names as roster_names
+    from .collect import read_roster
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -118,6 +159,11 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR):
     out = Path(course_dir) / "report"
     out.mkdir(parents=True, exist_ok=True)
     scores, exercises = summarise(log)
+    known, roster = (roster_names(course_dir) if names else {}), read_roster(course_dir)
+
+    def who(student):
+        return f"`{student}`" + (f" ({known[student]})" if student in known else "")
+
     lines = ["# Class report", ""]
     for assignment in sorted({e.assignment for e in log.values()}):
         values = [s for s, _ in scores[assignment]]
@@ -154,10 +200,14 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR):
             lines.append("")
         look = students_to_look_at(log, assignment)
         lines += ["### Students to look at", ""]
-        lines += [f"- `{student}`: {reason}" for student, reason in look] or ["Nobody: no rejection, no tampering, "
-                                                                             "nobody below half marks with a "
-                                                                             "wrong answer."]
+        lines += [f"- {who(student)}: {reason}" for student, reason in look] or [
+            "Nobody: no rejection, no tampering, nobody below half marks with a wrong answer."]
         lines.append("")
+        behind = late(log, assignment, roster)
+        if behind:
+            lines += ["### Handed in late", ""]
+            lines += [f"- {who(student)}: {what}" for student, what in behind]
+            lines.append("")
     path = out / "report.md"
     path.write_text("\n".join(lines))
     return path

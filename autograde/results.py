@@ -6,6 +6,20 @@ from .log import ExerciseResult
 from .notebook import grade_meta, is_graded_test
 
 MISTAKE = re.compile(r"looks like (.+?)\. ")
+TIMED_OUT = "ran past the time limit (an endless loop?)"
+# Which exercise builds on which, within one notebook: when both fail, the dependent one is counted under the
+# piece it builds on (the checks say it too, where they can: "your X uses your Y, which does not pass its
+# check yet"; this table is the grader's fallback when the message does not say).
+BUILDS_ON = {
+    "rnn_forward": ("rnn_cell",),
+    "scaled_dot_product_attention": ("softmax",),
+    "MultiHeadAttention": ("split_heads", "merge_heads", "scaled_dot_product_attention"),
+    "EncoderLayer": ("layer_norm", "FeedForward"),
+    "Transformer": ("DecoderLayer",),
+    "GPT": ("CausalSelfAttention",),
+    "generate": ("sample_next_token",),
+}
+BLAMED = re.compile(r"uses your (\w+)(?: \([^)]*\))?, which does not pass its check yet")
 
 
 def exercise_name(grade_id):
@@ -35,11 +49,13 @@ def exercise_results(nb):
             error = errors[0]
             message = (
                 error.get("evalue", "")
-                if error.get("ename") == "AssertionError"
+                if error.get("ename") in ("AssertionError", "CellTimeoutError")
                 else f"{error.get('ename')}: {error.get('evalue', '')}"
             )
         found = MISTAKE.search(message + " ")
         mistake = found.group(1) if found else ("not attempted" if "not implemented yet" in message else "")
+        if errors and errors[0].get("ename") == "CellTimeoutError":
+            mistake = TIMED_OUT
         results.append(
             ExerciseResult(
                 grade_id=grade_meta(cell)["grade_id"],
@@ -51,7 +67,29 @@ def exercise_results(nb):
                 mistake=mistake,
             )
         )
-    return results
+    return with_dependencies(results)
+
+
+def with_dependencies(results):
+    """The results, each failure that comes from a failing piece it builds on (`BLAMED` in its message, else
+    `BUILDS_ON` and that piece's own result in the same submission) marked `builds_on`, and its mistake counted
+    under that piece's: "through softmax: <softmax's mistake>"."""
+    from dataclasses import replace
+
+    by_name = {r.exercise: r for r in results}
+    out = []
+    for r in results:
+        if not r.passed and r.mistake not in ("not attempted", TIMED_OUT):
+            said = BLAMED.search(r.message)
+            pieces = [said.group(1)] if said else [d for d in BUILDS_ON.get(r.exercise, ()) if d in by_name
+                                                   and not by_name[d].passed]
+            piece = next((by_name[p] for p in pieces if p in by_name), None)
+            own_mistake = r.mistake and not said
+            if piece is not None and not own_mistake:
+                r = replace(r, builds_on=piece.exercise,
+                            mistake=f"through {piece.exercise}: {piece.mistake or 'its own failure'}")
+        out.append(r)
+    return out
 
 
 def tampering(submitted, released):

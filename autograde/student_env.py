@@ -230,6 +230,8 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
     for path in (target / "experiments").glob("[!_]*.py"):
         if path.stem not in experiments:
             path.unlink()
+    if not for_grader and assignments != course.assignments():
+        _say_what_is_not_here(target, assignments)
     if not for_grader:
         # The kit's student commands (`python -m autograde validate` and `submit`): autograde holds no reference.
         shutil.copytree(Path(course.__file__).parent, out / "autograde", ignore=_ignore)
@@ -237,6 +239,51 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
     _refuse_solutions(target)
     _refuse_later_code(target, assignments)
     return target
+
+
+NOT_HERE = """
+# -- built through {through}: what a later notebook asks for says so (autograde.student_env) ----------------
+_BUILT_THROUGH = {through!r}
+_LATER = {later!r}  # a later notebook's name -> its assignment
+
+
+def _not_here(assignment=None):
+    if assignment is None:
+        return (f"this course_lib was built through {{_BUILT_THROUGH}}; a later notebook needs its own "
+                f"environment: ask your instructor")
+    number = assignment.split("_", 1)[0]
+    return (f"this course_lib was built through {{_BUILT_THROUGH}}; {{assignment}} needs the environment for "
+            f"{{number}}: ask your instructor")
+
+
+def __getattr__(name):
+    if name in _LATER:
+        {answer}
+    if not name.startswith("_"):
+        raise ImportError(f"{{__name__}} has no {{name}}: " + _not_here())
+    raise AttributeError(name)
+"""
+
+
+def _say_what_is_not_here(target: Path, assignments):
+    """In a build through an earlier notebook, a later notebook's checks, experiments and handed-out pieces
+    answer "this course_lib was built through 03_self_attention; 08_transformer needs the environment for 08:
+    ask your instructor" instead of a bare ImportError or NameError: a check is there and fails with that
+    message when called (so each check cell says it), a module or piece raises it when imported."""
+    from course_lib.checks import EXERCISES
+
+    later = [a for a in course.assignments() if a not in assignments]
+    checks = {EXERCISES[name].check_name: a for a in later for name in own_exercises(a)}
+    modules = {topic(a): a for a in later}
+    through = assignments[-1]
+    check_answer = ("def check(*args, **kwargs):\n            raise AssertionError(_not_here(_LATER[name]))\n\n"
+                    "        return check")
+    with open(target / "checks" / "__init__.py", "a") as f:
+        f.write(NOT_HERE.format(through=through, later=checks, answer=check_answer))
+    for package in ("experiments", "handouts"):
+        with open(target / package / "__init__.py", "a") as f:
+            f.write(NOT_HERE.format(through=through, later=modules,
+                                    answer="raise ImportError(_not_here(_LATER[name]))"))
 
 
 def _refuse_solutions(target: Path):

@@ -40,6 +40,7 @@ from .notebook import BEGIN_HIDDEN, END_HIDDEN, grade_meta, is_graded_test
 MARKER = re.compile(r"""(?:_verify|hidden_test)\(["']([^"']+)["'],\s*([A-Za-z_]\w*),\s*seed=(-?\d+)\)""")
 MAX_REPLY = 256 * 2**20  # bytes: a larger answer is a flood, not an output
 MAX_RESTARTS = 4  # fresh workers per submission
+AFTER_TIMEOUT = 10  # seconds per hidden test once a cell of the submission ran past its limit (a check takes < 2 s)
 
 
 class WorkerDied(Exception):
@@ -394,26 +395,37 @@ def judge(executed_nb, source_nb, session):
     import nbformat
 
     tests = hidden_tests(source_nb)
+    # A cell that ran past its limit stopped the kernel's run (preprocessors.SurviveDeadKernel): its exercise
+    # fails with that message, and the worker gets a short limit, so a loop is not waited for once per exercise.
+    meta = executed_nb.metadata.get("autograde", {})
+    timed_out = meta.get("timed_out") or {}
+    if timed_out:
+        session.timeout = min(session.timeout, AFTER_TIMEOUT)
+    if meta.get("budget_left") is not None:
+        session.timeout = max(1, min(session.timeout, meta["budget_left"]))
     try:
-        verdicts = {gid: verdict(session, *spec) for gid, spec in tests.items()}
+        for cell in executed_nb.cells:
+            gid = grade_meta(cell).get("grade_id")
+            if not is_graded_test(cell) or gid not in tests:
+                continue
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            first = errors[0] if errors else {}
+            not_run = first.get("ename") in ("KernelDied", "NotRun") and first.get("evalue", "").startswith("not run")
+            if not_run and gid == timed_out.get("test"):
+                cell.outputs = [nbformat.v4.new_output("error", ename="CellTimeoutError", evalue=timed_out["message"],
+                                                       traceback=[f"CellTimeoutError: {timed_out['message']}"])]
+                continue
+            if not_run:
+                why = "the kernel died" if first.get("ename") == "KernelDied" else "an earlier cell ran past its limit"
+                cell.outputs = [nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"{why} before this cell ran; the grader's hidden tests decided it alone\n")]
+                errors = []
+            if errors:
+                continue  # the visible part failed: the cell scores 0 with its own message (no verdict needed)
+            passed, message = verdict(session, *tests[gid])
+            if not passed:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="AssertionError", evalue=message, traceback=[f"AssertionError: {message}"]))
     finally:
         session.close()
-    for cell in executed_nb.cells:
-        gid = grade_meta(cell).get("grade_id")
-        if not is_graded_test(cell) or gid not in verdicts:
-            continue
-        passed, message = verdicts[gid]
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        first = errors[0] if errors else {}
-        not_run = first.get("ename") == "KernelDied" and first.get("evalue", "").startswith("not run")
-        if not_run:
-            cell.outputs = [nbformat.v4.new_output(
-                "stream", name="stdout",
-                text="the kernel died before this cell ran; the grader's hidden tests decided it alone\n")]
-            errors = []
-        if errors:
-            continue  # the visible part failed: the cell scores 0 with its own message
-        if not passed:
-            cell.outputs.append(nbformat.v4.new_output(
-                "error", ename="AssertionError", evalue=message, traceback=[f"AssertionError: {message}"]))
     return session.notes
