@@ -196,14 +196,30 @@ def number_invoke(impl, case):
 
 
 # -- notebooks 07 and 08: where dropout sits ----------------------------------------------------------------
+class _FixedDropout:
+    """F.dropout whose masks come from `torch.rand` with a generator of its own: the k-th call of a run draws
+    the k-th mask. Its draws are the same on every CPU (torch's Bernoulli sampler is not: it takes MKL's path on
+    Intel processors only), so the reference's train() outputs recorded on one machine (the student environment)
+    still meet the learner's on another."""
+
+    def __init__(self, seed):
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __call__(self, input, p=0.5, training=True, inplace=False):
+        if not training or p == 0:
+            return input
+        keep = (torch.rand(input.shape, generator=self.generator) >= p).to(input.dtype) / (1 - p)
+        return input.mul_(keep) if inplace else input * keep
+
+
 class DropoutPlacementExercise(ModuleExercise):
     """A module whose dropout must sit where the exercise says, not merely act in train().
 
-    A case whose kwargs hold `train_seed` runs the module built in train() with the global RNG seeded so
-    (inside a fork): the learner's module and the reference then draw the same dropout masks exactly when they
-    apply dropout to the same tensors in the same order (nn.Dropout, F.dropout(x, p, self.training) and
-    torch.dropout all draw alike), so a misplaced dropout shows as a value difference, named by the catalog.
-    Every other case runs in eval() as usual.
+    A case whose kwargs hold `train_seed` runs the module built in train() with the same dropout masks as the
+    reference's: F.dropout (which nn.Dropout calls) and torch.dropout are replaced, for that call only, by a
+    `_FixedDropout` seeded so, and the global RNG is seeded too (inside a fork). The learner's module and the
+    reference then drop the same entries exactly when they apply dropout to the same tensors in the same order,
+    so a misplaced dropout shows as a value difference, named by the catalog. Every other case runs in eval().
     """
 
     _train_case_failed = False  # whether the case that failed last ran in train()
@@ -226,9 +242,16 @@ class DropoutPlacementExercise(ModuleExercise):
         if seed is None:
             return super()._invoke(impl, case)
         module = case.built = self.build(impl, case, train=True)
+        functional, fixed = torch.nn.functional, _FixedDropout(seed)
+        replaced = {(functional, "dropout"): functional.dropout, (torch, "dropout"): torch.dropout}
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            return getattr(module, self.method)(*case.args, **kwargs)
+            try:
+                functional.dropout = torch.dropout = fixed
+                return getattr(module, self.method)(*case.args, **kwargs)
+            finally:
+                for (where, name), original in replaced.items():
+                    setattr(where, name, original)
 
 
 # -- notebook 08: the Transformer -------------------------------------------------------------------------
