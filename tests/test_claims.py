@@ -176,10 +176,10 @@ def test_notebook_07_warmup_sentences_hold_for_every_seed_shown(machine):
     if machine != "two busy processes":
         pytest.skip("seeded single-thread training: the same numbers with or without load, run once")
     # The notebook's peak learning rates and seeds. Its 18 runs of a 12-layer stack take half a minute, so the
-    # test trains a 4-layer stack for 12 steps: the sentences are built by the same function from the same kind
+    # test trains a 2-layer stack for 12 steps: the sentences are built by the same function from the same kind
     # of numbers, and their agreement with those numbers is what this test checks.
     assert W.WARMUP_LRS == (2e-3, 5e-3, 2e-2) and W.WARMUP_SEEDS == (0, 1, 2)
-    config = W.StackConfig(depth=4, d_model=32, num_heads=4, d_ff=64)
+    config = W.StackConfig(depth=2, d_model=32, num_heads=4, d_ff=64)
     runs = W.warmup_experiment(config, steps=12, warmup=3)
     rows, conclusion = W.warmup_claims(runs, steps=12, warmup=3)
     separating = []
