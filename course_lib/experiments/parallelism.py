@@ -135,7 +135,8 @@ def work_claims(rnn_flops, attention_flops, lengths, d_model, whose):
     quadratic = next((T for T in T_all if 4 * T * T * d_model >= 4 * T * d_model ** 2), None)
     text = (f"With {whose}, attention does at least {least:.1f}x the RNN's work at every length up to "
             f"{8 * d_model}: its four projections alone cost 8·T·D², twice the RNN's 4·T·D². Its T² terms (scores "
-            f"and mixing, 4·T²·D) add as much again as the whole RNN from T = {quadratic} = D on, so the gap grows with T.")
+            f"and mixing, 4·T²·D) add as much again as the whole RNN from T = {quadratic} = D on, so the gap grows "
+            "with T.")
     out.append(claims.Claim(text, "attention does more work" if least > 1 else "not more work",
                             {"least ratio": least, "quadratic from": quadratic}))
     return out
@@ -383,8 +384,8 @@ def crossover_claims(crossovers):
     value = [math.inf if crossovers[c] is None else crossovers[c] for c in order]
     grows = all(b >= a for a, b in zip(value, value[1:])) and value[-1] > value[0]
     if grows:
-        text = ("In the model, more cores shrink only the work term; the recurrence's T x L of latency never shrinks, so "
-                "the more parallel the machine, the longer the sequences on which attention wins.")
+        text = ("In the model, more cores shrink only the work term; the recurrence's T x L of latency never shrinks, "
+                "so the more parallel the machine, the longer the sequences on which attention wins.")
     else:
         text = ("Here the fitted model does not move the crossover to longer sequences as cores are added (its latency "
                 "term is too small to matter on this machine's numbers), so it cannot show the argument; see the fit's "

@@ -273,7 +273,8 @@ def warmup_claims(runs, steps, warmup, threshold=claims.FAILED_LOSS, gap=claims.
         elif lower == "warm-up":
             text += ". Warm-up ends lower for every seed"
         else:
-            wins = sum(w + gap <= n for w, n in zip(with_w, without)), sum(n + gap <= w for w, n in zip(with_w, without))
+            pairs = list(zip(with_w, without))
+            wins = sum(w + gap <= n for w, n in pairs), sum(n + gap <= w for w, n in pairs)
             text += (f". Neither ends lower for every seed (by {gap} nats or more: warm-up for {wins[0]}, no warm-up "
                      f"for {wins[1]} of {len(seeds)})")
         rows.append(claims.Claim(text + ".", lower, {"lr": lr, "warm-up": with_w, "no warm-up": without,

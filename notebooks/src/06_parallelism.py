@@ -61,9 +61,11 @@ import matplotlib.pyplot as plt
 import torch
 
 from course_lib.checks import check_attention_all_positions, check_attention_flops, check_graph_depth, check_rnn_flops
-from course_lib.experiments import claims  # thresholds and timing with its spread
+from course_lib.experiments import (
+    claims,  # thresholds and timing with its spread
+    yours_or_reference,  # your code if it passes its check, else the reference
+)
 from course_lib.experiments import parallelism as experiments
-from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.experiments.sequence_models import gradient_to_first_step  # notebook 01's measurement
 from course_lib.handouts import attention_one_query_at_a_time  # handed out: the loop you will replace
 

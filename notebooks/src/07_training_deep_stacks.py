@@ -57,9 +57,11 @@ from course_lib.checks import (
     check_layer_norm,
     check_noam_lr,
 )
-from course_lib.experiments import claims  # the thresholds every printed conclusion uses
+from course_lib.experiments import (
+    claims,  # the thresholds every printed conclusion uses
+    yours_or_reference,  # your code if it passes its check, else the reference
+)
 from course_lib.experiments import training_deep_stacks as experiments
-from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.handouts import MultiHeadAttention  # you built it in notebook 04
 
 torch.manual_seed(0)

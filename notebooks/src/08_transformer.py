@@ -57,9 +57,11 @@ from torch import nn
 
 from course_lib.checks import check_decoder_layer, check_greedy_decode, check_seq2seq_loss, check_transformer
 from course_lib.data import BOS, EOS, VOCAB, seq2seq_batch, to_text
-from course_lib.experiments import claims  # the thresholds every printed conclusion uses
+from course_lib.experiments import (
+    claims,  # the thresholds every printed conclusion uses
+    yours_or_reference,  # your code if it passes its check, else the reference
+)
 from course_lib.experiments import transformer as experiments
-from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.handouts import (
     EncoderLayer,  # you built it in notebook 07
     MultiHeadAttention,  # notebook 04

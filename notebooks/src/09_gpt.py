@@ -48,9 +48,11 @@ from course_lib.checks import (
     check_gpt,
     check_sample_next_token,
 )
-from course_lib.experiments import claims  # the thresholds every printed conclusion uses
+from course_lib.experiments import (
+    claims,  # the thresholds every printed conclusion uses
+    yours_or_reference,  # your code if it passes its check, else the reference
+)
 from course_lib.experiments import gpt as experiments
-from course_lib.experiments import yours_or_reference  # your code if it passes its check, else the reference
 from course_lib.handouts import (  # given: pieces you built in earlier notebooks
     FeedForward,  # notebook 07's position-wise network
     merge_heads,  # notebook 04
