@@ -76,12 +76,17 @@ ATTENTION_FLOPS = Exercise(
 
 # -- graph_depth: the learner's function walks autograd graphs built by the check -------------------------
 def _depth_cases(seed):
+    g = seeded(seed)
+    steps, cell_steps, positions = (4, 3, 6) if seed == 0 else (  # hidden tests: lengths none of seed 0's
+        int(torch.randint(5, 10, (), generator=g)), int(torch.randint(4, 6, (), generator=g)),
+        int(torch.randint(7, 10, (), generator=g)))
     return [
-        Case("RNN, 4 steps", (Graph("an RNN", 4, seed),)),
+        Case(f"RNN, {steps} steps", (Graph("an RNN", steps, seed),)),
         Case("RNN, 1 step", (Graph("an RNN", 1, seed),)),
         Case("two paths of 2 and 3 operations", (Graph("a diamond", 1, seed),)),
-        Case("LSTM cell, 3 steps, parameters that require gradients", (Graph("an LSTM cell loop", 3, seed),)),
-        Case("self-attention over 6 positions", (Graph("attention", 6, seed),)),
+        Case(f"LSTM cell, {cell_steps} steps, parameters that require gradients",
+             (Graph("an LSTM cell loop", cell_steps, seed),)),
+        Case(f"self-attention over {positions} positions", (Graph("attention", positions, seed),)),
         Case("a constant among the inputs (None in next_functions)", (Graph("a constant bias added", 2, seed),)),
         Case("a leaf: no operation produced it", (Graph("a leaf", 3, seed),)),
     ]
