@@ -106,7 +106,8 @@ def discover(folder, known_assignments, students=None):
             exact = [p for p in notebooks if p.stem == assignment]
             left_out += [f"{student}/{assignment}/{p.name}: {_what_it_is(p)}; not graded"
                          for p in sorted(assignment_dir.iterdir())
-                         if not p.name.startswith(".") and p.suffix != ".ipynb" and p.name != TIMESTAMP_FILE]
+                         if not p.name.startswith(".") and p.suffix != ".ipynb"
+                         and p.name not in (TIMESTAMP_FILE, "submission_secret.txt")]  # nbgrader collect's files
             if exact or len(notebooks) == 1:
                 chosen = (exact or notebooks)[0]
                 found.append(Submission(student, assignment, str(chosen)))

@@ -6,6 +6,7 @@ exactly its grades."""
 import csv
 import glob
 import io
+import json
 import os
 import pwd
 import shutil
@@ -13,12 +14,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 
 import nbformat
 import pytest
 from commandline import autograde
 
 from autograde import db
+from autograde.course import COURSE_ID
 from autograde.demo import hand_in, solutions_of, student_notebook
 
 NB, NB2 = "03_self_attention", "04_multi_head_attention"
@@ -177,3 +181,67 @@ def test_migrate_db_copies_every_row_and_round_trips(postgres, local_class, tmp_
     assert db.table_rows(back) == before
     refused = autograde("migrate-db", "--to", url, "--course-dir", course_dir, check=False)
     assert refused.returncode != 0 and "already holds data" in refused.stderr
+
+
+# -- nbgrader's exchange --------------------------------------------------------------------------------------------
+def _nbgrader(*args, cwd, env=None):
+    """nbgrader's own command line, as a student on JupyterHub or the instructor runs it."""
+    return subprocess.run([sys.executable, "-m", "nbgrader", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, env=env)
+
+
+def _formgrader(course_dir, *paths):
+    """GET each of formgrader's API `paths` from a Jupyter server started in the course folder (as an instructor
+    opens formgrader there); the server is stopped after."""
+    token, port = "scale-out-test", _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}", f"--ServerApp.token={token}",
+         "--allow-root"], cwd=course_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base, deadline, answers = f"http://127.0.0.1:{port}/formgrader/api", time.monotonic() + 120, []
+    try:
+        for path in paths:
+            while True:
+                try:
+                    request = urllib.request.Request(f"{base}/{path}", headers={"Authorization": f"token {token}"})
+                    with urllib.request.urlopen(request, timeout=10) as response:
+                        answers.append(json.loads(response.read()))
+                    break
+                except OSError:
+                    assert server.poll() is None and time.monotonic() < deadline, "jupyter server did not start"
+                    time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return answers
+
+
+def test_students_fetch_and_submit_on_nbgraders_exchange_and_are_graded(local_class, tmp_path):
+    """release --exchange -> nbgrader fetch_assignment and submit (ada and bob, with nbgrader's own commands) ->
+    collect --exchange -> grade: formgrader shows the assignment released and both submissions graded."""
+    course_dir, exchange = tmp_path / "hub-course", tmp_path / "exchange"
+    exchange.mkdir()
+    published = autograde("release", NB, "--course-dir", course_dir, "--exchange", exchange)
+    assert f"--course {COURSE_ID}" in published.stdout
+    answers = {"ada": solutions_of(local_class["source"]), "bob": {}}
+    for student, solution in answers.items():
+        home = tmp_path / student
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home)}
+        common = ["--course", COURSE_ID, f"--Exchange.root={exchange}"]
+        fetched = _nbgrader("fetch_assignment", NB, *common, cwd=home, env=env)
+        assert fetched.returncode == 0, fetched.stderr
+        path = home / NB / f"{NB}.ipynb"
+        nbformat.write(student_notebook(nbformat.read(path, as_version=4), solution), path)
+        submitted = _nbgrader("submit", NB, *common, f"--student={student}", cwd=home, env=env)
+        assert submitted.returncode == 0, submitted.stderr
+    collected = autograde("collect", "--exchange", "--course-dir", course_dir)
+    assert f"{NB}: 2 submission(s)" in collected.stdout and "(ada, bob)" in collected.stdout
+    for student in answers:
+        assert (course_dir / "submissions" / student / NB / "timestamp.txt").read_text().startswith("20")
+    autograde("grade", course_dir / "submissions", "--course-dir", course_dir, "--no-progress", "--timeout", "30")
+    assignments, submissions = _formgrader(course_dir, "assignments", f"submissions/{NB}")
+    ((name, status, count),) = [(a["name"], a["status"], a["num_submissions"]) for a in assignments]
+    assert (name, status, count) == (NB, "released", 2)
+    assert {s["student"]: (s["autograded"], s["score"]) for s in submissions} == {
+        "ada": (True, 8.0), "bob": (True, 0.0)}
+

@@ -1,0 +1,92 @@
+"""Students on nbgrader's exchange: the way JupyterHub courses release and collect, run by nbgrader itself.
+
+`release --exchange DIR` publishes each released assignment with nbgrader's `release_assignment` under the course
+id (`course.COURSE_ID`); students get it with `nbgrader fetch_assignment` (or the Assignments tab) and hand it in
+with `nbgrader submit`; `collect --exchange` (or `nbgrader collect`, run in the course folder) copies what they
+handed in into the course's `submissions/` with nbgrader's `timestamp.txt`, where `grade` finds it. The exchange
+folder is written into the course's `nbgrader_config.py` (`c.Exchange.root`), so nbgrader's own commands and
+formgrader (which then shows the assignment as released) use the same one. The kit writes no exchange of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from . import course
+
+SETTING = re.compile(r"^c\.Exchange\.root\s*=.*$", re.M)
+
+
+def set_exchange_root(course_dir, root):
+    """Write `c.Exchange.root` into the course's nbgrader_config.py (replacing an earlier setting)."""
+    path = course.write_nbgrader_config(course_dir)
+    text = path.read_text()
+    line = f"c.Exchange.root = {str(Path(root).resolve())!r}  # nbgrader's exchange (written by release --exchange)"
+    text = SETTING.sub(lambda _: line, text) if SETTING.search(text) else text.rstrip("\n") + "\n\n" + line + "\n"
+    path.write_text(text)
+
+
+def exchange_root(course_dir):
+    """The exchange folder the course's nbgrader_config.py names, or None."""
+    root = course._own_settings(course_dir).get("Exchange", {}).get("root")
+    return str(root) if root else None
+
+
+def _api(course_dir, root):
+    import logging
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from .db import alembic_on_path
+
+    alembic_on_path()
+    config = course.nbgrader_config(Path(course_dir).resolve())
+    config.CourseDirectory.submitted_directory = course.SUBMISSIONS  # nbgrader collect fills the kit's submissions/
+    config.Exchange.root = str(Path(root).resolve())
+    config.ReleaseAssignment.force = True  # releasing again replaces what students fetch from now on
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api.log.setLevel(logging.ERROR)
+    return api
+
+
+def _check_root(root):
+    if not Path(root).is_dir():
+        raise SystemExit(f"error: the exchange folder {root} does not exist: create it (on JupyterHub, usually "
+                         f"/srv/nbgrader/exchange, writable by every user: chmod 777)")
+
+
+def publish(course_dir, names, root):
+    """Release each assignment to the exchange (nbgrader's release_assignment) and name the exchange in the
+    course's configuration; return the names published."""
+    _check_root(root)
+    set_exchange_root(course_dir, root)
+    api = _api(course_dir, root)
+    for name in names:
+        result = api.release_assignment(name)
+        if not result["success"]:
+            raise SystemExit(f"error: nbgrader could not release {name} to the exchange {root}:\n"
+                             f"{result.get('error') or result.get('log')}")
+    return list(names)
+
+
+def collect_from_exchange(course_dir, names=None, root=None):
+    """nbgrader's collect for each assignment released in the course (or `names`): what students submitted goes
+    into the course's submissions/, with nbgrader's timestamp.txt; return {assignment: [student ids]}."""
+    root = root or exchange_root(course_dir)
+    if not root:
+        raise SystemExit(f"error: {course_dir} names no exchange: release with `python -m autograde release "
+                         f"--exchange DIR` first (or set c.Exchange.root in its nbgrader_config.py)")
+    _check_root(root)
+    names = names or sorted(p.name for p in (Path(course_dir) / "release").iterdir() if p.is_dir())
+    api = _api(course_dir, root)
+    collected = {}
+    for name in names:
+        result = api.collect(name)
+        if not result["success"]:
+            raise SystemExit(f"error: nbgrader could not collect {name} from {root}:\n"
+                             f"{result.get('error') or result.get('log')}")
+        folder = Path(course_dir) / course.SUBMISSIONS
+        collected[name] = sorted(p.parent.name for p in folder.glob(f"*/{name}") if p.is_dir())
+    return collected
