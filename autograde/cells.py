@@ -15,6 +15,7 @@ import ast
 import os
 import time
 
+from nbclient.util import run_sync
 from traitlets import Unicode
 
 from .notebook import grade_meta
@@ -251,3 +252,7 @@ class GradedCells(SurviveDeadKernel):
             return await super().async_start_new_kernel_client()
         finally:
             TIMING["start"] = TIMING.get("start", 0.0) + time.perf_counter() - began
+
+    # nbclient's synchronous names wrap its own coroutines: these wrap ours (nbconvert's setup_kernel uses them)
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)

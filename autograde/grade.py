@@ -631,6 +631,7 @@ def grade(
     """
     # Absolute: the workers run nbgrader in scratch folders of their own, whatever the current folder.
     course_dir, submissions = Path(course_dir).resolve(), Path(submissions).resolve()
+    warm = warm and os.environ.get("AUTOGRADE_WARM", "1") != "0"  # AUTOGRADE_WARM=0: cold, whatever the caller says
     found, outcomes, left_out = discover(submissions, course.assignments(), students)
     ready = []
     for sub in found:
