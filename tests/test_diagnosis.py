@@ -356,6 +356,18 @@ GPTWithLearnersAttention = _gpt_with_blocks()
 GPTMlpReadsStream = _gpt_with_blocks(attention=S.CausalSelfAttention, mlp_reads_stream=True)
 
 
+class GPTNormAfterHead(GPTBase):
+    def forward(self, idx, cache=None):
+        past = 0 if cache is None else cache[0][0].size(2)
+        x, new = self.blocks_on(self.dropout(self.embed(idx, past)), cache)
+        return self.ln_f(self.head(x)), new  # the final norm after the read-out
+
+
+def seq2seq_loss_not_flattened(model, src, tgt, src_mask=None, pad_id=None):
+    logits = model(src, tgt[:, :-1], src_mask)
+    return F.cross_entropy(logits, tgt[:, 1:], ignore_index=-100 if pad_id is None else pad_id)  # (B, T, V) as is
+
+
 def generate_token_not_unsqueezed(model, idx, max_new_tokens, temperature=1.0, top_k=None, use_cache=True,
                                   generator=None):
     cache = None
@@ -486,9 +498,8 @@ FURTHER = [
     ("GPT block's feed-forward reads the stream, not ln_2", "GPT", GPTMlpReadsStream,
      r"input of `blocks\[0\]\.mlp`"),
     ("generate appends (B,) to (B, T)", "generate", generate_token_not_unsqueezed, r"line \d+ .*torch.cat"),
-    ("softmax over the wrong axis, under attention", "scaled_dot_product_attention", scaled_dot_product_attention,
-     r"your softmax"),
-    ("Transformer on a wrong DecoderLayer", "Transformer", TransformerOnLearnersDecoder, r"your DecoderLayer"),
+    ("GPT's final norm after the head", "GPT", GPTNormAfterHead, r"line \d+ .*`return self.ln_f\(self.head"),
+    ("seq2seq_loss on (B, T, V) logits", "seq2seq_loss", seq2seq_loss_not_flattened, r"line \d+ .*cross_entropy"),
 ]
 
 
@@ -621,3 +632,257 @@ class FeedForwardWithFunctionalDropout(nn.Module):
         "functional dropout"])
 def test_correct_code_written_differently_still_passes(exercise, impl):
     assert EXERCISES[exercise].check(impl, quiet=True)
+
+
+# -- the same diagnosis in the student environment and in the grader's worker ------------------------------------
+# Learner code that imports nothing of the course (the grader's worker runs it with the tripwire armed, and the
+# student environment holds no solutions): run from this text in every process alike.
+PROBE_SOURCE = '''
+import math
+import torch
+from torch import nn
+
+
+class FeedForwardReluAfterSecond(nn.Module):
+    def __init__(self, d_model, d_ff, dropout=0.0):
+        super().__init__()
+        self.linear1, self.linear2 = nn.Linear(d_model, d_ff), nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return torch.relu(self.linear2(self.dropout(self.linear1(x))))
+
+
+def noam_lr_off_by_one(step, d_model, warmup):
+    step = step + 1
+    return d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)
+
+
+def layer_norm_reciprocal_in_place(x, gamma, beta, eps=1e-5):
+    std = torch.sqrt(x.var(-1, keepdim=True, unbiased=False) + eps)
+    return (x - x.mean(-1, keepdim=True)) * std.reciprocal_() * gamma + beta
+
+
+class Attention(nn.Module):
+    top_left = False
+    scale_by_width = False
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.num_heads = num_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x, cache=None):
+        B, T, D = x.shape
+        q, k, v = (w(x).view(B, T, self.num_heads, -1).transpose(1, 2) for w in (self.w_q, self.w_k, self.w_v))
+        if cache is not None:
+            k, v = torch.cat([cache[0], k], 2), torch.cat([cache[1], v], 2)
+        T_all = k.size(2)
+        mask = torch.ones(T, T_all, dtype=torch.bool).tril(diagonal=0 if self.top_left else T_all - T)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(D if self.scale_by_width else q.size(-1))
+        out = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1) @ v
+        return self.dropout(self.w_o(out.transpose(1, 2).reshape(B, T, D))), (k, v)
+
+
+class AttentionScaledByModelWidth(Attention):
+    scale_by_width = True
+
+
+class CausalSelfAttention(Attention):
+    top_left = True
+
+
+class FeedForward(nn.Module):
+    def __init__(self, d_model, d_ff, dropout=0.0):
+        super().__init__()
+        self.linear1, self.linear2 = nn.Linear(d_model, d_ff), nn.Linear(d_ff, d_model)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        return self.linear2(self.dropout(torch.relu(self.linear1(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, d_model, num_heads, d_ff, dropout, attention):
+        super().__init__()
+        self.ln_1, self.attn = nn.LayerNorm(d_model), attention(d_model, num_heads, dropout)
+        self.ln_2, self.mlp = nn.LayerNorm(d_model), FeedForward(d_model, d_ff, dropout)
+
+    def forward(self, x, cache=None):
+        a, cache = self.attn(self.ln_1(x), cache)
+        x = x + a
+        return x + self.mlp(self.ln_2(x)), cache
+
+
+class GPTBase(nn.Module):
+    attention = Attention
+    pass_cache = True
+
+    def __init__(self, vocab_size, max_len, d_model, num_heads, num_layers, d_ff, dropout=0.0):
+        super().__init__()
+        self.tok_embed, self.pos_embed = nn.Embedding(vocab_size, d_model), nn.Embedding(max_len, d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList([Block(d_model, num_heads, d_ff, dropout, self.attention)
+                                     for _ in range(num_layers)])
+        self.ln_f, self.head = nn.LayerNorm(d_model), nn.Linear(d_model, vocab_size)
+
+    def forward(self, idx, cache=None):
+        past = 0 if cache is None else cache[0][0].size(2)
+        x = self.dropout(self.tok_embed(idx) + self.pos_embed(torch.arange(past, past + idx.size(1))))
+        new = []
+        for i, block in enumerate(self.blocks):
+            if self.pass_cache:
+                x, c = block(x, None if cache is None else cache[i])
+            else:
+                x, c = block(x)
+                if cache is not None:
+                    c = (torch.cat([cache[i][0], c[0]], 2), torch.cat([cache[i][1], c[1]], 2))
+            new.append(c)
+        return self.head(self.ln_f(x)), new
+
+
+class GPTCacheNeverPassed(GPTBase):
+    pass_cache = False
+
+
+class GPTOnLearnersAttention(GPTBase):
+    attention = CausalSelfAttention
+
+
+PROBES = {
+    "localised": ("FeedForward", "FeedForwardReluAfterSecond"),
+    "off by one": ("noam_lr", "noam_lr_off_by_one"),
+    "in place": ("layer_norm", "layer_norm_reciprocal_in_place"),
+    "attention localised": ("CausalSelfAttention", "AttentionScaledByModelWidth"),
+    "cache not passed": ("GPT", "GPTCacheNeverPassed"),
+    "blamed": ("GPT", "GPTOnLearnersAttention"),
+}
+'''.lstrip()  # the worker's cell transformer drops leading blank lines: keep line numbers alike
+
+
+def probe_messages(exercises, source, strict=False):
+    """{probe: message} of the checks `exercises` on the learner code `source` (run as the file <probe>)."""
+    namespace = {"__name__": "probe"}
+    exec(compile(source, "<probe>", "exec"), namespace)
+    found = {}
+    for probe, (exercise, name) in namespace["PROBES"].items():
+        try:
+            exercises[exercise].check(namespace[name], quiet=True, strict=strict)
+            found[probe] = None
+        except AssertionError as error:
+            found[probe] = [str(error), getattr(error, "blamed", None)]
+    return found
+
+
+def test_probe_mistakes_are_diagnosed_here():
+    found = probe_messages(EXERCISES, PROBE_SOURCE)
+    assert "`linear1` agrees with the reference; the input of `linear2` differs" in found["localised"][0]
+    assert "`step` + 1" in found["off by one"][0]
+    assert "line " in found["in place"][0] and "in place" in found["in place"][0]
+    assert "input of `w_o`" in found["attention localised"][0]
+    assert "gets no `cache`" in found["cache not passed"][0]
+    assert found["blamed"][1] == "CausalSelfAttention"
+
+
+class _WorkerSession:
+    """The grader's side of a worker, in this process: `course_lib.checks._trusted.serve` on a thread."""
+
+    def __init__(self, source):
+        import json
+        import queue
+        import threading
+
+        from course_lib.checks import _trusted
+
+        self.requests, self.replies = queue.Queue(), queue.Queue()
+        session = self
+
+        class Replies:
+            buffer = ""
+
+            def write(self, text):
+                self.buffer += text
+
+            def flush(self):
+                for line in self.buffer.splitlines():
+                    session.replies.put(json.loads(line))
+                self.buffer = ""
+
+        def lines():
+            while (item := self.requests.get()) is not None:
+                yield item
+
+        threading.Thread(target=_trusted.serve, args=(lines(), Replies()), daemon=True).start()
+        self.request({"op": "exec", "source": source, "label": "<probe>"})
+
+    def request(self, payload):
+        import json
+
+        self.requests.put(json.dumps(payload))
+        reply = self.replies.get(timeout=120)
+        return reply["result"]
+
+    def close(self):
+        self.requests.put(None)
+
+
+def test_the_graders_worker_gives_the_same_diagnosis():
+    """The grader runs the learner's code in a worker and the check in its own process (`Remote`): the traces,
+    the blame and the error sentence travel as plain data and the message is the one the notebook shows."""
+    from autograde.verdict import RemoteImplementation
+
+    session = _WorkerSession(PROBE_SOURCE)
+    try:
+        local = probe_messages(EXERCISES, PROBE_SOURCE, strict=True)
+        namespace = {"__name__": "probe"}
+        exec(compile(PROBE_SOURCE, "<probe>", "exec"), namespace)
+        for probe, (exercise, name) in namespace["PROBES"].items():
+            with pytest.raises(AssertionError) as raised:
+                EXERCISES[exercise].check(RemoteImplementation(session, name), quiet=True, strict=True)
+            assert [str(raised.value), getattr(raised.value, "blamed", None)] == local[probe], probe
+    finally:
+        session.close()
+
+
+@pytest.fixture(scope="module")
+def student_env(tmp_path_factory):
+    from autograde.student_env import build_student_env
+
+    out = tmp_path_factory.mktemp("student-env")
+    build_student_env(out, through=None)
+    return out
+
+
+def test_the_student_environment_gives_the_same_diagnosis(student_env):
+    """Its checks replay recordings of the reference, the traces of its parts and its results with an argument
+    moved by one included: each probe's message is the full package's, word for word."""
+    import inspect
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    torch_site = str(Path(torch.__file__).parent.parent)
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:] = [{str(student_env)!r}] + [p for p in sys.path if 'site-packages' not in p] + [{torch_site!r}]
+        import json
+        import course_lib.checks as checks
+        from course_lib.checks._recorded import Recorded
+        assert "course_lib.solutions" not in sys.modules
+        assert all(isinstance(ex.reference, Recorded) for ex in checks.EXERCISES.values())
+        PROBE_SOURCE = {PROBE_SOURCE!r}
+    """) + textwrap.dedent(inspect.getsource(probe_messages)) + \
+        "\nprint(json.dumps(probe_messages(checks.EXERCISES, PROBE_SOURCE)))\n"
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", script], capture_output=True, text=True,
+                            timeout=600, cwd=student_env,
+                            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert result.returncode == 0, result.stderr[-4000:]
+    there = json.loads(result.stdout.strip().splitlines()[-1])
+    here = probe_messages(EXERCISES, PROBE_SOURCE)
+    assert set(there) == set(here)
+    for probe in here:
+        assert there[probe] == here[probe], f"{probe}:\n{there[probe]}\n!=\n{here[probe]}"

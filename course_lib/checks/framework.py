@@ -565,7 +565,9 @@ class Exercise:
         try:
             got, _ = self._run(student, case, strict)
             want, _ = self._run(self.reference, case)
-            if not isinstance(got, BaseException) and not isinstance(want, BaseException) and len(got) == len(want):
+            if isinstance(got, BaseException) or isinstance(want, BaseException):
+                return None  # an error: what `_local_explain` could not put in words, the raw message says
+            if len(got) == len(want):
                 off = self._off_by_one(got, case)
                 parts += [off] if off else self._shape_words(got, want, case)
             where = self._where_it_departs(student, case, strict)
@@ -1052,7 +1054,7 @@ def translate_error(error: BaseException, inplace_sites=()) -> str | None:
     hint = _error_hint(error)
     if ("inplace operation" in str(error) or "in-place operation" in str(error)) and inplace_sites:
         where, line = inplace_sites[-1] if "leaf Variable" in str(error) else inplace_sites[0]
-        return _sentence(f"{where}, `{line}`: {hint}")
+        return _sentence(f"{where}{f', `{line}`' if line else ''}: {hint}")
     frames = _learner_frames(error.__traceback__)
     if not frames:
         return _sentence(f"{hint[0].upper()}{hint[1:]}") if hint else None
@@ -1291,6 +1293,8 @@ def localise(mine: list, ref: list, root: str) -> str | None:
             keys.append((entry["path"], k))
         return keys
 
+    if not mine or not ref:
+        return None
     my_keys, ref_keys = keyed(mine), keyed(ref)
     ref_at = dict(zip(ref_keys, range(len(ref))))
     children = {i: [] for i in range(-1, len(mine))}
