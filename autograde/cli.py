@@ -150,6 +150,10 @@ def build_parser(student=None):
                    help="start every student kernel and hidden-test worker cold instead of forking it from a warm "
                         "template (slower; the scores are the same)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--dask", metavar="ADDRESS",
+                   help="grade on a Dask cluster: the scheduler's address (tcp://HOST:8786), or local:N for a local "
+                        "cluster of N worker processes; the workers need the course installed and the course and "
+                        "submissions folders at the same paths (README: Beyond one machine)")
     _course_dir(p)
 
     p = sub.add_parser("feedback", help="write an HTML feedback page per student and assignment (no hidden test shown)")
@@ -340,6 +344,11 @@ def _run(args):
         from .log import read_log
 
         earlier = read_log(args.course_dir)  # to mark the rows whose score a re-grade changed
+        dask_pool, close_dask = None, None
+        if args.dask:  # a Dask cluster grades (autograde.cluster); local grading never imports Dask
+            from .cluster import executor
+
+            dask_pool, close_dask = executor(args.dask)
         outcomes = grade(
             args.submissions,
             args.course_dir,
@@ -353,7 +362,10 @@ def _run(args):
             grade_as_found=args.grade_as_found,
             experiments=args.experiments,
             warm=args.warm,
+            executor=dask_pool,
         )
+        if close_dask:
+            close_dask()
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         marks = changed_rows(earlier, outcomes)
         changed = len(marks)

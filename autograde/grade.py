@@ -616,6 +616,7 @@ def grade(
     experiments="skip",
     warm=True,
     grade_as_found=False,
+    executor=None,
 ):
     """Grade every submission; return one Outcome per submission, and write the grade log.
 
@@ -692,7 +693,7 @@ def grade(
     ready.sort(key=lambda s: s.assignment)  # a job's worker templates serve one assignment after another
     pending.sort(key=lambda s: s.assignment)
     while pending:
-        with ProcessPoolExecutor(
+        with (executor or ProcessPoolExecutor)(  # executor: a Dask cluster's (autograde.cluster), same interface
             max_workers=max(1, jobs),
             mp_context=get_context("spawn"),
             initializer=_start_worker,

@@ -225,6 +225,9 @@ def main():
     from bench_grading import bench as bench_grading  # a class of 54 mixed submissions, warm pool vs cold
 
     lines += [bench_grading().rstrip(), ""]
+    from bench_cluster import bench as bench_cluster  # the same class through a Dask LocalCluster and the pool
+
+    lines += [bench_cluster().rstrip(), ""]
     lines += notebook_benchmarks()
     OUT.write_text("\n".join(lines))
     print("\n".join(lines))

@@ -245,3 +245,57 @@ def test_students_fetch_and_submit_on_nbgraders_exchange_and_are_graded(local_cl
     assert {s["student"]: (s["autograded"], s["score"]) for s in submissions} == {
         "ada": (True, 8.0), "bob": (True, 0.0)}
 
+
+# -- Dask ------------------------------------------------------------------------------------------------------------
+def _verdicts(outcomes):
+    """What a grader decided of each submission: status, score, the points of each exercise, and the notes."""
+    return {o.student: (o.status, o.score, [(r.exercise, r.points) for r in o.exercises], sorted(o.notes))
+            for o in outcomes}
+
+
+def test_a_dask_local_cluster_grades_exactly_as_the_local_grader(local_class):
+    """`grade --dask local:2`: a real LocalCluster of 2 worker processes gives the local pool's scores and notes."""
+    from autograde.log import read_log
+
+    course_dir = local_class["root"] / "on-dask"
+    run = autograde("grade", local_class["subs"], "--course-dir", course_dir, "--dask", "local:2", "--no-progress",
+                    "--timeout", "30")
+    assert "hostile" in run.stdout
+    assert _verdicts(read_log(course_dir).values()) == _verdicts(read_log(local_class["course_dir"]).values())
+    assert _csv(course_dir) == local_class["csv"]
+
+
+def test_a_dask_worker_killed_mid_task_changes_no_grade(local_class):
+    """A worker process killed while it grades: its task is graded again on a restarted worker, and every grade is
+    still the local grader's."""
+    import signal
+    import threading
+
+    from autograde import cluster, grade
+    from autograde.log import read_log
+
+    make, close = cluster.executor("local:2")
+    client, killed, stop = make().client, [], threading.Event()
+
+    def kill_a_busy_worker():
+        pids = client.run(os.getpid)  # worker address -> its process id
+        while not stop.is_set():
+            busy = [address for address, keys in client.processing().items() if keys]
+            if busy:
+                time.sleep(1.0)  # well into the task
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+                return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    try:
+        outcomes = grade.grade(local_class["subs"], local_class["root"] / "dask-killed", jobs=2, timeout=30,
+                               progress=False, executor=make)
+    finally:
+        stop.set()
+        killer.join()
+        close()
+    assert killed, "no worker was killed: the test proved nothing"
+    assert _verdicts(outcomes) == _verdicts(read_log(local_class["course_dir"]).values())
