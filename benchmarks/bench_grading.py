@@ -170,15 +170,16 @@ def bench(per_notebook=6, jobs=(1, 2), pools=("warm", "cold"), experiments="skip
                 timings = root / f"timings-{pool}-{j}.jsonl"
                 r = grade(subs, course_dir, j, pool == "warm", experiments, True, timings)
                 (avg, counted) = split(timings)
-                per = r["seconds"] / n
+                per = r["seconds"] / max(1, counted)  # per submission graded (a grader fault is not timed)
                 results[(pool, j)] = r
                 lines.append(
                     f"| {pool} | {j} | {r['seconds']:.0f} | {per:.2f} | {avg['startup']:.2f} | {avg['cells']:.2f} | "
                     f"{avg['verdicts']:.2f} | {avg['bookkeeping']:.2f} | {r['job_pss'] / 2**20:.0f} MiB | "
                     f"{r['whole_pss'] / 2**20:.0f} MiB | {per * CLASS[0] * CLASS[1] / 3600:.2f} h | "
                     f"{r['load']:.1f} |")
-                if r["rc"] not in (0,):
-                    lines.append(f"|  | exit {r['rc']} | {r['stderr'][-300:]!r} |")
+                if counted < n:
+                    faults = sorted({a for (a, _), (_, status) in r["scores"].items() if status.startswith("grader")})
+                    lines.append(f"|  | {n - counted} of {n} not graded (grader fault: {', '.join(faults)}) |")
         lines += ["", "The split is per submission, measured inside a job (so at --jobs 2 the two jobs' seconds "
                   "overlap): start-up = the kernel's start until it answers; student's cells = the cells run; "
                   "verdicts = the hidden tests decided in the grader (waiting for the worker included); "
