@@ -10,6 +10,12 @@ the reference computed in the same run, and on failure says what is probably wro
    when the student's output matches one, that mistake is named with a hint; otherwise the greatest
    difference, its index and the share of NaNs are reported.
 
+On any failure an earlier exercise of the learner's that this one uses (a part of their module, a function
+their code calls) and that fails its own check is named first, as the piece to fix (`AssertionError.blamed`);
+when no known mistake matches, the failure leads with what can be said of it (`Exercise._explain`): a raised
+error as one sentence about the learner's line, the shape of the difference, and for a module the first part
+whose input or output departs from the reference's.
+
 Verdicts use `torch._C._VariableFunctions` (an immutable type), so a cell that patches `torch.allclose`
 or `torch.equal` cannot change them.
 """
