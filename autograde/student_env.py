@@ -228,7 +228,7 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
         if path.stem not in handouts:
             path.unlink()
     for path in (target / "experiments").glob("[!_]*.py"):
-        if path.stem not in experiments:
+        if path.stem not in experiments and path.stem not in SHARED_EXPERIMENTS:
             path.unlink()
     if not for_grader and assignments != course.assignments():
         _say_what_is_not_here(target, assignments)
@@ -263,6 +263,9 @@ def __getattr__(name):
         raise ImportError(f"{{__name__}} has no {{name}}: " + _not_here())
     raise AttributeError(name)
 """
+
+
+SHARED_EXPERIMENTS = {"claims"}  # experiment helpers that any notebook's experiments import (thresholds, timing)
 
 
 def _say_what_is_not_here(target: Path, assignments):
