@@ -19,6 +19,10 @@ from autograde import demo
 from autograde.demo import solutions_of, student_notebook
 from autograde.notebook import grade_meta
 
+# One worker runs them all, and the class is graded once per session: a module-scoped fixture would be graded
+# again each time the worker comes back to this module from another one.
+pytestmark = pytest.mark.xdist_group("grading_mess")
+
 A03, A04, A08 = "03_self_attention", "04_multi_head_attention", "08_transformer"
 CELL_TIMEOUT = 20
 
@@ -41,7 +45,7 @@ def _broken_softmax(good):
     return good["softmax"].replace("return exps / exps.sum(dim=dim, keepdim=True)", "return exps")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def mess(tmp_path_factory, repo):
     """The class graded once; every test reads the same results."""
     root = tmp_path_factory.mktemp("mess")
@@ -338,7 +342,7 @@ def test_nbgrader_generate_feedback_writes_the_kits_page_without_machine_paths(m
 
 
 # -- 8. a student environment built through an earlier notebook -------------------------------------------------
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def env03(tmp_path_factory):
     out = tmp_path_factory.mktemp("env") / "through03"
     autograde("student-env", out, "--through", A03)

@@ -49,7 +49,8 @@ def test_report_names_the_students_to_look_at_and_why(tmp_path):
     autograde("report", "--course-dir", tmp_path)
     report = (tmp_path / "report" / "report.md").read_text()
     look = report.split("### Students to look at")[1]
-    assert "`cy`: edited the read-only cell test_softmax" in look
+    assert ("`cy`: below half marks; wrong: softmax (no 1/sqrt(d_k) scaling); edited the read-only cell "
+            "test_softmax") in look, "the learning problem first, then the tampering"
     assert "`dee`: rejected: the file is empty" in look
     assert "`bob`: below half marks; wrong: softmax (no 1/sqrt(d_k) scaling)" in look
     assert "`ada`" not in look and "`eve`" not in look, "full marks, or nothing attempted, needs no second look"
@@ -149,8 +150,11 @@ def test_a_canary_that_passed_is_not_run_again_under_the_same_conditions(graded)
     course_dir, subs = graded[0], graded[1]
     passed = json.loads((course_dir / CANARY_LOG).read_text())
     hidden = _hidden_from_kernels(course_dir, subs)
-    assert passed[NB] == canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT, DEFAULT_CELL_TIMEOUT)
-    assert passed[NB] != canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT // 2, DEFAULT_CELL_TIMEOUT)
+    key = passed[NB].split("/")[0]  # grade adds "/<experiments>" (skip by default)
+    assert key == canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT, DEFAULT_CELL_TIMEOUT)
+    assert key != canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT // 2, DEFAULT_CELL_TIMEOUT)
+    assert key != canary_key(course_dir, NB, hidden, DEFAULT_MEMORY_LIMIT, DEFAULT_CELL_TIMEOUT,
+                             submission_timeout=60), "the notebook's time budget is a condition too"
 
 
 def test_regrading_keeps_unchanged_submissions_unless_forced(graded, tmp_path):
