@@ -25,6 +25,8 @@ from autograde import db
 from autograde.course import COURSE_ID
 from autograde.demo import hand_in, solutions_of, student_notebook
 
+# One worker process for the whole module (pytest-xdist): its tests share one graded class and one server.
+pytestmark = pytest.mark.xdist_group("test_scale_out")
 NB, NB2 = "03_self_attention", "04_multi_head_attention"
 PATCH_CHECKS = ("import course_lib.checks as c, course_lib.checks.self_attention as m\n"
                 "c.check_scaled_dot_product_attention = lambda f: None\nm.SDPA.check = lambda *a, **k: True")
