@@ -701,7 +701,8 @@ def grade(
         ) as pool:
             broken = False
             while pending and not broken:
-                futures, pending = [(sub, pool.submit(execute, sub, timeout, submission_timeout)) for sub in pending], []
+                futures = [(sub, pool.submit(execute, sub, timeout, submission_timeout)) for sub in pending]
+                pending = []
                 for sub, future in futures:
                     try:
                         result = future.result()

@@ -394,6 +394,8 @@ def judge(executed_nb, source_nb, session):
     """
     import nbformat
 
+    from .results import BUILDS_ON
+
     tests = hidden_tests(source_nb)
     # A cell that ran past its limit stopped the kernel's run (preprocessors.SurviveDeadKernel): its exercise
     # fails with that message, and the worker gets a short limit, so a loop is not waited for once per exercise.
@@ -415,10 +417,17 @@ def judge(executed_nb, source_nb, session):
                 cell.outputs = [nbformat.v4.new_output("error", ename="CellTimeoutError", evalue=timed_out["message"],
                                                        traceback=[f"CellTimeoutError: {timed_out['message']}"])]
                 continue
+            looped = tests.get(timed_out.get("test"), ("",))[0]
+            if not_run and looped in BUILDS_ON.get(tests[gid][0], ()):  # it would loop in the worker too
+                message = (f"{tests[gid][0]}: not run by the grader: it builds on your {looped}, where "
+                           f"{timed_out['message']}; fix that first")
+                cell.outputs = [nbformat.v4.new_output("error", ename="AssertionError", evalue=message,
+                                                       traceback=[f"AssertionError: {message}"])]
+                continue
             if not_run:
                 why = "the kernel died" if first.get("ename") == "KernelDied" else "an earlier cell ran past its limit"
-                cell.outputs = [nbformat.v4.new_output(
-                    "stream", name="stdout", text=f"{why} before this cell ran; the grader's hidden tests decided it alone\n")]
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=(
+                    f"{why} before this cell ran; the grader's hidden tests decided it alone\n"))]
                 errors = []
             if errors:
                 continue  # the visible part failed: the cell scores 0 with its own message (no verdict needed)

@@ -417,3 +417,36 @@ def test_a_due_date_set_later_is_applied_without_running_notebooks_and_listed_ap
     assert "after the due date" not in look
     first = look.strip().splitlines()[0]
     assert "below half marks" in first or "ran past" in first, "learning problems come first"
+
+
+def test_an_exercise_built_on_a_piece_that_looped_is_not_run_again_by_the_grader(repo):
+    """The loop of softmax would loop again in scaled_dot_product_attention's hidden test: named, not waited for."""
+    from nbformat.v4 import new_output
+
+    from autograde.verdict import judge
+
+    class NoRun:
+        timeout, notes = 100, []
+
+        def request(self, payload):
+            raise AssertionError(f"the grader ran the student's code: {payload}")
+
+        def close(self):
+            pass
+
+    source = nbformat.read(repo / "notebooks" / f"{A03}.ipynb", as_version=4)
+    executed = nbformat.from_dict(json.loads(json.dumps(source)))
+    looped = "cell `check_softmax` ran past 5 s (an endless loop?)"
+    executed.metadata["autograde"] = {"timed_out": {"test": "test_softmax", "message": looped}}
+    for cell in executed.cells:
+        gid = grade_meta(cell).get("grade_id", "")
+        if grade_meta(cell).get("grade"):
+            cell.outputs = ([new_output("error", ename="NotRun", evalue=f"not run: {looped}", traceback=[])]
+                            if gid in ("test_softmax", "test_scaled_dot_product_attention") else
+                            [new_output("error", ename="AssertionError", evalue="its own failure", traceback=[])])
+    judge(executed, source, NoRun())
+    said = {grade_meta(c)["grade_id"]: c.outputs[0] for c in executed.cells if grade_meta(c).get("grade")}
+    assert said["test_softmax"]["ename"] == "CellTimeoutError" and said["test_softmax"]["evalue"] == looped
+    assert said["test_scaled_dot_product_attention"]["evalue"] == (
+        f"scaled_dot_product_attention: not run by the grader: it builds on your softmax, where {looped}; "
+        f"fix that first")
