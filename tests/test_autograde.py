@@ -180,6 +180,10 @@ def graded_class(tmp_path_factory, repo):
         "30",
         "--memory-limit",
         "4G",
+        # Every cell runs: the catalog's attacks sit in cells of their own (os._exit, the snoop, the flood), which
+        # `--experiments skip` (the default) would not run, no grade depending on them (tests/test_pool.py).
+        "--experiments",
+        "shrunk",
     )
     csv_path = root / "grades.csv"
     autograde("export", "--course-dir", course_dir, "--csv", csv_path)
@@ -323,6 +327,8 @@ def test_regrading_is_idempotent_and_sequential_equals_parallel(graded_class):
         "--no-progress",
         "--timeout",
         "30",
+        "--experiments",
+        "shrunk",
         *args,
     )
     csv_path = graded_class["root"] / "again.csv"
