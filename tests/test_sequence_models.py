@@ -2,6 +2,8 @@
 code written differently and name the mistakes of student-style buggy code (written here independently of the
 check's catalog); the experiments show the effects the notebook claims."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -272,9 +274,11 @@ def test_open_forget_gate_sets_the_forget_gate():
     torch.testing.assert_close(total[4:8], torch.full((4,), 3.0), check_dtype=False)
 
 
-def test_time_per_sequence_grows_with_length():
-    short, long = E.time_per_sequence([128, 1024], 1, repeats=5)
-    assert long > 3 * short, f"8x longer sequences should take several times longer: {short:.2e} s, {long:.2e} s"
+def test_time_per_sequence_measures_each_length():
+    """The timing helper measures one number per length; that an 8x longer sequence takes several times longer
+    is notebook 01's measurement and make bench's, never a test's (a busy machine would decide it)."""
+    times = E.time_per_sequence([16, 128], 1, repeats=2)
+    assert len(times) == 2 and all(math.isfinite(s) and s > 0 for s in times), times
 
 
 def test_rnn_gradient_fades_and_an_open_forget_gate_keeps_it():
