@@ -22,6 +22,7 @@ def repo():
     return REPO
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the test ids
 def pytest_collection_modifyitems(config, items):
     """Keep the tests of a module that share a module-scoped fixture in one worker process."""
     for item in items:

@@ -24,3 +24,33 @@ def test_a_released_course_has_exactly_the_assignments_asked_for(released_course
     assert sorted(p.name for p in (course / "release").iterdir()) == ["01_sequence_models", "03_self_attention"]
     with pytest.raises(FileExistsError):
         released_course(course, "03_self_attention")  # never over a folder that exists
+
+
+def test_tests_sharing_a_module_fixture_are_kept_in_one_worker(tmp_path):
+    """With three workers, every test that reads a module-scoped fixture runs in the process that built it
+    (a grading run shared by a module's tests must not be built once per worker)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "conftest.py").write_text((Path(__file__).parent / "conftest.py").read_text())
+    log = tmp_path / "log"
+    (tmp_path / "tests" / "test_shared.py").write_text(f"""
+import os, pytest
+@pytest.fixture(scope="module")
+def shared():
+    return os.environ["PYTEST_XDIST_WORKER"]
+@pytest.mark.parametrize("i", range(12))
+def test_reads(shared, i):
+    with open({str(log)!r}, "a") as f:
+        f.write(shared + "\\n")
+@pytest.mark.parametrize("i", range(12))
+def test_free(i):
+    pass
+""")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "3",
+                             "--dist", "loadgroup", "tests"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    workers = log.read_text().split()
+    assert len(workers) == 12 and len(set(workers)) == 1, workers
