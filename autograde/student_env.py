@@ -259,7 +259,10 @@ def _not_here(assignment=None):
 def __getattr__(name):
     if name in _LATER:
         {answer}
-    if not name.startswith("_"):
+    import os
+
+    if not name.startswith("_") and not any(os.path.exists(os.path.join(p, name + ".py"))  # a module: import it
+                                            or os.path.isdir(os.path.join(p, name)) for p in __path__):
         raise ImportError(f"{{__name__}} has no {{name}}: " + _not_here())
     raise AttributeError(name)
 """
