@@ -144,8 +144,8 @@ def split(path):
 
 
 def bench(per_notebook=6, jobs=(1, 2), pools=("warm", "cold"), experiments="skip"):
-    lines = [f"## Grading a class: warm pool vs cold start (`benchmarks/bench_grading.py`, --experiments {experiments})",
-             ""]
+    title = "Grading a class: warm pool vs cold start"
+    lines = [f"## {title} (`benchmarks/bench_grading.py`, --experiments {experiments})", ""]
     with tempfile.TemporaryDirectory() as root:
         root = Path(root)
         ref = root / "released"

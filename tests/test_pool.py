@@ -196,7 +196,8 @@ def test_a_crashing_experiment_costs_nothing_and_is_not_run_under_skip(runs):
     assert _score(runs["warm"], "c_victim") == FULL
     last = nb.cells[-1]
     assert "an experiment that crashes" in last.source
-    assert [o.get("output_type") for o in last.outputs] == ["stream"] and "not run while grading" in last.outputs[0].text
+    assert [o.get("output_type") for o in last.outputs] == ["stream"]
+    assert "not run while grading" in last.outputs[0].text
     assert nb.metadata["autograde"]["experiments"] == "skip"
 
 
