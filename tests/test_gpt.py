@@ -70,7 +70,7 @@ def test_members_follow_the_contract():
 
 def test_sampling_temperature_zero_is_argmax_and_top_k_keeps_k():
     logits = torch.randn(200, 9)
-    assert torch.equal(S.sample_next_token(logits, temperature=0), logits.argmax(-1))
+    assert torch.equal(S.sample_next_token(logits, temperature=0), logits.argmax(-1))  # one argmax, same tensor
     tokens = S.sample_next_token(logits, top_k=3, generator=torch.Generator().manual_seed(0))
     top3 = logits.topk(3, dim=-1).indices
     assert (top3 == tokens[:, None]).any(-1).all()
@@ -81,7 +81,7 @@ def test_sampling_is_reproducible_with_a_generator():
     logits = torch.randn(50, 6)
     a = S.sample_next_token(logits, generator=torch.Generator().manual_seed(5))
     b = S.sample_next_token(logits, generator=torch.Generator().manual_seed(5))
-    assert a.dtype == torch.long and a.shape == (50,) and torch.equal(a, b)
+    assert a.dtype == torch.long and a.shape == (50,) and torch.equal(a, b)  # integer tokens: exact
 
 
 @pytest.mark.parametrize("temperature,top_k", [(0.0, None), (1.0, None), (0.7, 4)])
@@ -95,7 +95,7 @@ def test_generate_with_and_without_cache_gives_the_same_tokens(temperature, top_
     runs = [S.generate(model, prompt, 14, temperature, top_k, use_cache=c, generator=torch.Generator().manual_seed(1))
             for c in (True, False)]
     assert runs[0].shape == (3, 18) and torch.equal(runs[0], runs[1])  # long tokens: exact
-    assert torch.equal(runs[0][:, :4], prompt)
+    assert torch.equal(runs[0][:, :4], prompt)  # integer tokens: exact
 
 
 # -- correct, written differently: must pass ----------------------------------------------------------------

@@ -299,4 +299,4 @@ def test_recall_task_lstm_learns_a_dependency_the_rnn_does_not():
 
 def test_recall_batch_answers_the_first_symbol():
     x, y = E.recall_batch(5, 7, torch.Generator().manual_seed(0))
-    assert x.shape == (5, 7, E.VOCAB) and torch.equal(x[:, 0].argmax(-1), y)
+    assert x.shape == (5, 7, E.VOCAB) and torch.equal(x[:, 0].argmax(-1), y)  # one-hot rows, integer labels

@@ -425,7 +425,7 @@ def test_the_checks_leave_the_global_rng_alone():
     before = torch.random.get_rng_state()
     check_encoder_layer(S.EncoderLayer)
     check_feed_forward(S.FeedForward)
-    assert torch.equal(before, torch.random.get_rng_state())
+    assert torch.equal(before, torch.random.get_rng_state())  # generator state is bytes: exact
 
 
 # -- the experiments measure the claimed effects ------------------------------------------------------------
