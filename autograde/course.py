@@ -172,8 +172,9 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT, submission_timeout=DEFAULT_SUB
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    # nbgrader runs the `alembic` command to create a gradebook: find the one beside this interpreter,
-    # even when the virtual environment is not activated (make calls .venv/bin/python directly).
+    # nbgrader runs the `alembic` command to create a gradebook when the kit's in-process answer cannot be had
+    # (autograde/__init__.py): find the one beside this interpreter, even when the virtual environment is not
+    # activated (make calls .venv/bin/python directly).
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")

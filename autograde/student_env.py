@@ -39,7 +39,6 @@ import textwrap
 from pathlib import Path
 
 import nbformat
-import torch
 
 from . import course
 
@@ -196,6 +195,8 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
     Returns `out/course_lib`. Refuses (ValueError) an `out` that already holds a course_lib, an unknown
     assignment, and checks that cannot be recorded.
     """
+    import torch  # here, not at the top: the grader's main process reads a built package without importing torch
+
     out = Path(out)
     target = out / "course_lib"
     if target.exists():

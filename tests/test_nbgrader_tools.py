@@ -160,3 +160,16 @@ def test_formgraders_autograde_button_refuses_and_the_next_grading_repairs(cours
     # Relative paths, from the course folder (they once sent the workers looking in their own scratch folder).
     autograde("grade", "submissions", "--course-dir", ".", "--no-progress", "--student", "bob", cwd=course_dir)
     assert graded.exists()
+
+
+@pytest.mark.parametrize("first", ["autograde", "nbgrader.api"])
+def test_a_new_gradebook_records_the_migration_alembic_heads_names(tmp_path, first):
+    """The kit answers nbgrader's `get_alembic_version` in-process (autograde/__init__.py): the same revision as
+    nbgrader's own `alembic heads`, whichever of the two is imported first, and a new gradebook records it."""
+    code = (f"import {first}, autograde, nbgrader.api as a, sqlite3; from autograde import db; db.alembic_on_path()\n"
+            f"a.Gradebook('sqlite:///{tmp_path}/g.db').close()\n"
+            f"row = sqlite3.connect('{tmp_path}/g.db').execute('select version_num from alembic_version').fetchall()\n"
+            "print(a.get_alembic_version(), a.get_alembic_version.nbgrader_way(), row[0][0])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    ours, nbgraders, recorded = result.stdout.split()
+    assert ours == nbgraders == recorded and len(ours) == 12, result.stderr
