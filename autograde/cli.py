@@ -288,12 +288,13 @@ def _run(args):
 
         released = release(args.assignments, args.course_dir)
         if args.exchange:
-            from .exchange import publish
+            from .exchange import STUDENT_HUB_CONFIG, publish
 
             publish(args.course_dir, sorted(released), args.exchange)
             print(f"published {', '.join(sorted(released))} on nbgrader's exchange {args.exchange} (course id "
                   f"{course.COURSE_ID}): students run `nbgrader fetch_assignment ASSIGNMENT --course "
-                  f"{course.COURSE_ID}`")
+                  f"{course.COURSE_ID}`, or use the Assignments tab with the students' Jupyter configuration in "
+                  f"{Path(args.course_dir) / STUDENT_HUB_CONFIG} (its README says how to install it on the hub)")
     elif args.command == "lab":
         from .release import make_lab
 

@@ -59,7 +59,8 @@ def _check_root(root):
 
 def publish(course_dir, names, root):
     """Release each assignment to the exchange (nbgrader's release_assignment) and name the exchange in the
-    course's configuration; return the names published."""
+    course's configuration; write the students' Jupyter configuration for the hub (`write_student_hub_config`);
+    return the names published."""
     _check_root(root)
     set_exchange_root(course_dir, root)
     api = _api(course_dir, root)
@@ -68,7 +69,48 @@ def publish(course_dir, names, root):
         if not result["success"]:
             raise SystemExit(f"error: nbgrader could not release {name} to the exchange {root}:\n"
                              f"{result.get('error') or result.get('log')}")
+    write_student_hub_config(Path(course_dir) / STUDENT_HUB_CONFIG, root)
     return list(names)
+
+
+STUDENT_HUB_CONFIG = "student_hub_config"  # in the course folder, written by release --exchange
+
+# What a student's JupyterLab on the hub keeps of nbgrader: the Assignments tab (fetch, submit) and the Validate
+# button; not the instructor's formgrader, Create Assignment or course list, nor the menu that opens them.
+HUB_SERVER_EXTENSIONS = {"nbgrader.server_extensions.validate_assignment": True,
+                         "nbgrader.server_extensions.assignment_list": True,
+                         "nbgrader.server_extensions.formgrader": False,
+                         "nbgrader.server_extensions.course_list": False}
+HUB_DISABLED_LAB_PLUGINS = ["@jupyterlab/apputils-extension:announcements", "@jupyter/nbgrader:menu",
+                            "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                            "@jupyter/nbgrader:course-list"]
+
+
+def write_student_hub_config(out, root):
+    """`out/`: the Jupyter configuration of the students' single-user servers on a JupyterHub: nbgrader's
+    exchange at `root` under the course id, the Assignments tab and Validate only. Installed by putting `out`
+    first on JUPYTER_CONFIG_PATH in the students' image (or copying its files into /etc/jupyter)."""
+    import json
+
+    out = Path(out)
+    (out / "labconfig").mkdir(parents=True, exist_ok=True)
+    (out / "jupyter_server_config.json").write_text(json.dumps(
+        {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"},
+         "ServerApp": {"jpserver_extensions": HUB_SERVER_EXTENSIONS}}, indent=2) + "\n")
+    (out / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": dict.fromkeys(HUB_DISABLED_LAB_PLUGINS, True)}, indent=2) + "\n")
+    (out / "nbgrader_config.py").write_text(
+        "# The students' nbgrader settings on the hub (written by `python -m autograde release --exchange`)\n"
+        "c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(Path(root).resolve())!r}\n"
+        f"c.CourseDirectory.course_id = {course.COURSE_ID!r}\n")
+    (out / "README.md").write_text(
+        "# The students' Jupyter configuration on the hub\n\n"
+        "Put this folder first on `JUPYTER_CONFIG_PATH` in the students' single-user image (or copy its files "
+        "into `/etc/jupyter/`). A student's JupyterLab then has nbgrader's Assignments tab, on the exchange "
+        f"`{Path(root).resolve()}` and the course `{course.COURSE_ID}`, and the Validate button; not formgrader, "
+        "Create Assignment or the course list, which are the instructor's.\n")
+    return out
 
 
 def collect_from_exchange(course_dir, names=None, root=None):

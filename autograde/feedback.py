@@ -18,6 +18,18 @@ td,th{border-bottom:1px solid #ddd;padding:.4rem;text-align:left;vertical-align:
 .note{background:#fff4d6;padding:.5rem .8rem;border-left:4px solid #e0a800;margin:.3rem 0}"""
 
 
+# What the notebook's experiment cells (training runs, sweeps, plots: no grade depends on them) did while it was
+# graded (`grade --experiments`), said on every graded page.
+EXPERIMENTS = {
+    "skip": "Experiments: not run while grading (--experiments skip): only the cells a grade needs ran; your "
+            "experiment cells cost and earn nothing here, and a crash in one costs nothing.",
+    "shrunk": "Experiments: run while grading, shrunk to a few steps (--experiments shrunk); no grade depends on "
+              "them, and a crash in one costs nothing.",
+    "full": "Experiments: run while grading at full size (--experiments full); no grade depends on them, and a "
+            "crash in one costs nothing.",
+}
+
+
 def page(entry, name=""):
     """The HTML feedback for one grade-log entry (`name`: the student's name, shown beside the id)."""
     e = html.escape
@@ -58,6 +70,8 @@ def page(entry, name=""):
                 f"<td>{verdict}</td></tr>"
             )
         parts.append("</table>")
+        if entry.experiments in EXPERIMENTS:
+            parts.append(f"<p><small>{EXPERIMENTS[entry.experiments]}</small></p>")
     for note in entry.notes:
         parts.append(f"<p class='note'>{e(note)}</p>")
     parts.append(

@@ -154,31 +154,60 @@ inspect_notebook = notebook.inspect_notebook  # rejects a file that is not a rea
 # -- 3. execute (in a worker process) -----------------------------------------------------------------------
 _scratch = None
 _grading_envs = {}  # assignment -> the package its hidden-test workers run on (`grading_env`)
+_unbuilt = {}  # assignment -> why this job could not build its package (a grader fault, said per submission)
+
+
+def grading_env_folder(course_dir, assignment):
+    """Where `grading_env` keeps the package of `assignment` for this version of the course's code."""
+    import course_lib
+
+    code = _course_code_digest(Path(course_lib.__file__).resolve().parent)[:16]
+    return Path(course_dir).resolve() / GRADING_ENVS / code / assignment
 
 
 def grading_env(course_dir, assignment):
     """The course package the hidden-test worker of `assignment` runs a submission on, built once per version
     of the course's code (`autograde.student_env`, for the grader): checks replayed from recordings, the
     handouts of earlier notebooks only, no `course_lib.solutions`. So the student's code in the worker finds
-    no reference of the notebook's exercises to call, whatever it does to the tripwire."""
-    import course_lib
+    no reference of the notebook's exercises to call, whatever it does to the tripwire.
 
-    from .student_env import build_student_env
+    Built by the grading jobs (`_start_worker`), which import torch and the checks anyway for the verdicts, not
+    by the command's main process, which never imports them; a lock keeps two jobs from building it twice."""
+    import fcntl
 
-    code = _course_code_digest(Path(course_lib.__file__).resolve().parent)[:16]
-    folder = Path(course_dir).resolve() / GRADING_ENVS / code / assignment
-    if not (folder / "course_lib").is_dir():
-        folder.parent.mkdir(parents=True, exist_ok=True)
+    folder = grading_env_folder(course_dir, assignment)
+    if (folder / "course_lib").is_dir():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{assignment}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another job of this grading (or another grader) may be building it
+        if (folder / "course_lib").is_dir():
+            return folder
+        from .student_env import build_student_env
+
         for old in folder.parent.parent.iterdir():
-            if old.name != code:  # built from an earlier version of the course's code
+            if old.name != folder.parent.name:  # built from an earlier version of the course's code
                 shutil.rmtree(old, ignore_errors=True)
         building = Path(tempfile.mkdtemp(prefix=f".{assignment}-", dir=folder.parent))
-        build_student_env(building, through=assignment, for_grader=True)
         try:
+            build_student_env(building, through=assignment, for_grader=True)
             building.rename(folder)
-        except OSError:  # built meanwhile by another grading of the same course folder
+        finally:
             shutil.rmtree(building, ignore_errors=True)
     return folder
+
+
+def _build_grading_env(course_dir, assignment):
+    """`grading_env`, in a grading job: a failure is kept, in plain words, for each submission of `assignment`."""
+    if assignment in _unbuilt:
+        return
+    try:
+        grading_env(course_dir, assignment)
+    except Exception as error:  # noqa: BLE001 - the grader's fault: said in plain words, nothing is graded
+        _unbuilt[assignment] = (
+            f"not graded: the grader could not build the package its worker runs {assignment} on "
+            f"({type(error).__name__}: {str(error)[:400]}). Check that the course code is complete, "
+            f"and that the course folder is writable.")
 
 
 GRADING_ENVS = ".grading-env"  # in the course folder: one package per version of the course code and assignment
@@ -189,10 +218,10 @@ def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experime
     grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring). With `warm`,
     kernels and hidden-test workers are forked from templates that have done the heavy imports
     (`autograde.pool`); `experiments` says what the experiment cells do (`autograde.cells`)."""
-    global _scratch, _experiments
+    global _scratch, _experiments, _course_dir
     from . import sandbox
 
-    _experiments = experiments
+    _experiments, _course_dir = experiments, course_dir
 
     _grading_envs.update(envs or {})
 
@@ -207,6 +236,7 @@ def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experime
 
 
 _experiments = "skip"
+_course_dir = None
 
 
 def _start_pool(experiments):
@@ -223,8 +253,11 @@ def _start_pool(experiments):
         env["NBGRADER_EXECUTION"] = "autograde"
     pool.start(str(_scratch), env)
     atexit.register(pool.stop)
-    if _grading_envs:  # the first assignment's workers' template imports meanwhile, on the other core
-        pool.worker_template(_spawn_worker(sorted(_grading_envs)[0])[1])
+    first = sorted(_grading_envs)[0] if _grading_envs else None
+    if first:  # while the kernels' template imports: the first assignment's package, then its workers' template
+        _build_grading_env(_course_dir, first)
+        if first not in _unbuilt:
+            pool.worker_template(_spawn_worker(first)[1])
 
 
 def _spawn_worker(assignment):
@@ -255,6 +288,9 @@ def execute(submission: Submission, timeout: int, submission_timeout=course.DEFA
     from . import cells, verdict
 
     started = time.perf_counter()
+    _build_grading_env(_course_dir, submission.assignment)
+    if submission.assignment in _unbuilt:
+        return {"notebook": None, "error": _unbuilt[submission.assignment], "fault": True, "unbuilt": True}
     api = course.api(_scratch, timeout, submission_timeout)
     # Only the cells a grade needs, on a warm kernel when this worker has templates (`autograde.cells`)
     api.config.Autograde.autograde_preprocessors = [
@@ -595,6 +631,8 @@ def _outcome(course_dir, sub, result, memory_limit, timeout, config):
         outcome = record(course_dir, sub, result["notebook"], config)
         outcome.notes = outcome.notes + result.get("notes", [])
         return outcome
+    if result.get("unbuilt"):
+        return Outcome(sub.student, sub.assignment, GRADER_FAULT, message=result["error"])
     if result.get("fault"):
         message = f"not graded, the grader failed: {result['error']}. " + _what_to_change(
             result["error"], memory_limit, timeout)
@@ -671,17 +709,8 @@ def grade(
                 before = _reapply_late(course_dir, sub, before, kept, config, rules[sub.assignment])
             outcomes.append(before)
             unchanged.append(before)
-    envs = {}
-    for assignment in sorted({s.assignment for s in ready}):
-        try:
-            envs[assignment] = str(grading_env(course_dir, assignment))
-        except Exception as error:  # noqa: BLE001 - the grader's fault: said in plain words, nothing is graded
-            message = (f"not graded: the grader could not build the package its worker runs {assignment} on "
-                       f"({type(error).__name__}: {str(error)[:400]}). Check that the course code is complete, "
-                       f"and that the course folder is writable.")
-            outcomes += [Outcome(s.student, s.assignment, GRADER_FAULT, message=message)
-                         for s in ready if s.assignment == assignment]
-            ready = [s for s in ready if s.assignment != assignment]
+    # Where each assignment's worker package is; the grading jobs build what is missing (`grading_env`)
+    envs = {a: str(grading_env_folder(course_dir, a)) for a in sorted({s.assignment for s in ready})}
     passed_before = _passed_canaries(course_dir)
     canaries = _canaries(course_dir, sorted({sub.assignment for sub in ready if passed_before.get(sub.assignment)
                                              != keys[sub.assignment]}))
@@ -719,7 +748,9 @@ def grade(
                                   "error": f"the grader failed on it: {type(error).__name__}: {error}"}
                     if sub.student == CANARY and phase == "canary":
                         problem = _canary_problem(result, memory_limit, timeout)
-                        if problem:
+                        if result.get("unbuilt"):  # the grader's own package, not the instructor's notebook
+                            failed_canaries[sub.assignment] = result["error"]
+                        elif problem:
                             failed_canaries[sub.assignment] = (
                                 f"not graded: the instructor's own notebook {sub.assignment} (solutions in place) "
                                 f"does not earn full marks under the grader's sandbox and limits: {problem}")
@@ -730,6 +761,7 @@ def grade(
                     outcomes[-1].notes = notes[id(sub)] + outcomes[-1].notes
                     outcomes[-1].digest = digests[id(sub)] if outcomes[-1].status == "graded" else ""
                     outcomes[-1].late_rules = rules[sub.assignment]
+                    outcomes[-1].experiments = experiments if outcomes[-1].status == "graded" else ""
                     _log_timing(sub, result)
                     bar.update(1)
                 if phase == "canary" and not pending:  # the canaries are done: now the submissions

@@ -59,6 +59,7 @@ class Outcome:
     submitted_at: str = ""  # UTC, ISO 8601: the time `collect` (or nbgrader) recorded beside the notebook
     late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off `score` (export subtracts it)
     late_rules: str = ""  # the due date and penalty rules the lateness was computed under
+    experiments: str = ""  # what the experiment cells did when it was graded: skip, shrunk or full (autograde.cells)
 
     @property
     def final_score(self) -> float:

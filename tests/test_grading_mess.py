@@ -36,9 +36,13 @@ def _good(repo, assignment):
 
 
 def _looping(source):
-    """The function with an endless loop before its body's last line."""
+    """The function with an endless loop before its body's last line. The loop sleeps between turns: the grader
+    cannot tell it from a busy loop (both run until the cell timeout, three times: the check, the graded test and
+    the hidden verdict), and the suite's two cores are not spent on a minute of `pass`. test_autograde's
+    `loops` keeps a busy loop."""
     lines = source.splitlines()
-    return "\n".join(lines[:-1] + ["    while True:  # forgot to stop", "        pass", lines[-1]])
+    return "\n".join(lines[:-1] + ["    import time", "    while True:  # forgot to stop", "        time.sleep(0.05)",
+                                     lines[-1]])
 
 
 def _broken_softmax(good):

@@ -182,21 +182,19 @@ def test_defaults_are_relative_to_the_current_folder_and_collect_takes_a_course_
     assert "in the current folder" in autograde("grade", "--help").stdout
 
 
-def test_a_worker_package_that_cannot_be_built_is_a_grader_fault(graded, tmp_path, monkeypatch):
-    """The package the hidden-test worker runs on is built by the grader: its failure is never a student's zero."""
+def test_a_worker_package_that_cannot_be_built_is_a_grader_fault(graded, tmp_path):
+    """The package the hidden-test worker runs on is built by the grader (in its grading jobs): its failure is
+    never a student's zero. Here its folder cannot be made: a file stands where the folder goes."""
     from autograde import grade as grading
-    from autograde import student_env
 
     _, _, _, released, good = graded
     course_dir = tmp_path / "course"
     autograde("release", NB, "--course-dir", course_dir)
     demo.hand_in(tmp_path / "subs", "ada", NB, student_notebook(released, good))
-
-    def broken(*args, **kwargs):
-        raise ValueError("a check cannot be recorded")
-
-    monkeypatch.setattr(student_env, "build_student_env", broken)
+    (course_dir / grading.GRADING_ENVS).write_text("not a folder")
     outcomes = grading.grade(tmp_path / "subs", course_dir, progress=False)
     (outcome,) = outcomes
     assert outcome.status == "grader_fault" and "could not build the package its worker runs" in outcome.message
-    assert "a check cannot be recorded" in grading.grader_fault_report(outcomes)
+    report = grading.grader_fault_report(outcomes)
+    assert "course folder is writable" in report and ("FileExistsError" in report or "NotADirectoryError" in report)
+    assert not (course_dir / "canary.json").exists(), "the canary did not pass without its package"

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import nbformat
@@ -192,14 +193,15 @@ def _nbgrader(*args, cwd, env=None):
                           cwd=cwd, env=env)
 
 
-def _formgrader(course_dir, *paths):
-    """GET each of formgrader's API `paths` from a Jupyter server started in the course folder (as an instructor
-    opens formgrader there); the server is stopped after."""
+def _jupyter_get(cwd, *paths, env=None):
+    """GET each of `paths` (JSON, or None where the server answers 404) from a Jupyter server started in `cwd`
+    (as an instructor opens formgrader in the course folder, or a student's server on the hub starts in their
+    home); the server is stopped after."""
     token, port = "scale-out-test", _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}", f"--ServerApp.token={token}",
-         "--allow-root"], cwd=course_dir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    base, deadline, answers = f"http://127.0.0.1:{port}/formgrader/api", time.monotonic() + 120, []
+         "--allow-root"], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base, deadline, answers = f"http://127.0.0.1:{port}", time.monotonic() + 120, []
     try:
         for path in paths:
             while True:
@@ -207,6 +209,10 @@ def _formgrader(course_dir, *paths):
                     request = urllib.request.Request(f"{base}/{path}", headers={"Authorization": f"token {token}"})
                     with urllib.request.urlopen(request, timeout=10) as response:
                         answers.append(json.loads(response.read()))
+                    break
+                except urllib.error.HTTPError as error:
+                    assert error.code == 404, (path, error.code)
+                    answers.append(None)
                     break
                 except OSError:
                     assert server.poll() is None and time.monotonic() < deadline, "jupyter server did not start"
@@ -223,7 +229,18 @@ def test_students_fetch_and_submit_on_nbgraders_exchange_and_are_graded(local_cl
     course_dir, exchange = tmp_path / "hub-course", tmp_path / "exchange"
     exchange.mkdir()
     published = autograde("release", NB, "--course-dir", course_dir, "--exchange", exchange)
-    assert f"--course {COURSE_ID}" in published.stdout
+    assert f"--course {COURSE_ID}" in published.stdout and "student_hub_config" in published.stdout
+    # A student's server on the hub, with the configuration release wrote: the Assignments tab's API lists the
+    # assignment as released on the exchange; formgrader, the instructor's, is not there.
+    hub = course_dir / "student_hub_config"
+    carol = tmp_path / "carol"
+    carol.mkdir()
+    listed, formgrader = _jupyter_get(carol, f"assignments?course_id={COURSE_ID}", "formgrader/api/assignments",
+                                      env={**os.environ, "HOME": str(carol), "JUPYTER_CONFIG_PATH": str(hub)})
+    assert listed["success"] and [(a["assignment_id"], a["status"]) for a in listed["value"]] == [(NB, "released")]
+    assert formgrader is None
+    disabled = json.loads((hub / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert "@jupyter/nbgrader:formgrader" in disabled and "@jupyter/nbgrader:assignment-list" not in disabled
     answers = {"ada": solutions_of(local_class["source"]), "bob": {}}
     for student, solution in answers.items():
         home = tmp_path / student
@@ -241,7 +258,8 @@ def test_students_fetch_and_submit_on_nbgraders_exchange_and_are_graded(local_cl
     for student in answers:
         assert (course_dir / "submissions" / student / NB / "timestamp.txt").read_text().startswith("20")
     autograde("grade", course_dir / "submissions", "--course-dir", course_dir, "--no-progress", "--timeout", "30")
-    assignments, submissions = _formgrader(course_dir, "assignments", f"submissions/{NB}")
+    assignments, submissions = _jupyter_get(course_dir, "formgrader/api/assignments",
+                                            f"formgrader/api/submissions/{NB}")
     ((name, status, count),) = [(a["name"], a["status"], a["num_submissions"]) for a in assignments]
     assert (name, status, count) == (NB, "released", 2)
     assert {s["student"]: (s["autograded"], s["score"]) for s in submissions} == {
