@@ -69,10 +69,10 @@ print("SNOOP" + json.dumps(tried))"""
 
 # -- the class ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory, repo):
+def graded_class(tmp_path_factory, repo, released_course):
     root = tmp_path_factory.mktemp("class")
     course_dir, subs = root / "course", root / "submissions"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     unscaled = good["scaled_dot_product_attention"].replace(" / math.sqrt(d_k)", "")
@@ -386,9 +386,9 @@ def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path,
         assert float(row["max_score"]) > 0 and float(row["score"]) == expected, row
 
 
-def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, repo):
+def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, repo, released_course):
     course_dir = tmp_path / "course"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     demo.hand_in(tmp_path / "first", "ada", NB, student_notebook(released, good))

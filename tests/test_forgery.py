@@ -177,10 +177,10 @@ def _rows(course_dir, path):
 
 
 @pytest.fixture(scope="module")
-def forgers(tmp_path_factory, repo):
+def forgers(tmp_path_factory, repo, released_course):
     root = tmp_path_factory.mktemp("forgers")
     course_dir, subs = root / "course", root / "submissions"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     for name, reach in REACH.items():

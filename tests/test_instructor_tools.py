@@ -64,11 +64,11 @@ def test_a_grader_fault_is_never_the_students_fault_in_feedback(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, repo):
+def graded(tmp_path_factory, repo, released_course):
     """Notebook 03 graded for a student who solved it and one who edited a read-only cell and left stubs."""
     root = tmp_path_factory.mktemp("instructor")
     course_dir, subs = root / "course", root / "subs"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     demo.hand_in(subs, "ada", NB, student_notebook(released, good))
@@ -182,14 +182,14 @@ def test_defaults_are_relative_to_the_current_folder_and_collect_takes_a_course_
     assert "in the current folder" in autograde("grade", "--help").stdout
 
 
-def test_a_worker_package_that_cannot_be_built_is_a_grader_fault(graded, tmp_path):
+def test_a_worker_package_that_cannot_be_built_is_a_grader_fault(graded, tmp_path, released_course):
     """The package the hidden-test worker runs on is built by the grader (in its grading jobs): its failure is
     never a student's zero. Here its folder cannot be made: a file stands where the folder goes."""
     from autograde import grade as grading
 
     _, _, _, released, good = graded
     course_dir = tmp_path / "course"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     demo.hand_in(tmp_path / "subs", "ada", NB, student_notebook(released, good))
     (course_dir / grading.GRADING_ENVS).write_text("not a folder")
     outcomes = grading.grade(tmp_path / "subs", course_dir, progress=False)

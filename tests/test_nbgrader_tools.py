@@ -25,12 +25,12 @@ def nbgrader(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, repo):
+def course(tmp_path_factory, repo, released_course):
     """Notebook 03 released; ada hands in a full solution 90 minutes late, bob on time; the due date set with
     nbgrader's own `db` command, a zero-if-late penalty in the course's nbgrader_config.py; graded by the kit."""
     root = tmp_path_factory.mktemp("nbgrader")
     course_dir = root / "course"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = student_notebook(released, solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4)))
     for student, when in (("ada", "2026-12-01 18:30:00.000000 UTC"), ("bob", "2026-12-01 09:00:00.000000 UTC")):

@@ -9,7 +9,6 @@ implementation they are given, and a broken one to be replaced by the reference 
 import nbformat
 import pytest
 import torch
-from commandline import autograde
 
 from autograde import course
 from autograde.notebook import grade_meta, is_graded_test
@@ -21,9 +20,8 @@ FALLBACK = "does not pass its check yet, so this runs the course's reference ins
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    course_dir = tmp_path_factory.mktemp("course")
-    autograde("release", *STEMS, "--course-dir", course_dir)
+def released(tmp_path_factory, released_course):
+    course_dir = released_course(tmp_path_factory.mktemp("course") / "course", *STEMS)
     return {stem: course_dir / "release" / stem / f"{stem}.ipynb" for stem in STEMS}
 
 

@@ -60,17 +60,17 @@ def _csv(course_dir, *args):
 
 
 @pytest.fixture(scope="module")
-def local_class(tmp_path_factory, repo):
+def local_class(tmp_path_factory, repo, released_course):
     """The class graded by the local grader (process pool) into the sqlite gradebook: the reference result."""
     root = tmp_path_factory.mktemp("scale")
     course_dir, subs = root / "local", root / "submissions"
-    autograde("release", NB, "--course-dir", course_dir)
+    released_course(course_dir, NB)
     released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     source = nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4)
     for student, content in _class(released, source).items():
         hand_in(subs, student, NB, content)
     (subs / "honest" / NB / "timestamp.txt").write_text("2026-12-01 09:00:00.000000 UTC")  # as collect writes it
-    autograde("grade", subs, "--course-dir", course_dir, "--jobs", "2", "--no-progress", "--timeout", "30", check=False)
+    autograde("grade", subs, "--course-dir", course_dir, "--no-progress", "--timeout", "30", check=False)
     return {"root": root, "course_dir": course_dir, "subs": subs, "csv": _csv(course_dir), "source": source,
             "released": released}
 

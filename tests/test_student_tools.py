@@ -11,9 +11,8 @@ NB = "03_self_attention"
 
 
 @pytest.fixture(scope="module")
-def released(tmp_path_factory, repo):
-    course_dir = tmp_path_factory.mktemp("course")
-    autograde("release", NB, "--course-dir", course_dir)
+def released(tmp_path_factory, repo, released_course):
+    course_dir = released_course(tmp_path_factory.mktemp("course") / "course", NB)
     rel = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     good = demo.solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     return rel, good
