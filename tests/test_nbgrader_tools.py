@@ -173,3 +173,32 @@ def test_a_new_gradebook_records_the_migration_alembic_heads_names(tmp_path, fir
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     ours, nbgraders, recorded = result.stdout.split()
     assert ours == nbgraders == recorded and len(ours) == 12, result.stderr
+
+
+def test_nbformat_validates_as_before_with_the_relaxed_validator_compiled_once():
+    """autograde/__init__.py keeps nbformat's relaxed validator (nbconvert asks for it after each preprocessor)
+    instead of compiling it on every call: the same verdicts, in the same order of calls, as nbformat alone."""
+    code = """
+import sys, json, nbformat
+if sys.argv[1] == "kit":
+    import autograde
+    import nbformat.validator as v
+    assert v.get_validator.nbformat_way
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+extra = nbformat.from_dict(json.loads(json.dumps(nb)))
+extra.cells[0]["surprise"] = 1
+broken = nbformat.from_dict(json.loads(json.dumps(nb)))
+broken.cells[0]["source"] = 42
+verdicts = []
+for what, relax in [(extra, False), (extra, True), (extra, True), (broken, True), (extra, False), (nb, True)]:
+    try:
+        nbformat.validate(what, relax_add_props=relax)
+        verdicts.append("valid")
+    except nbformat.ValidationError:
+        verdicts.append("invalid")
+print(verdicts)
+"""
+    runs = [subprocess.run([sys.executable, "-c", code, how], capture_output=True, text=True)
+            for how in ("kit", "alone")]
+    assert runs[0].returncode == 0 and runs[0].stdout == runs[1].stdout, (runs[0].stderr, runs[1].stderr)
+    assert runs[0].stdout.strip() == "['invalid', 'valid', 'valid', 'invalid', 'valid', 'valid']"
