@@ -640,6 +640,19 @@ def _outcome(course_dir, sub, result, memory_limit, timeout, config):
     return Outcome(sub.student, sub.assignment, "rejected", message=result["error"])
 
 
+def _by_job(submissions, jobs):
+    """The submissions in the order the jobs take them (each free job takes the next): sorted by assignment, cut
+    into `jobs` runs of consecutive ones and dealt out in turn, so that each job tends to meet a run of its own
+    and starts the hidden-test worker template of about 1/jobs of the assignments, not of all of them. Only the
+    order changes; every grade is the same in any order (tests/test_pool.py)."""
+    ordered = sorted(submissions, key=lambda s: s.assignment)
+    jobs = max(1, min(jobs, len(ordered)))
+    size, longer = divmod(len(ordered), jobs)  # the first `longer` runs have one more
+    starts = [k * size + min(k, longer) for k in range(jobs + 1)]
+    runs = [ordered[starts[k]:starts[k + 1]] for k in range(jobs)]
+    return [run[i] for i in range(size + 1) for run in runs if i < len(run)]
+
+
 # -- the whole step ---------------------------------------------------------------------------------------
 def grade(
     submissions,
@@ -719,8 +732,8 @@ def grade(
     pending, retried, phase = list(canaries.values()), set(), "canary"
     if not pending:  # every canary passed before under the same conditions: straight to the submissions
         pending, phase = list(ready), "submissions"
-    ready.sort(key=lambda s: s.assignment)  # a job's worker templates serve one assignment after another
-    pending.sort(key=lambda s: s.assignment)
+    ready = _by_job(ready, jobs)  # a job's worker templates serve one assignment after another
+    pending = _by_job(pending, jobs)
     while pending:
         with (executor or ProcessPoolExecutor)(  # executor: a Dask cluster's (autograde.cluster), same interface
             max_workers=max(1, jobs),

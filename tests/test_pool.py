@@ -253,3 +253,19 @@ def test_every_source_notebook_keeps_its_given_classes_and_skips_its_experiments
     block = next(i for i, c in enumerate(nbformat.read(repo / "notebooks" / "09_gpt.ipynb", as_version=4).cells)
                  if c.source.lstrip().startswith("# Given: a pre-LN GPT block"))
     assert block not in skipped["09_gpt"]
+
+
+def test_the_jobs_take_the_class_in_runs_of_assignments():
+    """`grade._by_job`: every submission once; dealt so that job k of n tends to take the k-th run of the sorted
+    class (its own assignments, so its own hidden-test worker templates); one job: sorted by assignment."""
+    from autograde.grade import _by_job
+    from autograde.log import Submission
+
+    class_ = [Submission(f"s{i}", a, "") for a in ("03_x", "01_x", "02_x", "04_x") for i in range(3)]
+    for jobs in (1, 2, 3, 5, 20):
+        dealt = _by_job(class_, jobs)
+        assert sorted(dealt, key=repr) == sorted(class_, key=repr)
+        n = min(jobs, len(class_))
+        taken = [[s.assignment for s in dealt[k::n]] for k in range(n)]  # what each job takes if they keep pace
+        assert [a for run in taken for a in run] == sorted(s.assignment for s in class_)
+    assert _by_job([], 2) == []
