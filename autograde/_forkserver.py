@@ -64,13 +64,25 @@ def serve(path, mode, sandbox):
     listener.listen(16)
     parent = os.getppid()
     clients = {}  # connection -> pid
+    # A child's end wakes the loop at once (its exit is reported without waiting for the next turn): SIGCHLD
+    # writes a byte to this pipe (the handler itself does nothing); each child resets both in `_child`.
+    woken, wake = os.pipe()
+    os.set_blocking(woken, False)
+    os.set_blocking(wake, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
     print(json.dumps({"ready": True, "threads": threads()}), flush=True)
     while True:
         if os.getppid() != parent:  # the grader's worker is gone
             break
-        readable, _, _ = select.select([listener, *clients], [], [], 0.2)
+        readable, _, _ = select.select([listener, woken, *clients], [], [], 0.2)
         for sock in readable:
-            if sock is listener:
+            if sock is woken:
+                try:
+                    os.read(woken, 4096)
+                except BlockingIOError:
+                    pass
+            elif sock is listener:
                 conn, _ = listener.accept()
                 try:
                     message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
@@ -130,8 +142,9 @@ def _child(request, fds, sandbox, mode):
         std = list(fds) + [null] * (3 - len(fds))
         for target, fd in enumerate(std[:3]):
             os.dup2(fd, target)
-        os.closerange(3, 1 << 16)  # the listener, other clients' connections, the passed descriptors
+        signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.closerange(3, 1 << 16)  # the listener, its wake-up pipe, other clients' connections, the passed fds
         code = sandbox.run_forked(request["argv"], request["env"], request["cwd"], mode) or 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

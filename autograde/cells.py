@@ -16,7 +16,7 @@ import os
 import time
 
 from nbclient.util import run_sync
-from traitlets import Unicode
+from traitlets import Enum, Unicode
 
 from .notebook import grade_meta
 from .preprocessors import SurviveDeadKernel
@@ -206,6 +206,10 @@ class GradedCells(SurviveDeadKernel):
 
     experiments = Unicode("skip", help="skip | shrunk | full: what the experiment cells do when grading").tag(
         config=True)
+    # Every output of the last cell has arrived when it ends: nothing is left for a graceful shutdown to wait
+    # for (nbclient's default, about 0.2 s per submission).
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="how the grading kernel is stopped after the last cell").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         from .pool import ForkedKernelManager

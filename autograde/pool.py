@@ -30,16 +30,22 @@ import tempfile
 import time
 from pathlib import Path
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import DottedObjectName, Type
 
 SERVER = Path(__file__).with_name("_forkserver.py")
 SANDBOX = Path(__file__).with_name("sandbox.py")
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 READY_TIMEOUT = 120  # seconds for a template to import torch and the course on a loaded machine
 # What the templates of the kernels import: the notebooks' set-up cells' imports, and what the kernel loads
+# and what IPKernelApp.initialize imports (with the debugger's debugpy, a tenth of a second in every kernel)
 PRELOAD_ALWAYS = ["torch", "torch.nn", "torch.nn.functional", "numpy", "matplotlib", "matplotlib.pyplot",
-                  "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline"]
+                  "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
+                  "ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
+                  "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio"]
 
 
 class Unavailable(Exception):
@@ -242,9 +248,85 @@ class ForkProvisioner(LocalProvisioner):
         self.pid = self.pgid = pid
         return self.connection_info
 
+    async def kill(self, restart=False):
+        await super().kill(restart)
+        if isinstance(self.process, ForkedProcess):  # its template says at once when it ended: wait for that
+            try:  # (instead of jupyter_client's next look, a tenth of a second later)
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+class ForkedKernelClient(AsyncKernelClient):
+    """jupyter_client's client, ready as soon as the kernel has answered `kernel_info` on the shell channel and
+    said on IOPub that it is idle again. jupyter_client's own `wait_for_ready` waits 0.2 s for IOPub after the
+    reply (a subscription that was not yet connected misses the kernel's messages: then it asks again), and
+    then listens until IOPub has been quiet for 0.2 s: most kernels cost a fixed 0.2-0.4 s of waiting. Here
+    the request is sent again every 50 ms until the kernel's idle status for one of them arrives on IOPub."""
+
+    RETRY = 0.05
+
+    def start_channels(self, *args, **kwargs):
+        # The channels connect before the forked kernel has bound its sockets; zeromq then tries again after
+        # its reconnect interval, 100 ms by default: 10 ms here (a few connection attempts, no more).
+        self.context.setsockopt(zmq.RECONNECT_IVL, 10)
+        return super().start_channels(*args, **kwargs)
+
+    async def _async_wait_for_ready(self, timeout=None):
+        from queue import Empty
+
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        asked, reply = set(), None
+        while True:
+            asked.add(self.kernel_info())
+            if reply is None:
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                    reply = msg if msg["msg_type"] == "kernel_info_reply" else None
+                except Empty:
+                    pass
+            if reply is not None:
+                try:  # IOPub connected: the kernel's idle status after one of these requests arrives
+                    while True:
+                        msg = await self.iopub_channel.get_msg(timeout=self.RETRY)
+                        if (msg["msg_type"] == "status" and msg["parent_header"].get("msg_id") in asked
+                                and msg["content"].get("execution_state") == "idle"):
+                            self._handle_kernel_info_reply(reply)
+                            return
+                except Empty:
+                    pass
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+
+    wait_for_ready = _async_wait_for_ready
+
 
 class ForkedKernelManager(AsyncKernelManager):
-    """nbclient's kernel manager, whose kernels are forked from the grading job's template (`ForkProvisioner`)."""
+    """nbclient's kernel manager, whose kernels are forked from the grading job's template (`ForkProvisioner`)
+    and whose client is ready as soon as the kernel is (`ForkedKernelClient`)."""
+
+    client_class = DottedObjectName("autograde.pool.ForkedKernelClient")
+    client_factory = Type(klass="autograde.pool.ForkedKernelClient")
+    _killing = False
+
+    async def _async_shutdown_kernel(self, now=False, restart=False):
+        self._killing = now
+        try:
+            return await super()._async_shutdown_kernel(now=now, restart=restart)
+        finally:
+            self._killing = False
+
+    shutdown_kernel = _async_shutdown_kernel
+
+    async def _async_interrupt_kernel(self):
+        # jupyter_client interrupts a kernel before it kills it: a message on the control channel, which the
+        # kill leaves undelivered, and closing the channel then waits 0.1 s (its linger) for it. Not before a kill.
+        if not self._killing:
+            await super()._async_interrupt_kernel()
+
+    interrupt_kernel = _async_interrupt_kernel
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         if type(self.provisioner) is LocalProvisioner:
