@@ -4,15 +4,20 @@ Run as a script, standard library only, so that the hidden-test workers' templat
     python [-I -S] _forkserver.py SOCKET MODE SANDBOX_PY [PATH ...]
 MODE `kernel`: the template imports what the notebooks' set-up cells import (torch, numpy, matplotlib on Agg,
 ipykernel, course_lib), named in AUTOGRADE_PRELOAD, then forks a kernel per request.
-MODE `worker`: run with `-I -S` like the worker itself; PATH... are put on sys.path as `sandbox.WORKER_BOOT`
-puts them (the assignment's grading package first, then the environment's site-packages); the template imports
-torch and `course_lib.checks._trusted` from that package, never `course_lib.solutions` (it checks).
+MODE `worker`: run with `-I -S` like the worker itself, PATH... (the environment's site-packages) last on
+sys.path as `sandbox.WORKER_BOOT` puts them; this base imports the set-up cells' imports that are not the
+course's (torch, numpy, matplotlib), nothing of `course_lib`. It forks, per assignment, the template of that
+assignment's hidden-test workers: a request `{"template": SOCKET, "package": FOLDER}` gives a child that puts the
+assignment's grading package first on sys.path, imports `course_lib.checks._trusted` and the set-up cells'
+`course_lib` modules from it (never `course_lib.solutions`: it checks), and serves on SOCKET as a `worker`
+template, forking a worker per request. Torch is imported once per grading job, not once per assignment.
 
-The template never runs a torch operation and is single-threaded when it forks (it checks: one thread, after
+A template never runs a torch operation and is single-threaded when it forks (it checks: one thread, after
 OMP/MKL/OpenBLAS were told to use one). Requests come on a unix socket (SOCK_SEQPACKET, a path in the grader's
 scratch folder, which every sandbox hides): `{"argv": [sandbox arguments], "env": {...}, "cwd": ...}` with up
 to three file descriptors (stdin, stdout, stderr of the child). The answer is `{"pid": N}`, later
-`{"exit": CODE}` (negative: killed by that signal) when the child ended. A client that hangs up kills its
+`{"exit": CODE}` (negative: killed by that signal) when the child ended; an assignment's template also says
+`{"ready": true}` (or `{"not_preloaded": [...]}` first) once it serves. A client that hangs up kills its
 child's process group. Each child: a new session, every descriptor of the template closed, then
 `sandbox.run_forked` (the same confinement, limits and environment as `python -m autograde.sandbox`).
 """
@@ -38,15 +43,18 @@ def preload(mode):
     """Import what every child would import first; return the names that could not be imported."""
     failed = []
     names = json.loads(os.environ.get("AUTOGRADE_PRELOAD", "[]"))
-    if mode == "worker":  # the set-up cells' imports, without the kernel's own and never the reference solutions
-        names = ["torch", "numpy", "course_lib.checks._trusted"] + [
-            n for n in names if not n.startswith(("ipykernel", "IPython", "matplotlib_inline", "course_lib.solutions"))]
+    kernel_only = ("ipykernel", "IPython", "matplotlib_inline", "course_lib.solutions")
+    if mode == "worker":  # the set-up cells' imports that are not the course's, without the kernel's own
+        names = ["torch", "numpy"] + [n for n in names if not n.startswith(kernel_only + ("course_lib",))]
+    elif mode == "assignment":  # the course's, from the assignment's grading package: never the solutions
+        names = ["course_lib.checks._trusted"] + [
+            n for n in names if n.split(".")[0] == "course_lib" and not n.startswith(kernel_only)]
     for name in names:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a child imports it itself, and meets the error where it belongs
             failed.append(name)
-    if mode == "worker" and "course_lib.solutions" in sys.modules:
+    if mode != "kernel" and "course_lib.solutions" in sys.modules:
         raise SystemExit("the hidden-test worker's template imported course_lib.solutions: refusing to serve")
     return failed
 
@@ -55,7 +63,8 @@ def threads():
     return len(os.listdir("/proc/self/task"))
 
 
-def serve(path, mode, sandbox):
+def serve(path, mode, sandbox, announce):
+    """Bind SOCKET, say `{"ready": true}` with `announce`, then fork a child per request until the parent goes."""
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     folder = os.open(os.path.dirname(path), os.O_RDONLY)  # bound through it: a socket's path has 107 bytes at most
     listener.bind(f"/proc/self/fd/{folder}/{os.path.basename(path)}")
@@ -71,7 +80,7 @@ def serve(path, mode, sandbox):
     os.set_blocking(wake, False)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.set_wakeup_fd(wake, warn_on_full_buffer=False)
-    print(json.dumps({"ready": True, "threads": threads()}), flush=True)
+    announce({"ready": True, "threads": threads()})
     while True:
         if os.getppid() != parent:  # the grader's worker is gone
             break
@@ -92,6 +101,8 @@ def serve(path, mode, sandbox):
                     continue
                 pid = os.fork()
                 if pid == 0:
+                    if mode == "worker" and isinstance(request, dict) and "template" in request:
+                        _assignment_template(request, conn, sandbox)  # never returns
                     _child(request, fds, sandbox, mode)  # never returns
                 for fd in fds:
                     os.close(fd)
@@ -162,11 +173,44 @@ def _child(request, fds, sandbox, mode):
         os._exit(code if isinstance(code, int) else 1)
 
 
+def _assignment_template(request, conn, sandbox):
+    """In a child of the workers' base: the template of one assignment's workers (see the module's docstring).
+    What it says goes to the grader on `conn`, the request's connection; so does its end, from the base."""
+    code = 1
+
+    def say(message):
+        conn.send(json.dumps(message).encode())
+
+    try:
+        os.setsid()  # its own process group: the base kills it when the grader hangs up
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        keep = conn.fileno()
+        os.closerange(3, keep)  # the base's listener, its wake-up pipe, its other clients' connections
+        os.closerange(keep + 1, 1 << 16)
+        sys.path[:0] = [request["package"]]
+        failed = preload("assignment")
+        if threads() != 1:
+            raise SystemExit(f"the template runs {threads()} threads after its imports: it cannot fork safely")
+        if failed:
+            say({"not_preloaded": failed})
+        serve(request["template"], "worker", sandbox, say)
+        code = 0
+    except SystemExit as stop:
+        try:
+            say({"refused": str(stop.code)})
+        except OSError:
+            pass
+    except BaseException:  # noqa: BLE001 - the grader then starts its workers cold
+        pass
+    finally:
+        os._exit(code)
+
+
 def main(argv):
     path, mode, sandbox_py, *paths = argv
-    if mode == "worker":  # as sandbox.WORKER_BOOT: the grading package first, site-packages last
-        sys.path[:0] = paths[:1]
-        sys.path += paths[1:]
+    if mode == "worker":  # as sandbox.WORKER_BOOT: site-packages last (an assignment's template puts its grading
+        sys.path += paths  # package first)
     sandbox = _load_sandbox(sandbox_py)
     # (no parent-death signal here: it fires when the *thread* that started this process ends, and the grader
     # starts templates from a session's background thread; `serve` watches its parent instead)
@@ -176,7 +220,7 @@ def main(argv):
     if failed:
         print(json.dumps({"not_preloaded": failed}), file=sys.stderr, flush=True)
     os.chdir("/")
-    serve(path, mode, sandbox)
+    serve(path, mode, sandbox, lambda message: print(json.dumps(message), flush=True))
 
 
 if __name__ == "__main__":

@@ -289,9 +289,10 @@ def execute(submission: Submission, timeout: int, submission_timeout=course.DEFA
 
     import nbformat
 
-    from . import cells, verdict
+    from . import cells, pool, verdict
 
     started = time.perf_counter()
+    pool.FORKED.clear()
     _build_grading_env(_course_dir, submission.assignment)
     if submission.assignment in _unbuilt:
         return {"notebook": None, "error": _unbuilt[submission.assignment], "fault": True, "unbuilt": True}
@@ -322,6 +323,7 @@ def execute(submission: Submission, timeout: int, submission_timeout=course.DEFA
         judging = time.perf_counter()
         notes += verdict.judge(nb, source, session)
         judged = time.perf_counter() - judging
+        nb.metadata.setdefault("autograde", {})["forked"] = sorted(pool.FORKED)  # else started cold
     finally:
         session.close()
     return {"notebook": nbformat.writes(nb), "error": None, "notes": notes,

@@ -2,9 +2,11 @@
 
 A student's kernel and a hidden-test worker used to start cold: a fresh interpreter importing torch, numpy,
 matplotlib and the course package, seconds per submission. Now each of the grader's worker processes starts
-`autograde/_forkserver.py` once for the kernels and once per assignment for the hidden-test workers (on that
-assignment's grading package, under `python -I -S`, never having imported `course_lib.solutions`), and every
-kernel and worker is a fresh fork of its template. A fork runs `sandbox.run_forked`: the same namespaces,
+`autograde/_forkserver.py` once for the kernels and once for the hidden-test workers (under `python -I -S`,
+torch imported, nothing of the course), which forks a template per assignment (its grading package first on
+sys.path, its `course_lib` modules imported, never `course_lib.solutions`), and every kernel and worker is a
+fresh fork of its template. Which of a submission's processes were forked is written in the autograded
+notebook's metadata (`autograde.forked`). A fork runs `sandbox.run_forked`: the same namespaces,
 hidden folders, private /tmp, read-only mounts, dropped capabilities and memory cap as `python -m
 autograde.sandbox`, and the same environment. What a fork would inherit is dealt with where it binds:
 - threads: the template imports with OMP/MKL/OpenBLAS at one thread, runs no torch operation, and refuses
@@ -121,15 +123,27 @@ class ForkServer:
             self.ready = False
             raise Unavailable(f"the {self.mode} template did not start")
 
+    def started(self):
+        """Whether the template is ready, without waiting for it."""
+        if self.ready is None and select.select([self.proc.stdout], [], [], 0)[0]:
+            try:
+                self._wait_ready()
+            except Unavailable:
+                pass
+        return bool(self.ready)
+
     def launch(self, argv, env, cwd, fds=()):
         """A child running `sandbox.run_forked(argv, env, cwd)`, with `fds` as its stdin, stdout (, stderr)."""
+        return self._ask({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}, fds)
+
+    def _ask(self, request, fds=()):
+        """Send `request` (with `fds`); return the connection and the pid of the child it forked."""
         self._wait_ready()
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         folder = os.open(self.folder, os.O_RDONLY)
         try:
             sock.connect(f"/proc/self/fd/{folder}/s")  # a socket's path has 107 bytes at most: through the folder
-            socket.send_fds(sock, [json.dumps({"argv": list(argv), "env": dict(env), "cwd": str(cwd)}).encode()],
-                            list(fds))
+            socket.send_fds(sock, [json.dumps(request).encode()], list(fds))
             ready, _, _ = select.select([sock], [], [], 30)
             reply = json.loads(sock.recv(4096)) if ready else {}
             pid = int(reply["pid"])
@@ -152,9 +166,57 @@ class ForkServer:
             pass
 
 
+class AssignmentTemplate(ForkServer):
+    """The template of one assignment's hidden-test workers: a child of the job's workers' base template (which
+    has imported torch), with the course's modules imported from the assignment's grading package."""
+
+    def __init__(self, base, package, folder=None):
+        self.mode = "worker"
+        self.folder = tempfile.mkdtemp(prefix="fork-assignment-", dir=folder)
+        self.path = os.path.join(self.folder, "s")
+        self.base, self.package = base, str(package)
+        self.ready, self.sock = None, None
+        if base.started():  # asked now, so that it imports while the kernel runs; else when first used
+            self._request()
+
+    def _request(self):
+        try:
+            self.sock, self.pid = self.base._ask({"template": self.path, "package": self.package})
+        except Unavailable:
+            self.ready = False
+
+    def _wait_ready(self):
+        if self.sock is None and self.ready is None:
+            self._request()
+        deadline = time.monotonic() + READY_TIMEOUT
+        while self.ready is None:  # ({"not_preloaded": [...]} may come first: the children import those themselves)
+            ready, _, _ = select.select([self.sock], [], [], max(0.0, deadline - time.monotonic()))
+            try:
+                message = json.loads(self.sock.recv(4096)) if ready else {"ready": False}
+            except (OSError, ValueError):
+                message = {"ready": False}
+            if "ready" in message or "exit" in message or "refused" in message:
+                self.ready = bool(message.get("ready"))
+        if not self.ready or select.select([self.sock], [], [], 0)[0]:  # (a later message: it has ended)
+            self.ready = False
+            raise Unavailable("the hidden-test workers' template did not start")
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()  # the base kills it
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        try:
+            os.rmdir(self.folder)
+        except OSError:
+            pass
+
+
 class Pool:
-    """The templates of one grading job: one for kernels, one per assignment for hidden-test workers (the two
-    most recently used are kept)."""
+    """The templates of one grading job: one for kernels; for hidden-test workers, one base (torch imported)
+    and, forked from it, one per assignment (the two most recently used are kept)."""
 
     KEEP_WORKER_TEMPLATES = 2
 
@@ -162,12 +224,15 @@ class Pool:
         self.folder = folder
         self.preload = kernel_env.get("AUTOGRADE_PRELOAD", "[]")
         self.kernels = ForkServer("kernel", kernel_env, folder=folder)
-        self.workers = {}  # the grading package's folder -> ForkServer, least recently used first
+        self.worker_base = None  # started with the first assignment's workers' environment
+        self.workers = {}  # the grading package's folder -> AssignmentTemplate, least recently used first
 
     def worker_template(self, runs_on, env):
         server = self.workers.pop(runs_on, None)
         if server is None:
-            server = ForkServer("worker", env, [runs_on, *_site_paths()], folder=self.folder)
+            if self.worker_base is None:  # (the environment is the same for every assignment: `worker_template`)
+                self.worker_base = ForkServer("worker", env, _site_paths(), folder=self.folder)
+            server = AssignmentTemplate(self.worker_base, runs_on, folder=self.folder)
         self.workers[runs_on] = server
         while len(self.workers) > self.KEEP_WORKER_TEMPLATES:
             oldest = next(iter(self.workers))
@@ -175,7 +240,7 @@ class Pool:
         return server
 
     def close(self):
-        for server in [self.kernels, *self.workers.values()]:
+        for server in [*self.workers.values(), self.kernels, *([self.worker_base] if self.worker_base else [])]:
             server.close()
         self.workers.clear()
 
@@ -187,6 +252,7 @@ def _site_paths():
 
 
 POOL: Pool | None = None  # this process's templates, when the grading job uses them
+FORKED = set()  # what of the current submission was forked from a template: "kernel", "worker" (`grade.execute`)
 
 
 def start(folder, kernel_env):
@@ -228,6 +294,7 @@ def popen_worker(argv, env, cwd):
         else:
             os.close(in_r)
             os.close(out_w)
+            FORKED.add("worker")
             return ForkedProcess(sock, pid, stdin=os.fdopen(in_w, "wb"), stdout=os.fdopen(out_r, "rb"))
     return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             cwd=cwd, env=env, start_new_session=True)
@@ -246,6 +313,7 @@ class ForkProvisioner(LocalProvisioner):
             return await super().launch_kernel(cmd, **kwargs)
         self.process = ForkedProcess(sock, pid)
         self.pid = self.pgid = pid
+        FORKED.add("kernel")
         return self.connection_info
 
     async def kill(self, restart=False):

@@ -191,6 +191,13 @@ def test_scores_are_the_same_warm_and_cold(runs):
     assert _score(runs["warm"], "f_imports_reference") == FULL - 1
 
 
+def test_the_warm_run_forks_every_kernel_and_worker_and_the_cold_run_none(runs):
+    """A template that cannot start costs only speed (the process starts cold): this is what says it started."""
+    for run, forked in (("warm", ["kernel", "worker"]), ("cold", [])):
+        for student, nb in runs[run]["nb"].items():
+            assert nb.metadata["autograde"]["forked"] == forked, (run, student)
+
+
 def test_a_crashing_experiment_costs_nothing_and_is_not_run_under_skip(runs):
     nb = runs["warm"]["nb"]["c_victim"]
     assert _score(runs["warm"], "c_victim") == FULL
