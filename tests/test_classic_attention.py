@@ -3,6 +3,7 @@ correct code written differently and against buggy code written the way learners
 experiment's measured effect."""
 import pytest
 import torch
+from threadcount import assert_restores_the_thread_count
 
 from course_lib.checks import check_additive_attention
 from course_lib.checks.classic_attention import ADDITIVE
@@ -289,14 +290,7 @@ def test_attention_learns_the_anti_diagonal(short_run):
 def test_training_lowers_the_loss_and_restores_threads(short_run):
     for _, losses in short_run.values():
         assert sum(losses[-10:]) < sum(losses[:10])
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # the suite runs one thread (conftest.py): a count other than the context's own
-    try:
-        with lab.threads(1):
-            assert torch.get_num_threads() == 1
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(threads)
+    assert_restores_the_thread_count(lab.threads)
 
 
 def test_alignment_figure_has_labelled_axes():

@@ -6,6 +6,7 @@ import math
 
 import pytest
 import torch
+from threadcount import assert_restores_the_thread_count
 from torch import nn
 
 from course_lib import solutions as S
@@ -261,14 +262,7 @@ def test_time_major_outputs_are_reported_as_a_shape_first():
 
 # -- the experiments show the claimed direction ---------------------------------------------------------------
 def test_threads_context_restores_the_thread_count():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)  # the suite runs one thread (conftest.py): a count other than the context's own
-    try:
-        with E.threads(1):
-            assert torch.get_num_threads() == 1
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+    assert_restores_the_thread_count(E.threads)
 
 
 def test_open_forget_gate_sets_the_forget_gate():
