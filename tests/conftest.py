@@ -7,8 +7,9 @@ many tests) runs in one process, so the fixture is built once (`--dist loadgroup
 Every process of the suite runs torch (and numpy's BLAS) on one thread (ONE_THREAD, set here before anything
 imports torch, and inherited by the kernels, graders and workers the tests start): three test processes share
 two cores, and a second thread per process only spins waiting for a core. Measured on the whole suite
-(2026-12-03, 2 cores): 984 CPU-s one thread, 1142 CPU-s torch's default. No test depends on the thread count;
-the notebooks' own runs (tests/test_notebooks.py) get torch's default back, as a learner's kernel has it.
+(2026-12-03, 2 cores): 984 CPU-s one thread, 1142 CPU-s torch's default. The tests of the thread context set
+their own count (tests/threadcount.py); the notebooks' own runs (tests/test_notebooks.py) get torch's default
+back, as a learner's kernel has it.
 """
 import os
 import shutil
