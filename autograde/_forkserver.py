@@ -144,6 +144,19 @@ def _kill_group(pid):
             pass
 
 
+def _leave_the_template(keep=None):
+    """In a child just forked: SIGCHLD and its wake-up pipe as a new process has them, and every descriptor of the
+    template closed (its listener, the wake-up pipe, other clients' connections, passed descriptors already
+    duplicated) but the standard streams and `keep`."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if keep is None:
+        os.closerange(3, 1 << 16)
+    else:
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 1 << 16)
+
+
 def _child(request, fds, sandbox, mode):
     code = 1
     try:
@@ -153,9 +166,7 @@ def _child(request, fds, sandbox, mode):
         std = list(fds) + [null] * (3 - len(fds))
         for target, fd in enumerate(std[:3]):
             os.dup2(fd, target)
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.closerange(3, 1 << 16)  # the listener, its wake-up pipe, other clients' connections, the passed fds
+        _leave_the_template()
         code = sandbox.run_forked(request["argv"], request["env"], request["cwd"], mode) or 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
@@ -183,11 +194,7 @@ def _assignment_template(request, conn, sandbox):
 
     try:
         os.setsid()  # its own process group: the base kills it when the grader hangs up
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        keep = conn.fileno()
-        os.closerange(3, keep)  # the base's listener, its wake-up pipe, its other clients' connections
-        os.closerange(keep + 1, 1 << 16)
+        _leave_the_template(keep=conn.fileno())
         sys.path[:0] = [request["package"]]
         failed = preload("assignment")
         if threads() != 1:

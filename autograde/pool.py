@@ -103,8 +103,7 @@ class ForkServer:
 
     def __init__(self, mode, env, paths=(), folder=None):
         self.mode = mode
-        self.folder = tempfile.mkdtemp(prefix=f"fork-{mode}-", dir=folder)
-        self.path = os.path.join(self.folder, "s")
+        self._socket_folder(f"fork-{mode}-", folder)
         flags = ["-I", "-S"] if mode == "worker" else ["-P"]
         self.proc = subprocess.Popen([sys.executable, *flags, str(SERVER), self.path, mode, str(SANDBOX), *paths],
                                      env={**env, **ONE_THREAD}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -159,11 +158,19 @@ class ForkServer:
             self.proc.kill()
         self.proc.wait()
         self.proc.stdout.close()
-        try:
-            os.unlink(self.path)
-            os.rmdir(self.folder)
-        except OSError:
-            pass
+        self._remove_socket()
+
+    def _socket_folder(self, prefix, folder):
+        """A new folder (in the grader's scratch folder, hidden from every sandbox) for the template's socket."""
+        self.folder = tempfile.mkdtemp(prefix=prefix, dir=folder)
+        self.path = os.path.join(self.folder, "s")
+
+    def _remove_socket(self):
+        for remove, path in ((os.unlink, self.path), (os.rmdir, self.folder)):
+            try:
+                remove(path)
+            except OSError:
+                pass
 
 
 class AssignmentTemplate(ForkServer):
@@ -172,8 +179,7 @@ class AssignmentTemplate(ForkServer):
 
     def __init__(self, base, package, folder=None):
         self.mode = "worker"
-        self.folder = tempfile.mkdtemp(prefix="fork-assignment-", dir=folder)
-        self.path = os.path.join(self.folder, "s")
+        self._socket_folder("fork-assignment-", folder)
         self.base, self.package = base, str(package)
         self.ready, self.sock = None, None
         if base.started():  # asked now, so that it imports while the kernel runs; else when first used
@@ -204,14 +210,7 @@ class AssignmentTemplate(ForkServer):
     def close(self):
         if self.sock is not None:
             self.sock.close()  # the base kills it
-        try:
-            os.unlink(self.path)
-        except OSError:
-            pass
-        try:
-            os.rmdir(self.folder)
-        except OSError:
-            pass
+        self._remove_socket()
 
 
 class Pool:

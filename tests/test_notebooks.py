@@ -109,7 +109,9 @@ def test_notebook_runs_top_to_bottom_with_solutions(stem, tmp_path, monkeypatch)
     has torch's own thread count, as a learner's has (the rest of the suite runs one thread: conftest.py)."""
     from nbclient import NotebookClient
 
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    from autograde.pool import ONE_THREAD
+
+    for name in ONE_THREAD:
         monkeypatch.delenv(name, raising=False)
     nb = load(stem)
     start = time.perf_counter()
