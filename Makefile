@@ -13,6 +13,9 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 # (the Validate button stays), and this .venv's kernel comes first even if another checkout registered one.
 LAB_ENV := JUPYTER_CONFIG_PATH=$(CURDIR)/lab_config JUPYTER_PATH=$(abspath $(VENV))/share/jupyter
 LOCK_TOOLS := build/lock-tools
+# The edition `make lab` opens: COURSE_LANG=zh (or zh_CN, ...) gives the Chinese notebooks in their own folder, lab-zh/.
+LANG_EDITION := $(if $(filter zh%,$(COURSE_LANG)),zh,en)
+LAB_DIR := $(if $(filter zh,$(LANG_EDITION)),lab-zh,lab)
 
 .PHONY: lab test bench notebooks demo clean lock kernel
 
@@ -26,6 +29,7 @@ $(READY): pyproject.toml requirements.lock
 	    exit 1; }; }
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m course_lib.fonts >/dev/null  # the Chinese face of Noto Sans CJK, for the Chinese edition's plots
 	$(MAKE) --no-print-directory kernel
 	touch $(READY)
 
@@ -33,11 +37,12 @@ kernel:  ## register the course's kernel for this .venv: for make lab, and for a
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)" >/dev/null
 	$(PY) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY)" >/dev/null
 
-lab: $(READY)  ## student versions into lab/ (never over your work), then JupyterLab on them
-	$(PY) -m autograde lab
+lab: $(READY)  ## student versions into lab/ (never over your work), then JupyterLab on them; COURSE_LANG=zh: 中文版, in lab-zh/
+	$(PY) -m autograde lab --lang $(LANG_EDITION)
 	@echo "JupyterLab opens in your browser (or open the http://localhost:8888/lab?token=... address printed below)."
 	@echo "Start with 01_sequence_models.ipynb. To stop: Ctrl+C here (twice), or File > Shut Down in JupyterLab."
-	$(LAB_ENV) $(VENV)/bin/jupyter lab --notebook-dir=lab $(ALLOW_ROOT)
+	$(if $(filter zh,$(LANG_EDITION)),@echo "浏览器会打开 JupyterLab（或打开下面打印的 http://localhost:8888/lab?token=... 地址）。从 01_sequence_models.ipynb 开始。停止：在这里按两次 Ctrl+C。")
+	COURSE_LANG=$(LANG_EDITION) $(LAB_ENV) $(VENV)/bin/jupyter lab --notebook-dir=$(LAB_DIR) $(ALLOW_ROOT)
 
 test: $(READY)  ## the whole test suite (tests/test_browser.py needs Debian's chromium: apt-get install chromium)
 	$(PY) -m pytest

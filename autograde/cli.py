@@ -8,6 +8,18 @@ from . import course
 from .log import GRADER_FAULT
 
 
+def _default_language():
+    """COURSE_LANG's language (as `course_lib.i18n` reads it) when it is one of the editions, else English."""
+    import os
+
+    value = os.environ.get("COURSE_LANG", "").strip().lower().replace("_", "-")
+    return "zh" if value.startswith("zh") or value == "cn" else "en"
+
+
+def _language(parser, help):
+    parser.add_argument("--lang", choices=course.LANGUAGES, default=_default_language(), help=help)
+
+
 def _course_dir(parser):
     parser.add_argument(
         "--course-dir",
@@ -69,15 +81,17 @@ def build_parser(student=None):
     p.add_argument("--exchange", type=Path, metavar="DIR",
                    help="also publish them on nbgrader's exchange in DIR (JupyterHub: /srv/nbgrader/exchange), where "
                         "students run `nbgrader fetch_assignment` and `nbgrader submit`")
+    _language(p, "the language of the student versions: en, or zh (written to COURSE/release-zh/; same assignment "
+                 "ids, notebook names and grade ids, so a class may hand in both)")
     _course_dir(p)
 
     p = sub.add_parser("lab", help="copy the student versions into the learner's working folder, keeping work")
     p.add_argument(
         "--lab-dir",
         type=Path,
-        default=course.DEFAULT_LAB_DIR,
-        help="the working folder (default: ./%(default)s, in the current folder)",
+        help="the working folder (default: ./lab, or ./lab-zh for --lang zh, in the current folder)",
     )
+    _language(p, "the language of the notebooks: en, or zh (default: COURSE_LANG, else en)")
     _course_dir(p)
 
     p = sub.add_parser("validate", help="(students) run a notebook as the grader will, with the public checks")
@@ -168,6 +182,7 @@ def build_parser(student=None):
     _course_dir(p)
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
+    _language(p, "the language of the report: en, or zh (the mistakes under the checks' Chinese names)")
     p.add_argument("--csv", type=Path, required=True, metavar="FILE", help="where to write the CSV")
     p.add_argument("--assignment", action="append", metavar="ID",
                    help="only this assignment, e.g. 03_self_attention (repeatable; default: all)")
@@ -191,6 +206,7 @@ def build_parser(student=None):
     return parser
 
 
+    _language(p, "the language its checks speak by default: en, or zh (a notebook's set_language still decides)")
 class _StudentCommands:
     """The subparsers of the student environment: the student commands are added, the others are not."""
 
@@ -213,9 +229,9 @@ def _refresh_after_grading(course_dir, outcomes):
         write_feedback(course_dir, sorted({o.student for o in outcomes}))
         refreshed.append("feedback pages")
     if outcomes and (course_dir / "report" / "report.md").exists():
-        from .report import write_report
+        from .report import report_language, write_report
 
-        write_report(course_dir)
+        write_report(course_dir, language=report_language(course_dir))  # in the language it was written in
         refreshed.append("the class report")
     if refreshed:
         print(f"refreshed {' and '.join(refreshed)} from the new grades")
@@ -269,7 +285,7 @@ def _run(args):
         from .student_env import build_student_env
 
         try:
-            package = build_student_env(args.out, args.through)
+            package = build_student_env(args.out, args.through, language=args.lang)
         except ValueError as error:
             sys.exit(f"error: {error}")
         print(f"wrote {package} and the student commands beside it, no reference solution inside (checks answer "
@@ -286,7 +302,11 @@ def _run(args):
     elif args.command == "release":
         from .release import release
 
-        released = release(args.assignments, args.course_dir)
+        if args.exchange and args.lang != "en":
+            raise SystemExit("error: --exchange publishes nbgrader's release (English) only; hand the Chinese student "
+                             "versions out from COURSE/release-zh/ (same assignment ids and notebook names, so "
+                             "`nbgrader submit` and `collect` take them as the English ones)")
+        released = release(args.assignments, args.course_dir, language=args.lang)
         if args.exchange:
             from .exchange import STUDENT_HUB_CONFIG, publish
 
@@ -298,7 +318,7 @@ def _run(args):
     elif args.command == "lab":
         from .release import make_lab
 
-        make_lab(args.lab_dir, args.course_dir)
+        make_lab(args.lab_dir, args.course_dir, language=args.lang)
     elif args.command == "validate":
         from .student import validate
 
@@ -402,7 +422,7 @@ def _run(args):
     elif args.command == "report":
         from .report import write_report
 
-        print(f"wrote {write_report(args.course_dir, names=args.names)}")
+        print(f"wrote {write_report(args.course_dir, names=args.names, language=args.lang)}")
     elif args.command == "export":
         from .export import export_csv
 

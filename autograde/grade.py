@@ -29,6 +29,8 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
 
+from course_lib.i18n import notebook_language, speaking
+
 from . import course, notebook
 from .log import GRADER_FAULT, Outcome, Submission, read_log, write_log
 from .release import ensure_released
@@ -321,7 +323,8 @@ def execute(submission: Submission, timeout: int, submission_timeout=course.DEFA
         nb = nbformat.read(executed, as_version=4)
         notes = list(nb.metadata.get("autograde", {}).pop("incidents", []))
         judging = time.perf_counter()
-        notes += verdict.judge(nb, source, session)
+        with speaking(notebook_language(nb)):  # hidden verdicts in the language of the notebook handed in
+            notes += verdict.judge(nb, source, session)
         judged = time.perf_counter() - judging
         nb.metadata.setdefault("autograde", {})["forked"] = sorted(pool.FORKED)  # else started cold
     finally:
@@ -413,6 +416,7 @@ def _stamp_file(submission: Submission):
     `timestamp.txt`, as `collect` writes it), or None when there is none."""
     from .collect import TIMESTAMP_FILE
 
+            language=notebook_language(nb),
     stamp = Path(submission.path).parent / TIMESTAMP_FILE
     return stamp if stamp.parent.name == submission.assignment and stamp.is_file() else None
 

@@ -4,4 +4,6 @@
 `course_lib.handouts` holds the pieces a notebook hands out from earlier notebooks (the one copy of their code,
 which `course_lib.solutions` imports back); `course_lib.checks` holds one `check_<exercise>` per exercise,
 built on `course_lib.checks.framework`. Nothing outside `solutions` and `checks` imports `course_lib.solutions`.
+`set_language("zh")` (or `COURSE_LANG=zh`) makes every message Chinese (`course_lib.i18n`).
 """
+from .i18n import language, set_language  # noqa: F401

@@ -3,6 +3,8 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from .i18n import tr
+
 GRADING = "NBGRADER_EXECUTION" in os.environ  # set by nbgrader while it autogrades a submission
 
 
@@ -49,8 +51,12 @@ class progress:
             self.bar = None
         if not self.silent and seconds is not None:
             self.silent = True  # one line per run, even if close is called twice
-            of = f"/{self.total}" if self.total is not None else ""
-            print(f"{self.desc}: {self.done}{of} steps in {seconds:.1f} s", flush=True)
+            if self.total is not None:
+                line = tr("{desc}: {done}/{total} steps in {seconds:.1f} s", desc=self.desc, done=self.done,
+                          total=self.total, seconds=seconds)
+            else:
+                line = tr("{desc}: {done} steps in {seconds:.1f} s", desc=self.desc, done=self.done, seconds=seconds)
+            print(line, flush=True)
 
 
 def shrink(full, grading):

@@ -558,6 +558,41 @@ def test_diagnosis_hides_the_framework_frames():
     assert "Traceback" not in str(error)
 
 
+def test_a_failing_check_shows_the_notebook_its_message_and_no_framework_frame(tmp_path, monkeypatch):
+    """Issue 29 (item 4): IPython draws a check's AssertionError through its `_render_traceback_`, so the notebook
+    shows `AssertionError: <message>` and no frame of framework.py; the error's `ename` and `evalue` (what nbgrader
+    and the grader read) are those of a plain AssertionError with the same message. With COURSE_DEBUG=1 a developer
+    sees every frame, the framework's included."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from course_lib.checks import check_softmax
+
+    monkeypatch.delenv("COURSE_DEBUG", raising=False)
+    learner = ("def softmax(x, dim=-1):\n    e = (x - x.amax(-1, keepdim=True)).exp()  # always the last axis\n"
+               "    return e / e.sum(-1, keepdim=True)\n")
+    cells = ["from course_lib.checks import check_softmax\n" + learner, "check_softmax(softmax)",
+             "import os\nos.environ['COURSE_DEBUG'] = '1'\ncheck_softmax(softmax)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    namespace = {}
+    exec(learner, namespace)
+    with pytest.raises(AssertionError) as raised:
+        check_softmax(namespace["softmax"])
+    message = str(raised.value)
+    assert "looks like a softmax that ignores `dim`" in message and "\n" in message  # a diagnosis, on lines
+    shown, debug = ([o for o in cell.outputs if o.output_type == "error"][0] for cell in nb.cells[1:])
+
+    def plain(output):
+        return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(output.traceback))
+
+    assert (shown.ename, shown.evalue) == (debug.ename, debug.evalue) == ("AssertionError", message)
+    assert plain(shown) == f"AssertionError: {message}"
+    assert "framework.py" not in plain(shown) and "Traceback" not in plain(shown)
+    assert "course_lib/checks/framework.py" in plain(debug) and message in plain(debug)
+
+
 # -- the parts on their own ----------------------------------------------------------------------------------------
 def test_difference_shape_names_a_factor_a_transpose_a_shift_and_some_positions():
     g = torch.Generator().manual_seed(0)
@@ -750,6 +785,43 @@ class GPTOnLearnersAttention(GPTBase):
     attention = CausalSelfAttention
 
 
+def greedy_decode_sliding_window(model, src, max_len, bos_id, eos_id=None, src_mask=None):
+    """Each position reads only the last 5 tokens: a window passed as tgt_mask. Right tokens on every case."""
+    with torch.no_grad():
+        memory = model.encode(src, src_mask)
+        ys = torch.full((src.size(0), 1), bos_id, dtype=torch.long)
+        done = torch.zeros(src.size(0), dtype=torch.bool)
+        while ys.size(1) < max_len:
+            T = ys.size(1)
+            window = torch.ones(T, T, dtype=torch.bool).tril().triu(-4)
+            nxt = model.out(model.decode(ys, memory, window, src_mask))[:, -1].argmax(-1)
+            if eos_id is not None:
+                nxt = nxt.masked_fill(done, eos_id)
+                done = done | (nxt == eos_id)
+            ys = torch.cat([ys, nxt[:, None]], 1)
+            if eos_id is not None and bool(done.all()):
+                break
+        return ys
+
+
+class MultiHeadAttentionDroppingItsOutput(nn.Module):
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__()
+        self.num_heads = num_heads
+        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, query, key, value, mask=None):
+        B, Tq, D = query.shape
+        q, k, v = (w(x).view(B, x.size(1), self.num_heads, -1).transpose(1, 2)
+                   for w, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=-1)
+        return self.drop(self.w_o((weights @ v).transpose(1, 2).reshape(B, Tq, D))), weights
+
+
 PROBES = {
     "localised": ("FeedForward", "FeedForwardReluAfterSecond"),
     "off by one": ("noam_lr", "noam_lr_off_by_one"),
@@ -757,6 +829,8 @@ PROBES = {
     "attention localised": ("CausalSelfAttention", "AttentionScaledByModelWidth"),
     "cache not passed": ("GPT", "GPTCacheNeverPassed"),
     "blamed": ("GPT", "GPTOnLearnersAttention"),
+    "mask hides the past, tokens right": ("greedy_decode", "greedy_decode_sliding_window"),
+    "dropout after w_o": ("MultiHeadAttention", "MultiHeadAttentionDroppingItsOutput"),
 }
 '''.lstrip()  # the worker's cell transformer drops leading blank lines: keep line numbers alike
 
@@ -783,6 +857,8 @@ def test_probe_mistakes_are_diagnosed_here():
     assert "input of `w_o`" in found["attention localised"][0]
     assert "gets no `cache`" in found["cache not passed"][0]
     assert found["blamed"][1] == "CausalSelfAttention"
+    assert "looks like a tgt_mask that hides tokens decoded so far" in found["mask hides the past, tokens right"][0]
+    assert "looks like dropout applied to the output after w_o" in found["dropout after w_o"][0]
 
 
 class _WorkerSession:

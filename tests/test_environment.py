@@ -44,9 +44,21 @@ def test_the_lock_has_each_direct_pin_at_its_version(repo):
 
 def test_environment_yml_installs_the_lock(repo):
     text = (repo / "environment.yml").read_text()
-    pip_section = re.findall(r"^\s+-\s+(.+)$", text.split("- pip:")[1], flags=re.M)
-    assert pip_section == ["-r requirements.lock"], pip_section
+    pip_section = [line.split("#")[0].strip() for line in re.findall(r"^\s+-\s+(.+)$", text.split("- pip:")[1],
+                                                                       flags=re.M)]
+    assert pip_section[-1] == "-r requirements.lock", pip_section
     assert "python=3.11" in text
+
+
+def test_environment_yml_names_what_the_course_stands_on_pinned_as_in_the_lock(repo):
+    text = (repo / "environment.yml").read_text()
+    named = dict(line.split("==") for line in (entry.split("#")[0].strip() for entry in
+                                                re.findall(r"^\s+-\s+(.+)$", text.split("- pip:")[1], flags=re.M))
+                 if "==" in line)
+    named = {canonicalize_name(k): v for k, v in named.items()}
+    assert {"torch", "numpy", "matplotlib", "jupyterlab", "nbgrader", "noto-cjk-sans-otc"} <= set(named), named
+    lock = _lock_pins(repo)
+    assert {k: lock.get(k) for k in named} == named
 
 
 def test_make_installs_the_lock(repo):

@@ -216,10 +216,28 @@ class MhaFusedProjection(nn.Module):
         return self.w_o(merge_permute_contiguous_view(weights @ v)), weights
 
 
+class MhaOwnDropoutMask(MhaAsInNotebook):
+    """Dropout by hand: its own Bernoulli mask on the weights, a member named otherwise, the weights returned as
+    they were before dropout (the output reads the dropped ones)."""
+
+    def __init__(self, d_model, num_heads, dropout=0.0):
+        super().__init__(d_model, num_heads)
+        del self.dropout
+        self.keep = 1 - dropout
+
+    def forward(self, query, key, value, mask=None):
+        q, k, v = self.split(self.w_q(query)), self.split(self.w_k(key)), self.split(self.w_v(value))
+        out, weights = S.scaled_dot_product_attention(q, k, v, mask)
+        if self.training and self.keep < 1:
+            out = (weights * torch.bernoulli(torch.full_like(weights, self.keep)) / self.keep) @ v
+        return self.w_o(merge_cat(out)), weights
+
+
 VERIFY = runpy.run_path(course_lib.__path__[0] + "/checks/_trusted.py")["verify"]
 
 
-@pytest.mark.parametrize("impl", [MhaAsInNotebook, MhaEinsumFloat64, MhaPerHeadLoop, MhaFusedProjection])
+@pytest.mark.parametrize("impl", [MhaAsInNotebook, MhaEinsumFloat64, MhaPerHeadLoop, MhaFusedProjection,
+                                  MhaOwnDropoutMask])
 def test_multi_head_attention_written_differently_passes_public_and_hidden_checks(impl):
     check_multi_head_attention(impl)
     assert VERIFY("MultiHeadAttention", impl, seed=4409)
@@ -347,14 +365,18 @@ class Student(nn.Module):
                 changed = {"ignore mask": None, "invert mask": ~mask, "unsqueeze mask": mask.unsqueeze(1)}
                 mask = changed.get(s, mask)
             out, weights = S.scaled_dot_product_attention(q, k, v, mask)
-        if self.training or s == "dropout in eval":
+        if (self.training or s == "dropout in eval") and s not in ("dropout after w_o", "dropout before w_o"):
             weights = F.dropout(weights, self.dropout.p) if s == "dropout in eval" else self.dropout(weights)
-            out = weights @ v
+            out = out if s == "dropout not read" else weights @ v
         if s == "detached weights":
             weights = weights.detach()
         out = self.merge(out)
+        if s == "dropout before w_o":
+            out = self.dropout(out)
         if s != "no w_o":
             out = self.w_o(out)
+        if s == "dropout after w_o":
+            out = self.dropout(out)
         return out, weights.mean(1) if s == "average heads" else weights
 
 
@@ -375,6 +397,9 @@ class Student(nn.Module):
     ("raw value", "value not projected"),
     ("no bias", "without bias"),
     ("dropout in eval", "dropout applied in eval()"),
+    ("dropout after w_o", "dropout applied to the output after w_o instead of to the attention weights"),
+    ("dropout before w_o", "dropout applied to the merged heads before w_o"),
+    ("dropout not read", "the output is computed from the weights before dropout"),
     ("detached weights", "`weights` is detached from its inputs"),
 ])
 def test_multi_head_attention_mistakes_are_named(slip, name):

@@ -339,6 +339,71 @@ def test_greedy_decode_fed_placeholders_is_named():
         check_greedy_decode(frozen_input)
 
 
+def greedy_with_mask(tgt_mask):
+    """A learner's greedy_decode that passes decode `tgt_mask(T)` at every step (None: none, as the contract says)."""
+    def decode(model, src, max_len, bos_id, eos_id=None, src_mask=None):
+        with torch.no_grad():
+            memory = model.encode(src, src_mask)
+            ys = torch.full((src.size(0), 1), bos_id)
+            done = torch.zeros(src.size(0), dtype=torch.bool)
+            while ys.size(1) < max_len:
+                nxt = model.out(model.decode(ys, memory, tgt_mask(ys.size(1)), src_mask))[:, -1].argmax(-1)
+                if eos_id is not None:
+                    nxt = nxt.masked_fill(done, eos_id)
+                    done = done | (nxt == eos_id)
+                ys = torch.cat([ys, nxt[:, None]], 1)
+                if eos_id is not None and bool(done.all()):
+                    break
+            return ys
+    return decode
+
+
+def lower(T, below=0):
+    return torch.ones(T, T, dtype=torch.bool).tril(below)
+
+
+@pytest.mark.parametrize("what,tgt_mask", [
+    ("no tgt_mask: decode is causal by itself", lambda T: None),
+    ("the causal mask again", lambda T: lower(T)),
+    ("an all-True mask (combined with the causal one by decode)", lambda T: torch.ones(T, T, dtype=torch.bool)),
+    ("a (1, 1, 1, T) mask that hides no token", lambda T: torch.ones(1, 1, 1, T, dtype=torch.bool)),
+])
+def test_greedy_decode_passes_whatever_mask_it_gives_decode_if_it_hides_no_decoded_token(what, tgt_mask):
+    """decode builds causal_mask(T) itself (the contract of notebook 08), so a greedy_decode that builds no causal
+    mask is the reference's way, and a mask that decode's own one makes redundant changes nothing."""
+    check_greedy_decode(greedy_with_mask(tgt_mask))
+    assert VERIFY("greedy_decode", greedy_with_mask(tgt_mask), seed=8411)
+
+
+HIDES = "a tgt_mask that hides tokens decoded so far"
+
+
+@pytest.mark.parametrize("what,tgt_mask,name", [
+    ("PyTorch's convention: True above the diagonal", lambda T: ~lower(T), "an inverted causal mask passed to decode"),
+    ("torch.triu: True on and above the diagonal", lambda T: lower(T).T, HIDES),
+    ("a position may not read itself", lambda T: lower(T, -1), HIDES),
+    ("a sliding window of the last 5 tokens", lambda T: lower(T).triu(-4), HIDES),
+])
+def test_greedy_decode_whose_tgt_mask_hides_decoded_tokens_is_named(what, tgt_mask, name):
+    """Issue 29: what reaches decode is seen, not only the tokens. The sliding window gives the reference's tokens on
+    every case (the last position's argmax does not flip, though what the earlier positions read changed): it is
+    named all the same, as a failure of its own."""
+    impl = greedy_with_mask(tgt_mask)
+    with pytest.raises(AssertionError) as raised:
+        check_greedy_decode(impl)
+    message = str(raised.value)
+    assert f"looks like {name}" in message and raised.value.mistake.startswith(name), message
+    assert re.search(r"At decode call \d+ of \d+ \(T=\d+\), your tgt_mask hides from rows \d", message), message
+    if "window" in what:
+        from course_lib.checks import EXERCISES
+
+        greedy = EXERCISES["greedy_decode"]
+        assert all(greedy._check_case(impl, case, False) is None for case in greedy.cases(0)), "the tokens are right"
+        assert "differs from the reference" not in message and "on case 'eos_id=" in message, message
+    with pytest.raises(AssertionError, match=re.escape(name)):
+        VERIFY("greedy_decode", impl, seed=8411)
+
+
 # -- the experiments measure the claimed effect -----------------------------------------------------------
 def test_transformer_learns_to_reverse_and_reads_the_mirrored_digit(monkeypatch):
     """Training is counted in steps, not seconds, so a busy machine cannot fail it: the Transformer reaches its
@@ -357,10 +422,27 @@ def test_transformer_learns_to_reverse_and_reads_the_mirrored_digit(monkeypatch)
     assert t["exact"] >= 0.95 and t["stopped"] == "target reached", t
     assert budgets == [None, max(t["seconds"], 1.0)], "the LSTM gets the Transformer's seconds"
     assert lstm["seconds"] > 0 and lstm["steps"] > 0, "the LSTM's run was measured"
+    ending = (lstm["loss at the end"], lstm["loss drop at the end"], lstm["loss window"])
+    assert ending == E.loss_at_end(lstm["history"].losses), \
+        "each result says how its loss ended, so the notebook can say whether the LSTM was still learning"
     src, _ = E.held_out(setup, 1, seed=3)
     out, maps = E.cross_attention_maps(t["model"], src)
     assert out.shape == (8,) and maps[0].shape == (setup.num_heads, 7, 6)
     assert E.mirror_weight(maps, 6)[-1] > 0.5, "the cross-attention reads the digit it copies"
+
+
+def test_loss_at_end_says_whether_a_run_was_still_learning():
+    """The notebook's sentence about the LSTM's budget rests on claims.STILL_FALLING, over the last quarter of the
+    run against the quarter before: a slow steady fall counts, which 20 steps against 20 would read as flat."""
+    from course_lib.experiments import claims
+
+    slow = [2.0 - 0.0015 * i for i in range(264)]  # 0.03 nats per 20 steps: flat for a 20-step window
+    end, drop, window = E.loss_at_end(slow)
+    assert (end, window) == ("still falling", 66) and drop > claims.STILL_FALLING
+    flat = [0.5 + 0.01 * (i % 2) for i in range(264)]
+    end, drop, _ = E.loss_at_end(flat)
+    assert end == "levelled off" and abs(drop) < claims.STILL_FALLING
+    assert E.loss_at_end(slow[:39]) == ("too short", None, 20), "under 40 steps there is nothing to compare"
 
 
 def test_lstm_has_the_transformer_interface_and_comparable_size():

@@ -13,17 +13,107 @@ import time
 import torch
 from torch import nn
 
+from ..i18n import tr
+from ._standins import Watched
 from .framework import (
     Case,
     Exercise,
     ModuleExercise,
     ReferenceUsed,
+    Said,
     as_outputs,
     clone_args,
     describe_case,
+    on_case,
     randn,
     seeded,
+    translated_error,
 )
+
+# -- notebook 04: where multi-head attention's dropout sits ------------------------------------------------
+# The names of the catalog mistakes `AttentionDropoutExercise` recognises (course_lib/checks/multi_head_attention.py
+# lists them, with their hints, in its catalog).
+DROPOUT_AFTER_W_O = "dropout applied to the output after w_o instead of to the attention weights"
+DROPOUT_BEFORE_W_O = "dropout applied to the merged heads before w_o instead of to the attention weights"
+DROPOUT_NOT_READ = ("dropout applied to the returned weights only: the output is computed from the weights before "
+                    "dropout")
+
+
+def _dropped(got, plain, p, tol=1e-4):
+    """Whether every entry of `got` is 0 or `plain / (1 - p)`, and some that `plain` holds are 0: what dropout
+    with probability p does to `plain`, whatever entries it draws."""
+    kept = (got - plain / (1 - p)).abs() <= tol * (1 + plain.abs())
+    zero = got.abs() <= tol
+    return bool((kept | zero).all()) and bool((zero & ~kept).any())
+
+
+class AttentionDropoutExercise(ModuleExercise):
+    """MultiHeadAttention: its dropout must act on the attention weights, as nn.MultiheadAttention's does, not
+    merely somewhere in train().
+
+    Once the eval() cases and the train()/eval() check pass, the case with the most attention weights among those
+    whose heads are at least as wide as its keys are many (d_head >= Tk) runs in train(), with whatever dropout
+    draws. The check knows w_o and w_v (it injected them), so from the output it can solve for what w_o read (the
+    merged heads) and then, head by head, for the weights each head's output is made of (a head's output is
+    weights @ v, and v has independent rows when d_head >= Tk). Dropout on the attention weights leaves each of
+    them 0 or its eval() value / (1 - p). So any way of writing it passes (nn.Dropout under any name, F.dropout, a
+    loop over heads, PyTorch's fused attention with dropout_p, the weights returned dropped or not), and each other
+    placement leaves a trace of its own, named by the catalog (`_placement`).
+    """
+
+    def _check_more(self, student, cases, strict):
+        problem = super()._check_more(student, cases, strict)
+        if problem or not self.takes_dropout:
+            return problem
+        usable = [c for c in cases if c.init["d_model"] // c.init["num_heads"] >= c.args[1].size(1)]
+        case = max(usable, key=lambda c: c.args[0].size(0) * c.init["num_heads"] * c.args[0].size(1)
+                   * c.args[1].size(1))
+        where = describe_case(case, self.arg_names)
+        try:
+            noisy = self._execute(student, "train", case, strict)
+        except ReferenceUsed:
+            raise
+        except Exception as error:  # noqa: BLE001 - any error of the learner's code is reported
+            return tr("raised {error} in train() mode: {message}", error=type(error).__name__,
+                      message=error) + on_case(where)
+        want, _ = self._run(self.reference, case)
+        if len(noisy) != len(want) or any(type(g) is not torch.Tensor or g.shape != w.shape  # noqa: E721
+                                          for g, w in zip(noisy, want)):
+            return self._compare(noisy, want, where)
+        said = self._placement(noisy, want, case)
+        return Said(said + on_case(where), mistake=getattr(said, "mistake", None)) if said else None
+
+    def _placement(self, noisy, want, case):
+        """None when the train() outputs `noisy` are those of dropout on the attention weights (`want`: the eval()
+        outputs); else the catalog mistake they show (`_named`), or what can be said of them."""
+        p, h = case.init["dropout"], case.init["num_heads"]
+        w = case.weights
+        out, weights = (t.detach().double() for t in want)
+        got, got_weights = (t.detach().double() for t in noisy)
+        value = case.args[2].double()
+        v = (value @ w["w_v.weight"].double().T + w["w_v.bias"].double()).unflatten(-1, (h, -1)).transpose(1, 2)
+        w_o, b_o = w["w_o.weight"].double(), w["w_o.bias"].double()
+
+        def merged(y):  # (B, Tq, D) outputs of w_o -> what w_o read: the heads side by side
+            return torch.linalg.solve(w_o, (y - b_o).mT).mT
+
+        heads = merged(got).unflatten(-1, (h, -1)).transpose(1, 2)  # (B, h, Tq, d_head)
+        used = torch.linalg.lstsq(v.mT, heads.mT).solution.mT  # (B, h, Tq, Tk): heads = used @ v, solved for
+        exact = bool(((used @ v - heads).abs() <= 1e-3 * (1 + heads.abs())).all())  # float32, solved twice
+        if exact and _dropped(used, weights, p, tol=1e-3):
+            close = (got_weights - weights).abs().max() <= 1e-4 or (got_weights - used).abs().max() <= 1e-3
+            return None if close else tr("in train() the weights your module returns are neither the attention "
+                                         "weights nor the dropped weights its output reads: return the weights the "
+                                         "output is computed from.")
+        if _dropped(got, out, p):
+            return self._named(DROPOUT_AFTER_W_O)
+        if _dropped(merged(got), merged(out), p, tol=1e-3):
+            return self._named(DROPOUT_BEFORE_W_O)
+        if exact and (used - weights).abs().max() <= 1e-3 and (got_weights - weights).abs().max() > 1e-4:
+            return self._named(DROPOUT_NOT_READ)
+        return tr("in train() with dropout={p} your output is not what dropout on the attention weights gives. Drop "
+                  "the attention weights (B, h, Tq, Tk) themselves, as nn.MultiheadAttention does: weights = "
+                  "self.dropout(weights), then out = weights @ v, then merge the heads and apply w_o.", p=p)
 
 
 # -- notebook 05: the learned positional embedding ----------------------------------------------------------
@@ -34,11 +124,12 @@ def learned_invoke(impl, case):
     module = impl(max_len, d_model)
     embedding = getattr(module, "embedding", None)
     if not isinstance(embedding, nn.Embedding):
-        raise AttributeError("the module needs an nn.Embedding member named `embedding` (self.embedding = "
-                             "nn.Embedding(max_len, d_model)), so its weights can be checked")
+        raise translated_error(AttributeError, "the module needs an nn.Embedding member named `embedding` "
+                               "(self.embedding = nn.Embedding(max_len, d_model)), so its weights can be checked")
     if tuple(embedding.weight.shape) != (max_len, d_model):
-        raise ValueError(f"self.embedding.weight has shape {tuple(embedding.weight.shape)}, expected "
-                         f"(max_len, d_model) = {(max_len, d_model)}: one row per position")
+        raise translated_error(ValueError, "self.embedding.weight has shape {got}, expected (max_len, d_model) = "
+                               "{want}: one row per position", got=tuple(embedding.weight.shape),
+                               want=(max_len, d_model))
     with torch.no_grad():
         embedding.weight.copy_(table)  # the same weights as the reference, so initialisation cannot matter
     case.built = module  # its parameters' gradients are compared too
@@ -50,8 +141,9 @@ def count_invoke(impl, case):
     """Call a counting function and hand its answer to the framework as an int64 tensor."""
     result = impl(*case.args, **case.kwargs)
     if isinstance(result, bool) or not isinstance(result, int):
-        raise TypeError(f"it should return a Python int (a number of FLOPs), got {type(result).__name__} "
-                        f"{result!r}: keep to integer arithmetic (* and +, or // if you divide)")
+        raise translated_error(TypeError, "it should return a Python int (a number of FLOPs), got {type} {value}: "
+                               "keep to integer arithmetic (* and +, or // if you divide)", type=type(result).__name__,
+                               value=repr(result))
     return torch.tensor(result, dtype=torch.int64)
 
 
@@ -63,8 +155,16 @@ class Graph:
 
     def __repr__(self):
         if self.kind == "a leaf":
-            return "a leaf tensor (requires_grad=True)"
-        return f"the output of {self.kind}" + (f" over T={self.T}" if self.T > 1 else "")
+            return tr("a leaf tensor (requires_grad=True)")
+        if self.T > 1:
+            return tr("the output of {graph} over T={T}", graph=self._kind_words(), T=self.T)
+        return tr("the output of {graph}", graph=self._kind_words())
+
+    def _kind_words(self):
+        """The recipe's kind as the learner reads it (the kind itself stays English: it is recorded data)."""
+        words = {"a diamond": tr("a diamond"), "an RNN": tr("an RNN"), "an LSTM cell loop": tr("an LSTM cell loop"),
+                 "attention": tr("attention"), "a constant bias added": tr("a constant bias added")}
+        return words.get(self.kind, self.kind)
 
     def _record(self):
         """Plain data that rebuilds this recipe (`_replay`), for the student environment's recordings."""
@@ -109,8 +209,8 @@ class Graph:
 def depth_invoke(impl, case):
     result = impl(case.args[0].build())
     if isinstance(result, bool) or not isinstance(result, int):
-        raise TypeError(f"it should return a Python int (a number of operations), got "
-                        f"{type(result).__name__} {result!r}")
+        raise translated_error(TypeError, "it should return a Python int (a number of operations), got {type} "
+                               "{value}", type=type(result).__name__, value=repr(result))
     return torch.tensor(result, dtype=torch.int64)
 
 
@@ -144,10 +244,10 @@ class DepthExercise(Exercise):
         self._call(student, Case("LSTM, 7 steps", (graph,)), strict)
         seconds = time.perf_counter() - start
         if seconds > max(0.1, min(50 * yardstick, 0.5)):  # a memoised walk takes about a millisecond
-            return (f"the values are right, but {graph} took your function {seconds:.2f} s (one visit of "
-                    f"every node: {yardstick * 1e3:.1f} ms): it seems to walk every path separately, and a "
-                    f"recurrence's graph has exponentially many. Remember each node's depth in a dict once "
-                    f"it is known (memoise), so every node is visited once.")
+            return tr("the values are right, but {graph} took your function {seconds:.2f} s (one visit of every "
+                      "node: {yardstick:.1f} ms): it seems to walk every path separately, and a recurrence's graph "
+                      "has exponentially many. Remember each node's depth in a dict once it is known (memoise), so "
+                      "every node is visited once.", graph=graph, seconds=seconds, yardstick=yardstick * 1e3)
         return None
 
 
@@ -174,10 +274,10 @@ class AllAtOnceExercise(Exercise):
             return None
         ops, want = graph_nodes(out), self._reference_ops(q, k, v)
         if ops > 4 * want + 8:
-            return ("the values are right, but over T=40 positions your output's autograd graph has "
-                    f"{ops} operations (the batched reference: {want}): it still goes through the positions "
-                    "one at a time. Compute every query's scores with one product q @ k.transpose(-2, -1) "
-                    "and mask the future with a (T, T) boolean matrix.")
+            return tr("the values are right, but over T=40 positions your output's autograd graph has {ops} "
+                      "operations (the batched reference: {want}): it still goes through the positions one at a "
+                      "time. Compute every query's scores with one product q @ k.transpose(-2, -1) and mask the "
+                      "future with a (T, T) boolean matrix.", ops=ops, want=want)
         return None
 
 
@@ -188,7 +288,7 @@ def as_number(result):
         return result.detach().to(torch.float64).reshape(())
     if isinstance(result, (int, float)) and not isinstance(result, bool):
         return torch.tensor(float(result), dtype=torch.float64)
-    raise TypeError(f"noam_lr should return a float, got {type(result).__name__}")
+    raise translated_error(TypeError, "noam_lr should return a float, got {type}", type=type(result).__name__)
 
 
 def number_invoke(impl, case):
@@ -299,14 +399,17 @@ class TransformerExercise(ModuleExercise):
         except ReferenceUsed:
             raise
         except Exception as error:  # noqa: BLE001 - the cases above built it; say what failed now
-            return f"raised {type(error).__name__} while its buffers were read: {error}"
+            return tr("raised {error} while its buffers were read: {message}", error=type(error).__name__,
+                      message=error)
         if "pe" in kept["buffers"]:
             return None
-        what = "no attribute `pe`" if kept["pe"] == "NoneType" else f"`pe` as a plain attribute ({kept['pe']})"
-        return (f"the values are right, but the positional table is not a buffer named `pe` (your module has "
-                f"{what}; buffers: {kept['buffers'] or 'none'}). Register it in __init__: "
-                f"self.register_buffer(\"pe\", sinusoidal_positional_encoding(max_len, d_model)): a buffer moves "
-                f"with model.to(device) and belongs to the module, and it is not a parameter, so nothing trains it.")
+        what = tr("no attribute `pe`") if kept["pe"] == "NoneType" else \
+            tr("`pe` as a plain attribute ({type})", type=kept["pe"])
+        return tr("the values are right, but the positional table is not a buffer named `pe` (your module has "
+                  "{what}; buffers: {buffers}). Register it in __init__: self.register_buffer(\"pe\", "
+                  "sinusoidal_positional_encoding(max_len, d_model)): a buffer moves with model.to(device) and belongs "
+                  "to the module, and it is not a parameter, so nothing trains it.", what=what,
+                  buffers=kept["buffers"] or tr("none"))
 
 
 # -- notebook 08: exercises that take a model -----------------------------------------------------------------
@@ -322,7 +425,7 @@ def model_invoke(impl, case):
 NO_GRADIENT = ("no gradient reaches the model's parameters (your loss is detached from its inputs): is the loss "
                "computed under torch.no_grad() or turned into a number with .item()? The values are right, but "
                "training calls loss.backward(), which needs "
-               "the tensor F.cross_entropy returns, still attached to the model's graph.")
+               "the tensor F.cross_entropy returns, still attached to the model's graph.")  # printed through tr
 
 
 class ModelLossExercise(Exercise):
@@ -331,8 +434,8 @@ class ModelLossExercise(Exercise):
 
     def _attribute_problem(self, out_name, got, want):
         if type(got) in (float, int):
-            return (f"{NO_GRADIENT} (yours returned a Python {type(got).__name__}, {got!r}: return the tensor "
-                    f"itself, without .item() or float())")
+            return tr(NO_GRADIENT) + tr(" (yours returned a Python {type}, {value}: return the tensor itself, without "
+                                        ".item() or float())", type=type(got).__name__, value=repr(got))
         return super()._attribute_problem(out_name, got, want)
 
     def _check_gradients(self, student, case, strict):
@@ -341,8 +444,87 @@ class ModelLossExercise(Exercise):
             reached = [g for label, g in grads.items()
                        if label.startswith("parameter ") and g is not None and bool(g.ne(0).any())]
             if not got[0].requires_grad or not reached:
-                return f"{NO_GRADIENT}\n  on {describe_case(case, self.arg_names)}"
+                return tr(NO_GRADIENT) + on_case(describe_case(case, self.arg_names))
         return super()._check_gradients(student, case, strict)
+
+
+# -- notebook 08: greedy decoding, and the masks that reach decode -----------------------------------------------
+# The names of the catalog mistakes `GreedyExercise` recognises (course_lib/checks/transformer.py lists them, with
+# their hints, in greedy_decode's catalog).
+MASK_INVERTED = "an inverted causal mask passed to decode (True taken as blocked)"
+MASK_HIDES_PAST = "a tgt_mask that hides tokens decoded so far"
+
+
+class GreedyExercise(Exercise):
+    """greedy_decode: the tokens, and what reaches the model's decode.
+
+    decode is always causal (it builds causal_mask(T) itself and combines a tgt_mask with it by &), so greedy
+    decoding needs no tgt_mask, and one it passes may only hide padding. A mask that hides real tokens from a
+    position changes what every later position reads, but not always the argmax of the last one: right tokens are
+    not enough. So each case also runs on a `Watched` copy of its stand-in Transformer, which writes down the
+    tokens and the tgt_mask of every decode call, and a mask that hides part of its own past from a row still
+    being decoded is named: as the diagnosis when the tokens differ (`_diagnose`), and as a failure of its own
+    when they match (`_check_more`).
+    """
+
+    def _local_decoded(self, impl, case, strict=False):
+        """{"calls": how many decode calls, "hiding": [call, positions, rows, all] for each call whose tgt_mask
+        hides part of their own past from `rows` (every row not yet finished; `all`: the whole of it)}. Plain data,
+        made where the learner's code runs (the grader's worker too)."""
+        watched = Watched(case.args[0])
+        copy_ = Case(case.label, (watched, *clone_args(case.args[1:])), clone_args(case.kwargs), case.init,
+                     case.weights)
+        try:
+            self._call(impl, copy_, strict)
+        except ReferenceUsed:
+            raise
+        except Exception:  # noqa: BLE001 - the calls made before the error still tell; the error is reported apart
+            pass
+        eos_id = case.args[4] if len(case.args) > 4 else case.kwargs.get("eos_id")
+        hiding = []
+        for call, (tokens, mask) in enumerate(watched.decoded, 1):
+            if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+                continue  # none (the contract's way), or a mask decode itself refuses
+            B, T = tokens.shape
+            causal = torch.ones(T, T, dtype=torch.bool).tril()  # (T, T): what decode lets position t read
+            try:
+                allowed = (torch.ones(B, 1, T, T, dtype=torch.bool) & causal & mask).reshape(B, -1, T, T)
+            except RuntimeError:
+                continue  # a mask of another shape: decode raised on it, and that error is reported
+            hidden = causal & ~allowed  # (B, h or 1, T, T): past positions the mask takes away
+            done = (tokens[:, 1:] == eos_id).any(1) if eos_id is not None else torch.zeros(B, dtype=torch.bool)
+            rows = [r for r in range(B) if not done[r] and bool(hidden[r].any())]  # a finished row only repeats eos
+            if rows:
+                hiding.append([call, T, rows, all(bool(hidden[r].eq(causal).all()) for r in rows)])
+        return {"calls": len(watched.decoded), "hiding": hiding}
+
+    def _mask_problem(self, student, cases, strict):
+        """(the catalog mistake a tgt_mask passed to decode shows, with where it was seen; the case it was seen on),
+        or (None, None)."""
+        for case in cases:
+            try:
+                seen = self._execute(student, "decoded", case, strict)
+            except ReferenceUsed:
+                raise
+            except Exception:  # noqa: BLE001 - a run that fails says so through the values
+                continue
+            if isinstance(seen, dict) and seen.get("hiding"):
+                inverted = all(everything for *_, everything in seen["hiding"])  # all of every row's past, always
+                call, positions, rows, _ = next(h for h in seen["hiding"] if h[3] == inverted)
+                said = self._named(MASK_INVERTED if inverted else MASK_HIDES_PAST)
+                return Said(tr("{diagnosis} At decode call {call} of {calls} (T={positions}), your tgt_mask hides from "
+                               "rows {rows} some of the tokens they have decoded so far.", diagnosis=said, call=call,
+                               calls=seen["calls"], positions=positions, rows=", ".join(map(str, rows))),
+                            mistake=said.mistake), case
+        return None, None
+
+    def _diagnose(self, student, cases):
+        said, _ = self._mask_problem(student, cases, False)
+        return said or super()._diagnose(student, cases)
+
+    def _check_more(self, student, cases, strict):
+        said, case = self._mask_problem(student, cases, strict)
+        return Said(said + on_case(describe_case(case, self.arg_names)), mistake=said.mistake) if said else None
 
 
 # -- notebook 09: the key-value cache, sampling -----------------------------------------------------------
@@ -379,7 +561,8 @@ class CachedModuleExercise(ModuleExercise):
         except ReferenceUsed:
             raise
         except Exception as error:  # noqa: BLE001 - any error of the learner's code is reported
-            return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
+            return tr("raised {error} in train() mode: {message}", error=type(error).__name__,
+                      message=error) + on_case(where)
         return self._judge_modes(noisy, plain, case, where)
 
 
@@ -401,8 +584,6 @@ class GenerateExercise(Exercise):
 
     def _local_calls(self, impl, case, strict=False):
         """The calls the learner's generate makes of the case's model: [positions, with a cache, its cache]."""
-        from ._standins import Watched
-
         watched = Watched(case.args[0])
         copy_ = Case(case.label, (watched, *clone_args(case.args[1:])), clone_args(case.kwargs), case.init,
                      case.weights)
@@ -416,10 +597,11 @@ class GenerateExercise(Exercise):
             except ReferenceUsed:
                 raise
             except Exception as error:  # noqa: BLE001 - the same call passed above; say what failed now
-                return f"raised {type(error).__name__} on a model that counts its calls: {error}"
+                return tr("raised {error} on a model that counts its calls: {message}", error=type(error).__name__,
+                          message=error)
             problem = self._judge_calls(calls, case)
             if problem:
-                return f"{problem}\n  on {describe_case(case, self.arg_names)}"
+                return problem + on_case(describe_case(case, self.arg_names))
         return None
 
     @staticmethod
@@ -433,30 +615,30 @@ class GenerateExercise(Exercise):
         fed = sum(n for n, _, _ in calls)
         if not use_cache:
             if any(with_cache for _, with_cache, _ in calls):
-                return ("with use_cache=False your generate still passes a cache to the model: use_cache=False "
-                        "means the whole sequence, model(idx), at every step, without a cache (the slow path "
-                        "the notebook times against the cached one).")
+                return tr("with use_cache=False your generate still passes a cache to the model: use_cache=False "
+                          "means the whole sequence, model(idx), at every step, without a cache (the slow path the "
+                          "notebook times against the cached one).")
             return None
         if new <= 1 or not calls:
             return None
         uncached = [i for i, (_, with_cache, _) in enumerate(calls) if i > 0 and not with_cache]
         if len(uncached) == len(calls) - 1:
-            return (f"with use_cache=True your generate never passes a cache back to the model: it called the "
-                    f"model {len(calls)} times on {fed} positions in all, where {T + new - 1} would do (each "
-                    f"step runs the whole sequence again, or the cache the model returns is dropped). Keep what "
-                    f"the model returns and feed only the newest token with it: "
-                    f"logits, cache = model(idx[:, -1:], cache).")
+            return tr("with use_cache=True your generate never passes a cache back to the model: it called the model "
+                      "{calls} times on {fed} positions in all, where {needed} would do (each step runs the whole "
+                      "sequence again, or the cache the model returns is dropped). Keep what the model returns and "
+                      "feed only the newest token with it: logits, cache = model(idx[:, -1:], cache).",
+                      calls=len(calls), fed=fed, needed=T + new - 1)
         if uncached:
-            return (f"with use_cache=True your generate calls the model without a cache at call {uncached[0] + 1} "
-                    f"of {len(calls)}: after the first call, every call gets the cache the previous call "
-                    f"returned.")
+            return tr("with use_cache=True your generate calls the model without a cache at call {call} of {calls}: "
+                      "after the first call, every call gets the cache the previous call returned.",
+                      call=uncached[0] + 1, calls=len(calls))
         stale = [i for i, (_, _, previous) in enumerate(calls) if i > 0 and not previous]
         if stale:
-            return (f"with use_cache=True your generate passes the model a cache other than the one the previous "
-                    f"call returned (call {stale[0] + 1} of {len(calls)}): keep the returned cache, "
-                    f"logits, cache = model(..., cache), and pass that one on.")
+            return tr("with use_cache=True your generate passes the model a cache other than the one the previous "
+                      "call returned (call {call} of {calls}): keep the returned cache, logits, cache = model(..., "
+                      "cache), and pass that one on.", call=stale[0] + 1, calls=len(calls))
         if fed > T + new:
-            return (f"with use_cache=True your generate feeds the model {fed} positions in all, where "
-                    f"{T + new - 1} would do: with the cache, each call gets only the tokens the cache does not "
-                    f"hold yet (the newest one).")
+            return tr("with use_cache=True your generate feeds the model {fed} positions in all, where {needed} would "
+                      "do: with the cache, each call gets only the tokens the cache does not hold yet (the newest "
+                      "one).", fed=fed, needed=T + new - 1)
         return None

@@ -35,6 +35,7 @@ import os
 
 import torch
 
+from ..i18n import tr
 from .framework import REGISTRY, Case, Exercise, Mistake, ModuleExercise, Remote, Weights, call_with_case
 
 FORMAT = 1
@@ -61,8 +62,14 @@ class Recorded(Remote):
 
     recorded = True  # what `yours_or_reference` (course_lib.experiments) looks for
 
-    def __init__(self, exercise: str, who: str, runs: dict):
-        self.exercise, self.who, self.runs = exercise, who, runs
+    def __init__(self, exercise: str, who: str, runs: dict, mistake: str | None = None):
+        self.exercise, self.who, self.runs, self.mistake = exercise, who, runs, mistake
+
+    def _who_words(self):
+        """`who` as the learner reads it: the reference, or the mistake 'its name'."""
+        if self.mistake is not None:
+            return tr("the mistake '{mistake}'", mistake=tr(self.mistake))
+        return tr("the reference") if self.who == "the reference" else self.who
 
     def __repr__(self):
         return f"<{self.who} of {self.exercise}, recorded>"
@@ -73,16 +80,16 @@ class Recorded(Remote):
     def run(self, exercise, what, case, strict, **options):
         data = self.runs.get(run_key(what, case.label, options))
         if data is None:
-            raise RecordingError(f"{exercise.name}: the student environment holds no recording of {self.who}'s "
-                                 f"'{what}' run on case '{case.label}'; rebuild it with `python -m autograde "
-                                 f"student-env`")
+            raise RecordingError(tr("{name}: the student environment holds no recording of {who}'s '{run}' run on "
+                                    "case '{case}'; rebuild it with `python -m autograde student-env`",
+                                    name=exercise.name, who=self._who_words(), run=what, case=case.label))
         result = decode(data)
         return (result, case) if what == "forward" else result
 
 
 def no_reference_message(name: str) -> str:
-    return (f"this course environment holds no reference solution of {name} (your instructor removed them), "
-            f"so there is nothing to fall back to: make your {name} pass its check, then run this again")
+    return tr("this course environment holds no reference solution of {name} (your instructor removed them), so "
+              "there is nothing to fall back to: make your {name} pass its check, then run this again", name=name)
 
 
 def run_key(what: str, label: str, options: dict) -> str:
@@ -124,7 +131,7 @@ def encode(value, opaque_ok=False):
         args = value.args if all(a is None or type(a) in (bool, int, float, str) for a in value.args) else None
         return {"$": "error", "module": type(value).__module__, "type": type(value).__qualname__,
                 "args": list(args) if args is not None else None, "message": str(value),
-                "raised_in": getattr(value, "raised_in", "") or ""}
+                "raised_in": getattr(value, "raised_in", "") or "", "english": getattr(value, "english", None)}
     if type(value) is Case:
         return {"$": "case", "label": value.label, "args": encode(value.args), "kwargs": encode(value.kwargs),
                 "init": encode(value.init), "weights": encode(value.weights)}
@@ -188,6 +195,8 @@ def _error(data):
     except Exception:  # noqa: BLE001 - an exception class with an odd constructor
         error = type(data["type"].rsplit(".", 1)[-1], (RecordedError,), {})(data["message"])
     error.raised_in = data["raised_in"]
+    if data.get("english"):  # the English of a course message, whatever language it was recorded in
+        error.english = data["english"]
     return error
 
 
@@ -234,9 +243,9 @@ def record(exercise: Exercise) -> dict:
 # -- replaying (student environment) ---------------------------------------------------------------------------
 def _recorded_cases(name, encoded, seed):
     if seed != SEED:
-        raise AssertionError(f"{name}: this course environment records the check's cases for seed {SEED} only "
-                             f"(the seed the notebook's check cells use), not seed {seed}: call the check "
-                             f"without `seed`")
+        raise AssertionError(tr("{name}: this course environment records the check's cases for seed {public} only "
+                                "(the seed the notebook's check cells use), not seed {seed}: call the check without "
+                                "`seed`", name=name, public=SEED, seed=seed))
     return [decode(case) for case in encoded]
 
 
@@ -247,8 +256,8 @@ def rebuild(data: dict) -> Exercise:
     exercise.__dict__.update(decode(data["fields"]))
     name = exercise.name
     exercise.reference = Recorded(name, "the reference", data["reference"])
-    exercise.mistakes = [Mistake(m["name"], Recorded(name, f"the mistake '{m['name']}'", m["runs"]), m["hint"])
-                         for m in data["mistakes"]]
+    exercise.mistakes = [Mistake(m["name"], Recorded(name, f"the mistake '{m['name']}'", m["runs"], m["name"]),
+                                 m["hint"]) for m in data["mistakes"]]
     cases = data["cases"]
     exercise.make_cases = lambda seed: _recorded_cases(name, cases, seed)
     if isinstance(exercise, ModuleExercise):

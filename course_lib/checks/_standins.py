@@ -159,14 +159,20 @@ class StandInGPT(_StandIn):
 
 
 class Watched(nn.Module):
-    """A stand-in that writes down how it is called: `calls` holds, for each call, the number of positions it
-    got, whether a cache came with them, and whether that cache is the object the previous call returned.
-    Everything else (parameters, eval(), attributes) is the wrapped model's."""
+    """A stand-in that writes down how it is called; everything else (parameters, eval(), attributes) is the
+    wrapped model's.
+
+    * Around a `StandInGPT`, `calls` holds, for each call, the number of positions it got, whether a cache came
+      with them, and whether that cache is the object the previous call returned.
+    * Around a `StandInTransformer`, `decoded` holds, for each call of `decode` (or of `forward`, which decodes),
+      the target tokens it got and the `tgt_mask` as it was passed (None when none was).
+    """
 
     def __init__(self, model):
         super().__init__()
         self.model = model
         self.calls = []
+        self.decoded = []
         self._returned = None
 
     def __getattr__(self, name):
@@ -175,11 +181,28 @@ class Watched(nn.Module):
         except AttributeError:
             return getattr(self._modules["model"], name)
 
-    def forward(self, idx, cache=None):
+    def forward(self, *args, **kwargs):
+        if isinstance(self.model, StandInTransformer):
+            return self._seq2seq(*args, **kwargs)
+        return self._language_model(*args, **kwargs)
+
+    def _language_model(self, idx, cache=None):
         self.calls.append((int(idx.size(-1)), cache is not None, cache is not None and cache is self._returned))
         logits, new_cache = self.model(idx, cache)
         self._returned = new_cache
         return logits, new_cache
+
+    def _seq2seq(self, src, tgt, src_mask=None, tgt_mask=None):
+        self._write(tgt, tgt_mask)
+        return self.model(src, tgt, src_mask, tgt_mask)
+
+    def decode(self, tgt, memory, tgt_mask=None, memory_mask=None):
+        self._write(tgt, tgt_mask)
+        return self.model.decode(tgt, memory, tgt_mask, memory_mask)
+
+    def _write(self, tgt, tgt_mask):
+        mask = tgt_mask.detach().clone() if isinstance(tgt_mask, torch.Tensor) else tgt_mask
+        self.decoded.append((tgt.detach().clone(), mask))
 
     def __repr__(self):
         return repr(self.model)

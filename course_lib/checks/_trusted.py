@@ -6,8 +6,10 @@ executes the set-up cell and the submission's solution cells, then answers reque
 
 * grader -> worker: `{"op": "exec", "source": ...}`, `{"op": "lookup", "name": ...}`, `{"op": "run", "exercise":
   ..., "impl": ..., "what": "forward" | "backward" | "call" | "train" | "build", "strict": true, "case": ...,
-  "options": ..., "state": {...}}`, `{"op": "handle", "id": ..., "args": ...}`. What the grader sends it may
-  pickle (the worker loads it: its own inputs); the seed that made a case never travels, only the case.
+  "options": ..., "state": {...}, "language": "en" | "zh"}`, `{"op": "handle", "id": ..., "args": ...}`. What the
+  grader sends it may pickle (the worker loads it: its own inputs); the seed that made a case never travels, only
+  the case. A run's optional `language` is the language of the sentences it returns (a diagnosis of the learner's
+  line, a failing piece's message: `_local_explain`, `_local_blame`); without it, the worker's own (COURSE_LANG).
 * worker -> grader: `{"ok": true, "result": PLAIN}` with PLAIN made by `encode` only: numbers, strings,
   tensors as dtype + shape + base64 bytes, lists, tuples, dicts, an exception as its type name and message,
   any other object as an opaque handle the worker keeps. The grader rebuilds them with `decode`, which
@@ -22,6 +24,7 @@ verdicts itself; the grader strips hidden tests from every cell it runs, so it n
 """
 import base64
 import builtins
+import contextlib
 import importlib
 import importlib.util
 import io
@@ -33,6 +36,8 @@ import types
 
 import torch
 
+from course_lib.i18n import speaking, tr  # absolute: tests load this file alone (runpy.run_path)
+
 _PRIVATE = "_course_lib_trusted"
 # Functions may come from torch or from the libraries it re-exports, never from a notebook or a file of its own.
 _LIBRARY_DIRS = tuple(os.path.abspath(sysconfig.get_paths()[key]) for key in ("stdlib", "purelib", "platlib"))
@@ -43,7 +48,7 @@ MAX_DEPTH = 12
 def encode(value, handles=None, depth=0):
     """A JSON-able description of `value` made of plain data only; other objects become handles."""
     if depth > MAX_DEPTH:
-        raise ValueError("the value is nested too deeply")
+        raise ValueError(tr("the value is nested too deeply"))
     if value is None or isinstance(value, (bool, int, float, str)) and type(value) in (bool, int, float, str):
         return {"t": "py", "v": value}
     if type(value) is torch.Tensor:  # noqa: E721 - a subclass is reported as what it is
@@ -56,14 +61,15 @@ def encode(value, handles=None, depth=0):
         from .framework import raised_in
 
         return {"t": "error", "type": type(value).__name__, "message": str(value)[:4000],
-                "raised_in": raised_in(value, ""), "reference_used": type(value).__name__ == "ReferenceUsed"}
+                "raised_in": raised_in(value, ""), "reference_used": type(value).__name__ == "ReferenceUsed",
+                "english": str(getattr(value, "english", "") or "")[:4000]}
     if type(value) in (list, tuple):
         return {"t": type(value).__name__, "items": [encode(v, handles, depth + 1) for v in value]}
     if type(value) is dict:
         return {"t": "dict", "items": [[encode(k, handles, depth + 1), encode(v, handles, depth + 1)]
                                        for k, v in value.items()]}
     if handles is None:
-        raise ValueError(f"cannot send a {type(value).__name__}")
+        raise ValueError(tr("cannot send a {type}", type=type(value).__name__))
     handles.append(value)
     return {"t": "handle", "id": len(handles) - 1, "type": type(value).__name__[:100]}
 
@@ -72,7 +78,7 @@ class RemoteError(Exception):
     """An exception raised in the worker, rebuilt from its type name and message (see `decode`)."""
 
 
-def _exception(name, message, where):
+def _exception(name, message, where, english=""):
     cls = getattr(builtins, name, None)
     if not (isinstance(cls, type) and issubclass(cls, Exception)):
         cls = type(name if name.isidentifier() else "Error", (RemoteError,), {})
@@ -81,6 +87,8 @@ def _exception(name, message, where):
     except Exception:  # noqa: BLE001 - an exception class with an odd constructor (UnicodeDecodeError)
         error = type(name, (RemoteError,), {})(message)
     error.raised_in = where
+    if english:  # a course message's English (`framework.translated_error`), what `_same` compares
+        error.english = english
     return error
 
 
@@ -114,7 +122,8 @@ def decode(data, handle=None, depth=0):
             t.requires_grad_(True)
         return t
     if kind == "error":
-        return _exception(str(data["type"])[:100], str(data["message"]), str(data.get("raised_in") or ""))
+        return _exception(str(data["type"])[:100], str(data["message"]), str(data.get("raised_in") or ""),
+                          str(data.get("english") or ""))
     if kind in ("list", "tuple"):
         items = [decode(v, handle, depth + 1) for v in data["items"]]
         return items if kind == "list" else tuple(items)
@@ -195,7 +204,8 @@ def serve(requests, replies):
                 case = pickle.loads(base64.b64decode(request["case"]))
                 options = pickle.loads(base64.b64decode(request["options"]))
                 impl = namespace[request["impl"]]
-                with threads(1):
+                spoken = speaking(request["language"]) if request.get("language") else contextlib.nullcontext()
+                with threads(1), spoken:
                     result = getattr(exercise, "_local_" + request["what"])(impl, case, request["strict"], **options)
                 if request["what"] == "forward":
                     got, mine = result
@@ -211,7 +221,8 @@ def serve(requests, replies):
         try:
             reply = json.dumps({"ok": True, "result": encode(result, objects)})
         except Exception as error:  # noqa: BLE001
-            reply = json.dumps({"ok": True, "result": encode(ValueError(f"could not return the result: {error}"))})
+            reply = json.dumps({"ok": True, "result": encode(ValueError(tr("could not return the result: {error}",
+                                                                           error=error)))})
         replies.write(reply + "\n")
         replies.flush()
 
@@ -266,8 +277,9 @@ def verify(exercise, student, seed):
     """Run the hidden test of `exercise` on the student's implementation; True or AssertionError."""
     tampered = torch_tampering()
     if tampered:
-        raise AssertionError(f"{exercise}: cannot grade, the notebook replaced torch functions "
-                             f"({', '.join(tampered[:5])}); restart the kernel without that code")
+        raise AssertionError(tr("{exercise}: cannot grade, the notebook replaced torch functions ({functions}); "
+                                "restart the kernel without that code", exercise=exercise,
+                                functions=", ".join(tampered[:5])))
     checks = load_private_checks()
     return checks.EXERCISES[exercise].check(student, seed=seed, quiet=True, strict=True)
 

@@ -18,6 +18,22 @@ whose input or output departs from the reference's.
 
 Verdicts use `torch._C._VariableFunctions` (an immutable type), so a cell that patches `torch.allclose`
 or `torch.equal` cannot change them.
+
+Every sentence a learner reads is written here in English and passed through `tr` (course_lib.i18n), so
+`set_language("zh")` prints it in Chinese (course_lib/zh/framework.py); a catalog mistake's name and hint are
+translated where they are printed. The English is what the grader reads: besides the message, a failing
+check's AssertionError carries `exercise`, `blamed` (the earlier exercise of the learner's to fix first),
+`uses` (the exercise of theirs this one uses and that fails, named in "uses your X"), `mistake` (the English
+name of the catalog mistake named, as "looks like <mistake>. " reads in English) and `not_implemented`.
+
+What a learner sees of a failing check is its message, not our frames. The AssertionError a `check_<exercise>`
+raises has `_render_traceback_` (`message_only`), which IPython calls to draw an error: the notebook shows
+`AssertionError: <message>` in IPython's red header style and no line of this file; the error's type and text,
+which nbgrader and the grader read (`ename`, `evalue`), are unchanged. pytest honours `__tracebackhide__`
+instead. A developer who wants every frame sets the environment variable COURSE_DEBUG=1 (in the shell that starts
+Jupyter, or `os.environ["COURSE_DEBUG"] = "1"` in the notebook) and runs the check again: the error then comes
+without `_render_traceback_`, chained to the failure raised inside the framework (`raise ... from failure`), so
+IPython shows both tracebacks in full. (`%tb` draws through `_render_traceback_` too, so it shows the message.)
 """
 from __future__ import annotations
 
@@ -30,6 +46,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from ..i18n import tr
 from ..train import threads
 
 _VF = torch._C._VariableFunctions  # attributes of this type cannot be reassigned from Python
@@ -73,6 +90,25 @@ class Remote:
         raise NotImplementedError
 
 
+DEBUG = "COURSE_DEBUG"  # the environment variable that shows a developer every frame of a failing check
+
+
+def debugging() -> bool:
+    """Whether COURSE_DEBUG asks for full tracebacks (set, and not "0")."""
+    return os.environ.get(DEBUG, "") not in ("", "0")
+
+
+class message_only:
+    """An error's `_render_traceback_`: the lines IPython draws instead of its traceback, `<Type>: <message>` with
+    the type in IPython's red, and no frame. (A class, not a closure: the error stays picklable.)"""
+
+    def __init__(self, error: BaseException):
+        self.lines = f"\x1b[0;31m{type(error).__name__}\x1b[0m: {error}".split("\n")
+
+    def __call__(self) -> list[str]:
+        return list(self.lines)
+
+
 def call_with_case(impl, case):
     """The default `invoke`: call the implementation with the case's arguments."""
     return impl(*case.args, **case.kwargs)
@@ -106,7 +142,41 @@ def describe_case(case: Case, names: Sequence[str]) -> str:
     parts += [f"{k}={describe(v)}" for k, v in case.init.items()]
     if case.weights is not None:
         parts.append(f"weights={describe(case.weights)}")
-    return f"case '{case.label}' ({', '.join(parts)})"
+    return tr("case '{label}' ({inputs})", label=case.label, inputs=", ".join(parts))
+
+
+class Said(str):
+    """A message with facts the grader reads without parsing it (in any language): `mistake`, `not_implemented`."""
+
+    def __new__(cls, text, **facts):
+        said = super().__new__(cls, text)
+        said.__dict__.update(facts)
+        return said
+
+
+def translated_error(kind, english: str, /, english_values: dict | None = None, **values):
+    """An exception of type `kind` saying `english` in the current language (filled with `values`). Its attribute
+    `english` keeps the English (filled with `english_values` where the values themselves are words), which is
+    what `_same` compares: a learner's error then matches a catalog mistake's recorded in another language."""
+    error = kind(tr(english, **values))
+    filling = values if english_values is None else english_values
+    error.english = english.format(**filling) if filling else english
+    return error
+
+
+def on_case(where: str) -> str:
+    """The line that ends a message: which case it happened on."""
+    return "\n  " + tr("on {case}", case=where)
+
+
+def input_words(label: str) -> str:
+    """An input's label as the learner reads it: `q`, `argument 3`, `parameter w_q.weight` (the labels themselves
+    stay English: they key the gradients of a run, recorded ones too)."""
+    if label.startswith("argument "):
+        return tr("argument {name}", name=label.removeprefix("argument "))
+    if label.startswith("parameter "):
+        return tr("parameter {name}", name=label.removeprefix("parameter "))
+    return label
 
 
 def _tensors(obj):
@@ -155,20 +225,22 @@ def mismatch_report(got: torch.Tensor, want: torch.Tensor, rtol: float, atol: fl
     if got.dtype == torch.bool or not got.is_floating_point():
         bad = _VF.ne(got, want)
         index = tuple(int(i) for i in _VF.nonzero(bad)[0])
-        return (f"{int(bad.sum())} / {bad.numel()} elements differ; first at index {index}: "
-                f"yours {got[index].item()}, expected {want[index].item()}")
+        return tr("{count} / {total} elements differ; first at index {index}: yours {got}, expected {want}",
+                  count=int(bad.sum()), total=bad.numel(), index=index, got=got[index].item(),
+                  want=want[index].item())
     g, w = got.detach().to(torch.float64), want.detach().to(torch.float64)
     nan_share = float(_VF.isnan(g).float().mean())
     if nan_share > 0 and not bool(_VF.isnan(w).any()):
-        return (f"{nan_share:.0%} of your values are NaN where none are expected: are you computing "
-                f"exp() of huge scores, or -inf - (-inf) on a row where everything is masked?")
+        return tr("{share:.0%} of your values are NaN where none are expected: are you computing exp() of huge "
+                  "scores, or -inf - (-inf) on a row where everything is masked?", share=nan_share)
     diff = _VF.abs(g - w)
     diff = _VF.where(_VF.isnan(diff), torch.full_like(diff, math.inf), diff)
     bad = diff > atol + rtol * _VF.abs(w)
     flat = int(_VF.argmax(diff.flatten(), 0))
     index = tuple(int(i) for i in torch.unravel_index(torch.tensor(flat), g.shape))
-    return (f"mismatched elements {int(bad.sum())} / {bad.numel()}; greatest difference {float(diff.max()):.3g} "
-            f"at index {index} (yours {g[index].item():.6g}, expected {w[index].item():.6g})")
+    return tr("mismatched elements {count} / {total}; greatest difference {greatest:.3g} at index {index} "
+              "(yours {got:.6g}, expected {want:.6g})", count=int(bad.sum()), total=bad.numel(),
+              greatest=float(diff.max()), index=index, got=g[index].item(), want=w[index].item())
 
 
 def qualified_name(obj) -> str:
@@ -207,7 +279,8 @@ class _Tripwire:
             self.inside_given += 1 if event == "call" else -1
         elif event == "call" and self.inside_given == 0:
             folder = os.path.basename(os.path.dirname(filename))
-            self.fired = f"{frame.f_code.co_qualname} in course_lib/{folder}/{os.path.basename(filename)}"
+            self.fired = tr("{function} in course_lib/{folder}/{file}", function=frame.f_code.co_qualname,
+                            folder=folder, file=os.path.basename(filename))
 
     def __enter__(self):
         self._previous = sys.getprofile()
@@ -218,7 +291,7 @@ class _Tripwire:
         still_armed = sys.getprofile() is self
         sys.setprofile(self._previous)
         if not still_armed and self.fired is None:
-            self.fired = "the profiler was switched off from inside the implementation"
+            self.fired = tr("the profiler was switched off from inside the implementation")
         return False
 
 
@@ -265,6 +338,12 @@ class Exercise:
                 error = AssertionError(str(failure))  # what is wrong, and the likely mistake: read below
                 error.exercise = exercise.name
                 error.blamed = getattr(failure, "blamed", None)  # the earlier exercise of yours to fix first
+                error.uses = getattr(failure, "uses", None)  # ... named in the message ("uses your X")
+                error.mistake = getattr(failure, "mistake", None)  # the catalog mistake named, in English
+                error.not_implemented = getattr(failure, "not_implemented", False)
+                if debugging():  # a developer's run: every frame, the framework's failure included
+                    raise error from failure
+                error._render_traceback_ = message_only(error)  # the notebook shows the message, no frame
                 raise error from None
 
         check.__name__ = check.__qualname__ = self.check_name
@@ -286,9 +365,9 @@ class Exercise:
         """
         __tracebackhide__ = True
         if student is None:
-            self._fail("got None: pass your function or class itself, e.g. check(my_function)")
+            self._fail(tr("got None: pass your function or class itself, e.g. check(my_function)"))
         if strict and student is self.reference:
-            self._fail("this is the reference solution from course_lib.solutions, not your implementation")
+            self._fail(tr("this is the reference solution from course_lib.solutions, not your implementation"))
         cases = self.cases(seed)
         with threads(1):  # tiny tensors: extra threads only wait for a busy core
             for case in cases:
@@ -303,22 +382,27 @@ class Exercise:
                 if problem:
                     self._fail_on(student, cases, case, problem, "gradients", strict)
         if not quiet:
-            print(f"\u2714 {self.name}: all {len(cases)} cases match the reference "
-                  f"({self._what_was_checked()}).")
+            print(tr("\u2714 {name}: all {count} cases match the reference ({checked}).", name=self.name,
+                     count=len(cases), checked=self._what_was_checked()))
         return True
 
     def _what_was_checked(self) -> str:
-        return "shapes, dtypes, values, gradients, inputs untouched" if self.gradients else \
-            "shapes, dtypes, values, inputs untouched"
+        return tr("shapes, dtypes, values, gradients, inputs untouched") if self.gradients else \
+            tr("shapes, dtypes, values, inputs untouched")
 
     def _check_more(self, student, cases: list[Case], strict: bool) -> str | None:
         """Checks a kind of exercise adds once every case's values match; None when all is well."""
         return None
 
-    def _fail(self, message: str, blamed: str | None = None):
+    def _fail(self, message: str, blamed: str | None = None, uses: str | None = None, mistake: str | None = None,
+              not_implemented: bool = False):
+        """Raise the AssertionError the learner reads; its attributes say the same for the grader (in any
+        language): `blamed` and `uses` (see `_fail_on`), `mistake` (the English name of the catalog mistake the
+        message names) and `not_implemented`."""
         __tracebackhide__ = True
-        error = AssertionError(f"{self.name}: {message}")
-        error.exercise, error.blamed = self.name, blamed
+        error = AssertionError(tr("{exercise}: {message}", exercise=self.name, message=message))
+        error.exercise, error.blamed, error.uses = self.name, blamed, uses
+        error.mistake, error.not_implemented = mistake, not_implemented
         raise error
 
     def _fail_on(self, student, cases, case, problem: str, kind: str, strict: bool):
@@ -328,13 +412,18 @@ class Exercise:
         __tracebackhide__ = True
         blame = self._blame(student, case, strict)
         if blame:
-            self._fail(f"your {self.name} uses your {blame['exercise']}"
-                       f"{' (' + blame['where'] + ')' if blame.get('where') else ''}, which does not pass its check "
-                       f"yet: fix that first.\n  ({blame['message']})", blamed=blame["blamed"])
+            said = tr("your {name} uses your {piece} ({where}), which does not pass its check yet: fix that first.",
+                      name=self.name, piece=blame["exercise"], where=blame["where"]) if blame.get("where") else \
+                tr("your {name} uses your {piece}, which does not pass its check yet: fix that first.",
+                   name=self.name, piece=blame["exercise"])
+            self._fail(tr("{diagnosis}\n  ({problem})", diagnosis=said, problem=blame["message"]),
+                       blamed=blame["blamed"], uses=blame["exercise"])
         diagnosis = self._diagnose(student, cases) if kind == "values" else None
         if not diagnosis and kind != "more":
             diagnosis = self._explain(student, case, kind, strict)
-        self._fail(f"{diagnosis}\n  ({problem})" if diagnosis else problem)
+        self._fail(tr("{diagnosis}\n  ({problem})", diagnosis=diagnosis, problem=problem) if diagnosis else problem,
+                   mistake=getattr(diagnosis, "mistake", None) or getattr(problem, "mistake", None),
+                   not_implemented=getattr(problem, "not_implemented", False))
 
     # -- one case ---------------------------------------------------------------------------------------
     def _execute(self, impl, what: str, case: Case, strict: bool = False, **options):
@@ -355,8 +444,8 @@ class Exercise:
         with _Tripwire(self.given) as wire:
             result = self.invoke(impl, case)
         if wire.fired:
-            raise ReferenceUsed(f"{self.name}: your implementation runs the reference solution ({wire.fired}); "
-                                f"write it yourself")
+            raise ReferenceUsed(tr("{name}: your implementation runs the reference solution ({where}); write it "
+                                   "yourself", name=self.name, where=wire.fired))
         return result
 
     def _run(self, impl, case: Case, strict: bool = False):
@@ -382,16 +471,17 @@ class Exercise:
             own = (where_raised.split(".")[0] == self.name or where_raised == mine
                    or where_raised.startswith(mine + ".") or where_raised in ("__init__", "forward", "<lambda>"))
             if not own:
-                return (f"not implemented yet: it calls `{where_raised}`, which still raises NotImplementedError; "
-                        f"finish that exercise first (or use torch's version for now)")
-            return ("not implemented yet (it raises NotImplementedError): replace the "
-                    "`raise NotImplementedError()` line with your code")
+                return Said(tr("not implemented yet: it calls `{function}`, which still raises NotImplementedError; "
+                               "finish that exercise first (or use torch's version for now)", function=where_raised),
+                            not_implemented=True)
+            return Said(tr("not implemented yet (it raises NotImplementedError): replace the "
+                           "`raise NotImplementedError()` line with your code"), not_implemented=True)
         if isinstance(got, BaseException):
-            return f"raised {type(got).__name__}: {got}\n  on {where}"
+            return tr("raised {error}: {message}", error=type(got).__name__, message=got) + on_case(where)
         touched = self._touched_input(case, mine)
         if touched:
-            return (f"your implementation wrote into its input `{touched}`; use out-of-place "
-                    f"operations (x = x - m, not x -= m or x.sub_(m))\n  on {where}")
+            return tr("your implementation wrote into its input `{name}`; use out-of-place operations (x = x - m, "
+                      "not x -= m or x.sub_(m))", name=input_words(touched)) + on_case(where)
         want, _ = self._run(self.reference, case)
         if isinstance(want, BaseException):
             raise want
@@ -400,15 +490,16 @@ class Exercise:
     def _compare(self, got, want, where: str) -> str | None:
         """What differs between two runs' outputs (count, type, shape, dtype, then values), or None."""
         if len(got) != len(want):
-            return f"returned {len(got)} value(s), expected {len(want)} ({', '.join(self.outputs)})\n  on {where}"
+            return tr("returned {count} value(s), expected {wanted} ({names})", count=len(got), wanted=len(want),
+                      names=", ".join(self.outputs)) + on_case(where)
         for out_name, g, w in zip(self.outputs, got, want):
             problem = self._attribute_problem(out_name, g, w)
             if problem:
-                return f"{problem}\n  on {where}"
+                return problem + on_case(where)
         for out_name, g, w in zip(self.outputs, got, want):
             if not close(g, w, self.rtol, self.atol):
-                return (f"`{out_name}` differs from the reference: "
-                        f"{mismatch_report(g, w, self.rtol, self.atol)}\n  on {where}")
+                return tr("`{output}` differs from the reference: {report}", output=out_name,
+                          report=mismatch_report(g, w, self.rtol, self.atol)) + on_case(where)
         return None
 
     def _touched_input(self, original: Case, mine: Case) -> str | None:
@@ -428,11 +519,12 @@ class Exercise:
     def _attribute_problem(self, out_name: str, got, want: torch.Tensor) -> str | None:
         """What is wrong with an output's type, shape or dtype, or None."""
         if type(got) is not torch.Tensor:  # noqa: E721 - a Tensor subclass could override comparisons
-            return f"`{out_name}` should be a torch.Tensor, got {type(got).__name__}"
+            return tr("`{output}` should be a torch.Tensor, got {type}", output=out_name, type=type(got).__name__)
         if got.shape != want.shape:
-            return f"`{out_name}` has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
+            return tr("`{output}` has shape {got}, expected {want}", output=out_name, got=tuple(got.shape),
+                      want=tuple(want.shape))
         if got.dtype != want.dtype:
-            return f"`{out_name}` has dtype {got.dtype}, expected {want.dtype}"
+            return tr("`{output}` has dtype {got}, expected {want}", output=out_name, got=got.dtype, want=want.dtype)
         return None
 
     # -- gradients --------------------------------------------------------------------------------------
@@ -486,29 +578,32 @@ class Exercise:
         where = describe_case(case, self.arg_names)
         got, got_grads = self._run_backward(student, case, strict)
         if isinstance(got, BaseException):
-            return (f"raised {type(got).__name__} once its inputs require gradients: {got}\n  on {where}")
+            return tr("raised {error} once its inputs require gradients: {message}", error=type(got).__name__,
+                      message=got) + on_case(where)
         for out_name, g, w in zip(self.outputs, got, want):
             if type(w) is torch.Tensor and w.requires_grad and not g.requires_grad:  # noqa: E721
-                return (f"`{out_name}` is detached from its inputs: the values are right, but no gradient "
-                        f"can flow back through it, so nothing before it would learn. Look for `.detach()`, "
-                        f"`torch.no_grad()`, `.data`, or a detour through NumPy or `.item()`.\n  on {where}")
+                return tr("`{output}` is detached from its inputs: the values are right, but no gradient can flow "
+                          "back through it, so nothing before it would learn. Look for `.detach()`, "
+                          "`torch.no_grad()`, `.data`, or a detour through NumPy or `.item()`.",
+                          output=out_name) + on_case(where)
         for label, w in want_grads.items():
             if w is None:
                 continue
             g = got_grads.get(label)
             if g is None or (not bool(_VF.any(g != 0)) and bool(_VF.any(w != 0))):
-                return (f"no gradient reaches `{label}` through your implementation, though the values are "
-                        f"right: part of the computation is cut off from it. Look for `.detach()`, "
-                        f"`torch.no_grad()` or `.data`.\n  on {where}")
+                return tr("no gradient reaches `{input}` through your implementation, though the values are right: "
+                          "part of the computation is cut off from it. Look for `.detach()`, `torch.no_grad()` or "
+                          "`.data`.", input=input_words(label)) + on_case(where)
             scale = float(_VF.abs(w.detach().double()).max()) if w.numel() else 0.0
             if g.shape != w.shape or not close(g, w, 1e-3, 1e-5 + 1e-4 * scale):
                 detail = mismatch_report(g, w, 1e-3, 1e-5 + 1e-4 * scale) if g.shape == w.shape else \
-                    f"shape {tuple(g.shape)}, expected {tuple(w.shape)}"
+                    tr("shape {got}, expected {want}", got=tuple(g.shape), want=tuple(w.shape))
                 shaped = difference_shape(g, w, 1e-3, 1e-5 + 1e-4 * scale)
                 detail = f"{shaped}; {detail}" if shaped else detail
-                return (f"the gradient with respect to `{label}` differs from the reference's ({detail}), "
-                        f"though the values are right: part of the computation is cut off from the gradient "
-                        f"(`.detach()`, `torch.no_grad()`, `.data`) or replaced by a constant.\n  on {where}")
+                return tr("the gradient with respect to `{input}` differs from the reference's ({detail}), though "
+                          "the values are right: part of the computation is cut off from the gradient "
+                          "(`.detach()`, `torch.no_grad()`, `.data`) or replaced by a constant.",
+                          input=input_words(label), detail=detail) + on_case(where)
         return None
 
     # -- when no known mistake matches ------------------------------------------------------------------
@@ -594,12 +689,16 @@ class Exercise:
             if out_name in agree or type(g) is not torch.Tensor or g.shape != w.shape:  # noqa: E721
                 continue
             shaped = difference_shape(g, w, self.rtol, self.atol, masks)
-            lead = f"`{', '.join(agree)}` agree{'s' if len(agree) == 1 else ''} with the reference, " \
-                   f"`{out_name}` does not" if agree else ""
+            if len(agree) == 1:
+                lead = tr("`{agree}` agrees with the reference, `{output}` does not", agree=agree[0], output=out_name)
+            else:
+                lead = tr("`{agree}` agree with the reference, `{output}` does not", agree=", ".join(agree),
+                          output=out_name) if agree else ""
             if shaped:
-                parts.append(_sentence(f"{lead}: {shaped}" if lead else f"in `{out_name}`, {shaped}"))
+                parts.append(_sentence(tr("{lead}: {shape}", lead=lead, shape=shaped) if lead else
+                                       tr("in `{output}`, {shape}", output=out_name, shape=shaped)))
             elif lead:
-                parts.append(f"{lead}.")
+                parts.append(_sentence(lead))
             break
         return parts
 
@@ -622,7 +721,8 @@ class Exercise:
         for words, moved in self._perturbed_cases(case):
             want, _ = self._run(self.reference, moved)
             if not isinstance(want, BaseException) and self._same(got, want):
-                return f"yours gives the reference's result for {words}: an off-by-one in how you use it?"
+                return tr("yours gives the reference's result for {moved}: an off-by-one in how you use it?",
+                          moved=words)
         return None
 
     def _where_it_departs(self, student, case: Case, strict: bool) -> str | None:
@@ -649,6 +749,12 @@ class Exercise:
             for x, y in zip(a, b)
         )
 
+    def _named(self, mistake: str) -> Said:
+        """"looks like <mistake>. <hint>" for the catalog mistake named `mistake` (its English name, which the
+        message carries as its `mistake` fact): also what a detector of a kind of exercise says when it sees one."""
+        hint = next(m.hint for m in self.mistakes if m.name == mistake)
+        return Said(tr("looks like {mistake}. {hint}", mistake=tr(mistake), hint=tr(hint)), mistake=mistake)
+
     def _diagnose(self, student, cases: list[Case]) -> str | None:
         """Name the known mistakes that behave like the student's code on every case.
 
@@ -660,10 +766,17 @@ class Exercise:
         if not found:
             return None
         if len(found) == 1:
-            return f"looks like {found[0].name}. {found[0].hint}"
-        names = " or ".join(m.name for m in found[:3])
-        hints = " ".join(f"({i}) {m.hint}" for i, m in enumerate(found[:3], 1))
-        return f"looks like {names} (these give the same outputs here). {hints}"
+            return self._named(found[0].name)
+        names = [tr(m.name) for m in found[:3]]
+        hints = " ".join(f"({i}) {tr(m.hint)}" for i, m in enumerate(found[:3], 1))
+        english = f"{' or '.join(m.name for m in found[:3])} (these give the same outputs here)"
+        if len(names) == 2:
+            said = tr("looks like {first} or {second} (these give the same outputs here). {hints}", first=names[0],
+                      second=names[1], hints=hints)
+        else:
+            said = tr("looks like {first} or {second} or {third} (these give the same outputs here). {hints}",
+                      first=names[0], second=names[1], third=names[2], hints=hints)
+        return Said(said, mistake=english)
 
 
 def raised_in(error: BaseException, default: str) -> str:
@@ -680,7 +793,7 @@ def _error_shape(error: BaseException) -> str:
     """An exception's message with the numbers taken out, so the same mistake matches on any shape."""
     import re
 
-    return re.sub(r"-?\d+", "N", str(error))
+    return re.sub(r"-?\d+", "N", getattr(error, "english", None) or str(error))
 
 
 class ModuleExercise(Exercise):
@@ -706,7 +819,7 @@ class ModuleExercise(Exercise):
             names = _members(built.named_parameters())
         # the class of each part of the reference, by place: whose exercise a learner's part at that place is
         self.part_exercises = {path: type(sub).__name__ for path, sub in built.named_modules() if path}
-        self.members = members or f"the members {', '.join(names)} of the contract"
+        self.members = members or f"the members {', '.join(names)} of the contract"  # English: recorded as is
 
     def _tiny_init(self):
         """Constructor arguments of the first case, to read the reference's member names."""
@@ -764,7 +877,7 @@ class ModuleExercise(Exercise):
         ref = self._execute(self.reference, "trace", case)
         if not isinstance(mine, list) or not isinstance(ref, list):
             return None
-        return localise(mine, ref, f"your {self.name}")
+        return localise(mine, ref, tr("your {name}", name=self.name))
 
     def _local_trace(self, impl, case: Case, strict: bool = False):
         """Every submodule call of a forward run on `case`, its inputs and outputs (see `trace_calls`)."""
@@ -791,9 +904,10 @@ class ModuleExercise(Exercise):
         if self.takes_dropout:
             first, second = self._run(student, case)[0], self._run(student, case)[0]
             if not isinstance(first, BaseException) and not self._same(first, second):
-                return ("looks like dropout applied in eval(): two calls on the same input give different outputs. "
-                        "Use nn.Dropout members (model.eval() switches them off) or "
-                        "F.dropout(x, p, training=self.training).")
+                return Said(tr("looks like dropout applied in eval(): two calls on the same input give different "
+                               "outputs. Use nn.Dropout members (model.eval() switches them off) or "
+                               "F.dropout(x, p, training=self.training)."),
+                            mistake="dropout applied in eval(): two calls on the same input give different outputs")
         return super()._diagnose(student, cases)
 
     def _local_train(self, impl, case: Case, strict: bool = False, init: dict | None = None):
@@ -815,21 +929,22 @@ class ModuleExercise(Exercise):
         except ReferenceUsed:
             raise
         except Exception as error:  # noqa: BLE001
-            return f"raised {type(error).__name__} in train() mode: {error}\n  on {where}"
-        return self._judge_modes(noisy, plain, case, where, " Apply nn.Dropout where the exercise says (it is a "
-                                                            "no-op in eval() only).")
+            return tr("raised {error} in train() mode: {message}", error=type(error).__name__,
+                      message=error) + on_case(where)
+        return self._judge_modes(noisy, plain, case, where, " " + tr("Apply nn.Dropout where the exercise says (it "
+                                                                     "is a no-op in eval() only)."))
 
     def _judge_modes(self, noisy, plain, case, where, hint=""):
         """The train() outputs with dropout (`noisy`) must differ from the reference's eval() outputs, those
         with dropout=0 (`plain`) must not; None when all is well."""
         want, _ = self._run(self.reference, case)
         if self._same(noisy, want):
-            return (f"in train() with dropout={case.init['dropout']} your outputs equal the eval() outputs: "
-                    f"dropout is never applied.{hint}\n  on {where}")
+            return tr("in train() with dropout={p} your outputs equal the eval() outputs: dropout is never applied.",
+                      p=case.init["dropout"]) + hint + on_case(where)
         problem = self._compare(plain, want, where)
         if problem:
-            return (f"in train() with dropout=0 your outputs differ from eval(): something besides dropout "
-                    f"depends on the mode. {problem}")
+            return tr("in train() with dropout=0 your outputs differ from eval(): something besides dropout depends "
+                      "on the mode. {problem}", problem=problem)
         return None
 
 
@@ -847,7 +962,7 @@ class Weights(dict):
     """Seeded parameters by name, injected into every module a case builds."""
 
     def __repr__(self):
-        return "seeded " + ", ".join(_members((name, None) for name in self))
+        return tr("seeded {members}", members=", ".join(_members((name, None) for name in self)))
 
 
 def seeded_weights(g: torch.Generator, reference, init: dict) -> Weights:
@@ -872,21 +987,35 @@ def seeded_weights(g: torch.Generator, reference, init: dict) -> Weights:
 def inject(module, weights: Weights, name: str, members: str):
     """Load a case's weights into a learner's module, or say plainly why they do not fit."""
     if not isinstance(module, torch.nn.Module):
-        raise TypeError(f"{name}(...) should build an nn.Module, got {type(module).__name__}")
+        raise translated_error(TypeError, "{name}(...) should build an nn.Module, got {type}", name=name,
+                               type=type(module).__name__)
     own = dict(module.named_parameters())
     missing = [n for n in weights if n not in own]
     extra = [n for n in own if n not in weights]
     if missing or extra:
-        raise AttributeError(
-            f"the check gives your module its own weights, so it needs {members} and no other parameters; "
-            f"yours has {sorted(own) or 'no parameters'} (missing {missing or 'nothing'}, "
-            f"unexpected {extra or 'nothing'})")
+        english = dict(members=members, parameters=sorted(own) or "no parameters", missing=missing or "nothing",
+                       unexpected=extra or "nothing")
+        raise translated_error(
+            AttributeError, "the check gives your module its own weights, so it needs {members} and no other "
+            "parameters; yours has {parameters} (missing {missing}, unexpected {unexpected})", english,
+            members=members_words(members), parameters=sorted(own) or tr("no parameters"),
+            missing=missing or tr("nothing"), unexpected=extra or tr("nothing"))
     for n, tensor in weights.items():
         if own[n].shape != tensor.shape:
-            raise ValueError(f"your parameter `{n}` has shape {tuple(own[n].shape)}, expected {tuple(tensor.shape)}")
+            raise translated_error(ValueError, "your parameter `{name}` has shape {got}, expected {want}", name=n,
+                                   got=tuple(own[n].shape), want=tuple(tensor.shape))
     with torch.no_grad():
         for n, tensor in weights.items():
             own[n].copy_(tensor)
+
+
+def members_words(members: str) -> str:
+    """The members a module needs (`ModuleExercise.members`, kept in English, recorded as is) as the learner reads
+    them: an exercise's own text translated whole, the default one built anew."""
+    prefix, suffix = "the members ", " of the contract"
+    if members.startswith(prefix) and members.endswith(suffix) and tr(members) == members:
+        return tr("the members {names} of the contract", names=members[len(prefix):-len(suffix)])
+    return tr(members)
 
 
 def masking_mistakes(ignored, inverted, after_softmax, zero_fill):
@@ -974,8 +1103,10 @@ def _where_line(frame, lineno) -> str:
     """`line 12 of forward` (in a notebook cell the file name means nothing to the learner)."""
     name = frame.f_code.co_qualname
     filename = frame.f_code.co_filename
-    place = "" if "ipykernel" in filename or filename.startswith("<") else f" ({os.path.basename(filename)})"
-    return f"line {lineno} of your `{name}`{place}"
+    if "ipykernel" in filename or filename.startswith("<"):
+        return tr("line {line} of your `{function}`", line=lineno, function=name)
+    return tr("line {line} of your `{function}` ({file})", line=lineno, function=name,
+              file=os.path.basename(filename))
 
 
 def _shapes_on_line(frame, line: str) -> str:
@@ -992,9 +1123,9 @@ def _shapes_on_line(frame, line: str) -> str:
         if match.group(1) and "self" in frame.f_locals:
             value = getattr(frame.f_locals["self"], name, None)
         if isinstance(value, torch.Tensor):
-            parts.append(f"{match.group(0)} is {tuple(value.shape)}")
+            parts.append(tr("{name} is {shape}", name=match.group(0), shape=tuple(value.shape)))
         elif isinstance(value, tuple) and value and all(isinstance(v, torch.Tensor) for v in value):
-            parts.append(f"{match.group(0)} is a tuple of {len(value)} tensors")
+            parts.append(tr("{name} is a tuple of {count} tensors", name=match.group(0), count=len(value)))
     return ", ".join(parts[:4])
 
 
@@ -1004,29 +1135,30 @@ def _error_hint(error: BaseException) -> str:
 
     text = str(error)
     if "inplace operation" in text or "in-place operation" in text:
-        return ("it changes in place a tensor that autograd needs for the backward pass: write it out of place "
-                "(w = w / s, not w /= s; s = 1 / s, not s.reciprocal_(); x = -x, not x.neg_())")
+        return tr("it changes in place a tensor that autograd needs for the backward pass: write it out of place "
+                  "(w = w / s, not w /= s; s = 1 / s, not s.reciprocal_(); x = -x, not x.neg_())")
     if "tuple" in text and ("Tensor" in text or "operand" in text or "attribute" in text):
-        return ("a tuple is used where a tensor is expected: an attention returns (output, weights) and a cached "
-                "module (output, cache); take the output with [0] or unpack it")
+        return tr("a tuple is used where a tensor is expected: an attention returns (output, weights) and a cached "
+                  "module (output, cache); take the output with [0] or unpack it")
     if "cannot be multiplied" in text:
-        return "a matrix product whose inner sizes differ: is a transpose missing, or the wrong tensor used?"
+        return tr("a matrix product whose inner sizes differ: is a transpose missing, or the wrong tensor used?")
     match = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton "
                       r"dimension (\d+)", text)
     if match:
-        return (f"two tensors meet whose sizes differ along dimension {match.group(3)} ({match.group(1)} and "
-                f"{match.group(2)}): is an axis missing (a [:, None]), transposed, or one tensor the wrong one?")
+        return tr("two tensors meet whose sizes differ along dimension {dim} ({a} and {b}): is an axis missing "
+                  "(a [:, None]), transposed, or one tensor the wrong one?", dim=match.group(3), a=match.group(1),
+                  b=match.group(2))
     if "Dimension out of range" in text:
-        return "it names an axis the tensor does not have: count its dimensions (tensor.dim())"
+        return tr("it names an axis the tensor does not have: count its dimensions (tensor.dim())")
     if "is invalid for input of size" in text:
-        return "a view or reshape asks for sizes whose product is not the number of elements: check the sizes"
+        return tr("a view or reshape asks for sizes whose product is not the number of elements: check the sizes")
     if "index out of range in self" in text:
-        return ("an embedding is looked up with a token id past the end of its table: are these the tokens of "
-                "another vocabulary (source for target), or positions past max_len?")
+        return tr("an embedding is looked up with a token id past the end of its table: are these the tokens of "
+                  "another vocabulary (source for target), or positions past max_len?")
     if isinstance(error, IndexError) or "out of range" in text or "out of bounds" in text:
-        return "an index runs past the end of an axis: check which axis you index and its length"
+        return tr("an index runs past the end of an axis: check which axis you index and its length")
     if isinstance(error, ValueError) and "unpack" in text:
-        return "it unpacks a different number of values than the call returns"
+        return tr("it unpacks a different number of values than the call returns")
     return ""
 
 
@@ -1060,22 +1192,31 @@ def translate_error(error: BaseException, inplace_sites=()) -> str | None:
     hint = _error_hint(error)
     if ("inplace operation" in str(error) or "in-place operation" in str(error)) and inplace_sites:
         where, line = inplace_sites[-1] if "leaf Variable" in str(error) else inplace_sites[0]
-        return _sentence(f"{where}{f', `{line}`' if line else ''}: {hint}")
+        return _sentence(tr("{where}, `{line}`: {hint}", where=where, line=line, hint=hint) if line else
+                         tr("{where}: {hint}", where=where, hint=hint))
     frames = _learner_frames(error.__traceback__)
     if not frames:
         return _sentence(f"{hint[0].upper()}{hint[1:]}") if hint else None
     frame, lineno = frames[-1]
     line = _source_line(frame, lineno)
     shapes = _shapes_on_line(frame, line) if line else ""
-    said = f"{_where_line(frame, lineno)}" + (f", `{line}`," if line else "") + " fails"
-    said += f" ({shapes})" if shapes else ""
-    return _sentence(f"{said}: {hint}" if hint else f"{said} with {type(error).__name__}: {str(error).splitlines()[0]}")
+    where = _where_line(frame, lineno)
+    if line:
+        said = tr("{where}, `{line}`, fails ({shapes})", where=where, line=line, shapes=shapes) if shapes else \
+            tr("{where}, `{line}`, fails", where=where, line=line)
+    else:
+        said = tr("{where} fails ({shapes})", where=where, shapes=shapes) if shapes else \
+            tr("{where} fails", where=where)
+    if hint:
+        return _sentence(tr("{failing}: {hint}", failing=said, hint=hint))
+    return _sentence(tr("{failing} with {error}: {message}", failing=said, error=type(error).__name__,
+                        message=str(error).splitlines()[0]))
 
 
 def _sentence(text: str) -> str:
-    """`text` ending with one full stop, or with its own question mark."""
+    """`text` ending with one full stop (the language's), or with its own question mark."""
     text = text.rstrip()
-    return text if text.endswith((".", "?", "!")) else text + "."
+    return text if text.endswith((".", "?", "!", "\u3002", "\uff1f", "\uff01")) else text + tr(".")
 
 
 # -- the shape of a difference --------------------------------------------------------------------------------------
@@ -1096,26 +1237,29 @@ def _factor_words(r: float) -> str:
         if int(round(math.sqrt(n))) ** 2 == n:
             continue  # a whole square root: said below as a plain factor
         if abs(r * r * n - 1) < 5e-5:
-            return f": a division by sqrt({n}) too many, or a missing multiplication by it?"
+            return tr(": a division by sqrt({n}) too many, or a missing multiplication by it?", n=n)
         if abs(r * r / n - 1) < 5e-5:
-            return f": a multiplication by sqrt({n}) too many, or a missing division by it?"
+            return tr(": a multiplication by sqrt({n}) too many, or a missing division by it?", n=n)
     if abs(r + 1) < 1e-3:
-        return ": the sign is flipped"
+        return tr(": the sign is flipped")
     for n in range(2, 65):
         if abs(r * n - 1) < 1e-3:
-            return f": a division by {n} (= sqrt({n * n})) too many, or a missing multiplication by it?"
+            return tr(": a division by {n} (= sqrt({square})) too many, or a missing multiplication by it?", n=n,
+                      square=n * n)
         if abs(r / n - 1) < 1e-3:
-            return f": a multiplication by {n} (= sqrt({n * n})) too many, or a missing division by it?"
+            return tr(": a multiplication by {n} (= sqrt({square})) too many, or a missing division by it?", n=n,
+                      square=n * n)
     return ""
 
 
 def _index_words(indices, size) -> str:
     indices = sorted(indices)
     if len(indices) == 1:
-        return f"index {indices[0]}"
+        return tr("index {index}", index=indices[0])
     if indices == list(range(indices[0], indices[-1] + 1)):
-        return f"indices {indices[0]} to {indices[-1]}"
-    return "indices " + ", ".join(str(i) for i in indices[:6]) + (", ..." if len(indices) > 6 else "")
+        return tr("indices {first} to {last}", first=indices[0], last=indices[-1])
+    return tr("indices {indices}", indices=", ".join(str(i) for i in indices[:6]) + (", ..." if len(indices) > 6
+                                                                                     else ""))
 
 
 def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | None:
@@ -1138,41 +1282,43 @@ def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | Non
         if abs(r - 1) > 1e-3 and bool(_VF.allclose(g, w * r, 1e-4, 1e-6 + 1e-5 * scale, True)):
             words = _factor_words(r)
             if g.numel() == 1:  # one number is always some factor of another: only a telling one is worth saying
-                return f"yours is the reference times {r:.4g}{words}" if words else None
-            return f"yours is the reference times {r:.4g} everywhere{words}"
+                return tr("yours is the reference times {factor:.4g}", factor=r) + words if words else None
+            return tr("yours is the reference times {factor:.4g} everywhere", factor=r) + words
         offset = g - w
         c = float(offset.flatten().median())
         if g.numel() > 1 and abs(c) > 1e-4 * scale and bool(_VF.allclose(offset, torch.full_like(offset, c),
                                                                           0.0, 1e-5 + 1e-5 * scale, True)):
-            return f"yours is the reference plus {c:.4g} everywhere: a constant added or left out?"
+            return tr("yours is the reference plus {offset:.4g} everywhere: a constant added or left out?", offset=c)
     dims = g.dim()
     if 2 <= dims <= 5:
         import itertools
 
         for a, b in itertools.combinations(range(dims), 2):
             if g.shape[a] == g.shape[b] and g.shape[a] > 1 and _close_enough(g, w.transpose(a, b)):
-                return f"yours is the reference with axes {a} and {b} swapped (a transpose too many or missing?)"
+                return tr("yours is the reference with axes {a} and {b} swapped (a transpose too many or missing?)",
+                          a=a, b=b)
         for a, b in itertools.combinations(range(dims), 2):
             if g.shape[a] > 1 and g.shape[b] > 1:
                 t = w.transpose(a, b).contiguous()
                 if _close_enough(g, t.reshape(g.shape)):
-                    return (f"yours holds the right numbers in the wrong layout: the reference with axes {a} and "
-                            f"{b} transposed and reshaped back (a reshape or view where a transpose was needed, or "
-                            f"the reverse)")
+                    return tr("yours holds the right numbers in the wrong layout: the reference with axes {a} and {b} "
+                              "transposed and reshaped back (a reshape or view where a transpose was needed, or the "
+                              "reverse)", a=a, b=b)
                 if _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), w) and \
                         not _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), g):
-                    return (f"yours holds the right numbers in the wrong layout: transposing axes {a} and {b} and "
-                            f"reshaping back gives the reference (a reshape or view where a transpose was needed)")
+                    return tr("yours holds the right numbers in the wrong layout: transposing axes {a} and {b} and "
+                              "reshaping back gives the reference (a reshape or view where a transpose was needed)",
+                              a=a, b=b)
     for axis in range(dims):
         n = g.shape[axis]
         if n < 3:
             continue
         if _close_enough(g.narrow(axis, 1, n - 1), w.narrow(axis, 0, n - 1)):
-            return (f"yours at index i + 1 of axis {axis} equals the reference at index i: shifted by one along "
-                    f"axis {axis} (an off-by-one slice, or a position counted from 1?)")
+            return tr("yours at index i + 1 of axis {axis} equals the reference at index i: shifted by one along axis "
+                      "{axis} (an off-by-one slice, or a position counted from 1?)", axis=axis)
         if _close_enough(g.narrow(axis, 0, n - 1), w.narrow(axis, 1, n - 1)):
-            return (f"yours at index i of axis {axis} equals the reference at index i + 1: shifted by one along "
-                    f"axis {axis} (an off-by-one slice, or a position counted from 1?)")
+            return tr("yours at index i of axis {axis} equals the reference at index i + 1: shifted by one along axis "
+                      "{axis} (an off-by-one slice, or a position counted from 1?)", axis=axis)
     diff = _VF.abs(g - w)
     bad = diff > atol + rtol * _VF.abs(w)
     if not bool(bad.any()):
@@ -1186,7 +1332,7 @@ def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | Non
         except RuntimeError:
             blocked = None
         if blocked is not None and bool(blocked.any()) and not bool((bad & ~blocked).any()):
-            return "yours differs only where the mask blocks (masked or padded positions)"
+            return tr("yours differs only where the mask blocks (masked or padded positions)")
     for axis in range(dims):
         n = g.shape[axis]
         if n < 2:
@@ -1194,7 +1340,8 @@ def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | Non
         rows = bad.transpose(0, axis).reshape(n, -1).any(1) if dims > 1 else bad
         where = [i for i in range(n) if bool(rows[i])]
         if len(where) < n:
-            return f"yours differs only at {_index_words(where, n)} of axis {axis} (of {n}); elsewhere it agrees"
+            return tr("yours differs only at {indices} of axis {axis} (of {size}); elsewhere it agrees",
+                      indices=_index_words(where, n), axis=axis, size=n)
     return None
 
 
@@ -1285,7 +1432,8 @@ def _outputs_differ(mine, ref):
 
 
 def _ordinal(k: int) -> str:
-    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}.get(k, f"{k}th")
+    words = {1: tr("first"), 2: tr("second"), 3: tr("third"), 4: tr("fourth"), 5: tr("fifth")}
+    return words[k] if k in words else tr("{k}th", k=k)
 
 
 def localise(mine: list, ref: list, root: str) -> str | None:
@@ -1312,48 +1460,54 @@ def localise(mine: list, ref: list, root: str) -> str | None:
 
     def name(i):
         path, k = my_keys[i]
-        call = f" (on its {_ordinal(k + 1)} call)" if k else ""
-        return f"`{_pretty(path, root)}`{call}"
+        if not k:
+            return f"`{_pretty(path, root)}`"
+        return tr("`{part}` (on its {ordinal} call)", part=_pretty(path, root), ordinal=_ordinal(k + 1))
 
     def agreed_words(agreed):
         if not agreed:
             return ""
         names = [f"`{_pretty(mine[c]['path'], root)}`" for c in agreed]
         names = list(dict.fromkeys(names))
-        return f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''} agree{'s' if len(names) == 1 else ''} " \
-               f"with the reference; "
+        parts = f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''}"
+        if len(names) == 1:
+            return tr("{parts} agrees with the reference; ", parts=parts)
+        return tr("{parts} agree with the reference; ", parts=parts)
 
     def input_words(i, r, agreed):
         entry, theirs = mine[i], ref[r]
         for j, (value, their) in enumerate(zip(entry["args"], theirs["args"])):
             if _arg_differs(value, their):
-                arg = theirs["names"][j] if j < len(theirs["names"]) else f"argument {j + 1}"
+                arg = theirs["names"][j] if j < len(theirs["names"]) else tr("argument {name}", name=j + 1)
                 what = f"`{arg}`"
                 if value is None:
-                    what += " (yours passes None, the reference a value)"
+                    what += tr(" (yours passes None, the reference a value)")
                 elif their is None:
-                    what += " (yours passes a value, the reference None)"
+                    what += tr(" (yours passes a value, the reference None)")
                 names = set(theirs["names"])
                 if {"query", "key", "value"} <= names:
-                    hint = "check what you pass as queries, keys and values (and which mask)"
+                    hint = tr("check what you pass as queries, keys and values (and which mask)")
                 elif "cache" in arg:
-                    hint = "check that the cache is passed on to it"
+                    hint = tr("check that the cache is passed on to it")
                 elif "mask" in arg:
-                    hint = "check which mask you pass it"
+                    hint = tr("check which mask you pass it")
                 else:
-                    hint = "look at what you compute before it and pass it"
+                    hint = tr("look at what you compute before it and pass it")
                 shaped = difference_shape(value, their, 1e-4, 1e-5) if isinstance(value, torch.Tensor) else None
-                hint += f" ({shaped})" if shaped else ""
-                return f"{agreed_words(agreed)}the input of {name(i)} differs from the reference's, in {what}: {hint}."
+                hint = tr("{hint} ({shape})", hint=hint, shape=shaped) if shaped else hint
+                return agreed_words(agreed) + tr("the input of {part} differs from the reference's, in {argument}: "
+                                                 "{hint}.", part=name(i), argument=what, hint=hint)
         if len(entry["args"]) < len(theirs["args"]):
             missing = [f"`{n}`" for n in theirs["names"][len(entry["args"]):]]
             cache = any("cache" in n for n in missing)
-            return (f"{agreed_words(agreed)}{name(i)} gets no {' or '.join(missing) or 'further argument'} from "
-                    f"yours (the reference passes it): "
-                    f"{'check that the cache is passed on to it' if cache else 'check the arguments you pass it'}.")
+            return agreed_words(agreed) + tr(
+                "{part} gets no {arguments} from yours (the reference passes it): {hint}.", part=name(i),
+                arguments=tr(" or ").join(missing) or tr("further argument"),
+                hint=tr("check that the cache is passed on to it") if cache else tr("check the arguments you pass it"))
         if len(entry["args"]) != len(theirs["args"]):
-            return (f"{agreed_words(agreed)}{name(i)} is called with {len(entry['args'])} argument(s), the "
-                    f"reference passes {len(theirs['args'])}: check the arguments you pass it.")
+            return agreed_words(agreed) + tr(
+                "{part} is called with {count} argument(s), the reference passes {wanted}: check the arguments you "
+                "pass it.", part=name(i), count=len(entry["args"]), wanted=len(theirs["args"]))
         return None
 
     def descend(i, r, which):
@@ -1372,14 +1526,15 @@ def localise(mine: list, ref: list, root: str) -> str | None:
         called = {mine[c]["path"] for c in children[i]}
         missing = list(dict.fromkeys(f"`{_pretty(ref[c]['path'], root)}`" for c in ref_children[r]
                                      if ref[c]["path"] not in called))
-        never = f" It never calls {', '.join(missing)}, which the reference calls." if missing else ""
-        value = f" (the {_ordinal(which + 1)} tensor it returns)" if which else ""
+        never = " " + tr("It never calls {parts}, which the reference calls.", parts=", ".join(missing)) \
+            if missing else ""
+        value = tr(" (the {ordinal} tensor it returns)", ordinal=_ordinal(which + 1)) if which else ""
         if not children[i] and not missing:
-            return (f"the input of {name(i)} agrees with the reference's, but its output{value} does not: look "
-                    f"inside {name(i)}.")
-        return (f"{agreed_words(agreed) or 'the parts it calls agree with the reference; '}the output{value} of "
-                f"{name(i)} does not: look at how {name(i)} combines them (residual sums, norms, the order of "
-                f"its steps, what it returns).{never}")
+            return tr("the input of {part} agrees with the reference's, but its output{which} does not: look inside "
+                      "{part}.", part=name(i), which=value)
+        return (agreed_words(agreed) or tr("the parts it calls agree with the reference; ")) + tr(
+            "the output{which} of {part} does not: look at how {part} combines them (residual sums, norms, the order "
+            "of its steps, what it returns).", which=value, part=name(i)) + never
 
     agreed = []
     for i in children[-1]:
@@ -1403,14 +1558,15 @@ def localise(mine: list, ref: list, root: str) -> str | None:
         ref_count[path] = ref_count.get(path, 0) + 1
     tops = [ref[c]["path"] for c in ref_children[-1]]
     missing = list(dict.fromkeys(f"`{_pretty(p, root)}`" for p in tops if p not in mine_count))
-    more = list(dict.fromkeys(f"`{_pretty(p, root)}` {mine_count[p]} times where the reference calls it "
-                              f"{ref_count.get(p, 0)}" for p in dict.fromkeys(mine_count)
+    more = list(dict.fromkeys(tr("`{part}` {count} times where the reference calls it {wanted}",
+                                 part=_pretty(p, root), count=mine_count[p], wanted=ref_count.get(p, 0))
+                              for p in dict.fromkeys(mine_count)
                               if "." not in p and mine_count[p] > ref_count.get(p, 0) and p in ref_count))
-    notes = (f" It never calls {', '.join(missing)}, which the reference calls." if missing else "") + \
-        (f" It calls {'; '.join(more)}." if more else "")
-    return (f"{agreed_words(agreed) or 'the parts it calls agree with the reference; '}the output of {root} does "
-            f"not: look at how it combines them (residual sums, norms, the order of its steps, what it "
-            f"returns).{notes}")
+    notes = (" " + tr("It never calls {parts}, which the reference calls.", parts=", ".join(missing))
+             if missing else "") + (" " + tr("It calls {calls}.", calls="; ".join(more)) if more else "")
+    return (agreed_words(agreed) or tr("the parts it calls agree with the reference; ")) + tr(
+        "the output of {module} does not: look at how it combines them (residual sums, norms, the order of its "
+        "steps, what it returns).", module=root) + notes
 
 
 def _learners(obj) -> bool:

@@ -6,7 +6,8 @@ from torch import nn
 
 from ..solutions import multi_head_attention as ref
 from ..solutions.self_attention import scaled_dot_product_attention
-from .framework import Case, Exercise, Mistake, ModuleExercise, randn, seeded
+from ._harness import DROPOUT_AFTER_W_O, DROPOUT_BEFORE_W_O, DROPOUT_NOT_READ, AttentionDropoutExercise
+from .framework import Case, Exercise, Mistake, randn, seeded
 
 
 # -- split_heads ------------------------------------------------------------------------------------------
@@ -171,10 +172,11 @@ def _merge(x):
 class _MhaVariant(nn.Module):
     """Multi-head attention with one thing changed, to build the known mistakes."""
 
-    def __init__(self, d_model, num_heads, split=_split, merge=_merge, scale="d_head", mask_use="as given",
-                 inputs="query, key, value", projections="w_q, w_k, w_v", output_projection=True,
-                 average_heads=False, bias=True, transpose=lambda k: k.transpose(-2, -1)):
+    def __init__(self, d_model, num_heads, dropout=0.0, split=_split, merge=_merge, scale="d_head",
+                 mask_use="as given", inputs="query, key, value", projections="w_q, w_k, w_v", output_projection=True,
+                 average_heads=False, bias=True, transpose=lambda k: k.transpose(-2, -1), drop="weights"):
         super().__init__()
+        self.dropout, self.drop = nn.Dropout(dropout), drop  # drop: what dropout acts on in train()
         self.transpose = transpose
         self.num_heads, self.split, self.merge = num_heads, split, merge
         self.scale, self.mask_use, self.inputs, self.projections = scale, mask_use, inputs, projections
@@ -198,17 +200,25 @@ class _MhaVariant(nn.Module):
             mask = {"as given": mask, "inverted": ~mask, "extra axis": mask.unsqueeze(1)}[self.mask_use]
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=-1)
-        out = self.merge(weights @ v)
+        attended = weights @ v
+        if self.drop in ("weights", "returned weights"):
+            weights = self.dropout(weights)
+            attended = weights @ v if self.drop == "weights" else attended
+        out = self.merge(attended)
+        if self.drop == "merged heads":
+            out = self.dropout(out)
         if self.output_projection:
             out = self.w_o(out)
+        if self.drop == "output":
+            out = self.dropout(out)
         return out, weights.mean(dim=1) if self.average_heads else weights
 
 
 def _mha_variant(**change):
-    return lambda d_model, num_heads, dropout=0.0: _MhaVariant(d_model, num_heads, **change)
+    return lambda d_model, num_heads, dropout=0.0: _MhaVariant(d_model, num_heads, dropout, **change)
 
 
-MHA = ModuleExercise(
+MHA = AttentionDropoutExercise(
     "MultiHeadAttention", ref.MultiHeadAttention, _mha_cases, arg_names=["query", "key", "value"],
     outputs=["output", "weights"], given=(scaled_dot_product_attention,),
     members="exactly four nn.Linear(d_model, d_model) members with bias named w_q, w_k, w_v, w_o",
@@ -269,6 +279,18 @@ MHA = ModuleExercise(
         Mistake("projections without bias", _mha_variant(bias=False),
                 "nn.Linear(d_model, d_model) has a bias by default: keep it "
                 "(nn.MultiheadAttention has one too)."),
+        # where dropout sits: right in eval(), told apart in train() by AttentionDropoutExercise
+        Mistake(DROPOUT_AFTER_W_O, _mha_variant(drop="output"),
+                "nn.MultiheadAttention drops attention links, not output features: in train(), weights = "
+                "self.dropout(weights), then out = weights @ v, and w_o reads the merged heads as usual. The "
+                "dropout on the attention's output belongs to the layer that uses it (dropout1 in notebook 07's "
+                "encoder layer)."),
+        Mistake(DROPOUT_BEFORE_W_O, _mha_variant(drop="merged heads"),
+                "drop the attention weights (B, h, Tq, Tk) themselves: weights = self.dropout(weights), then "
+                "out = weights @ v, then merge the heads and apply w_o."),
+        Mistake(DROPOUT_NOT_READ, _mha_variant(drop="returned weights"),
+                "after weights = self.dropout(weights), compute the output again from them: out = weights @ v "
+                "(the output must read the dropped weights)."),
     ],
 )
 

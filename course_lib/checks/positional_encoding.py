@@ -235,7 +235,7 @@ def _rope(x, positions=None, start=0, pairing="interleave", direction=1.0, expon
     cos, sin = torch.cos(angle).to(x.dtype), (direction * torch.sin(angle)).to(x.dtype)
     if pairing == "interleave":
         x1, x2 = x[..., 0::2], x[..., 1::2]
-    else:  # halves: the rotate_half convention of GPT-NeoX and LLaMA
+    else:  # halves: the rotate_half convention of GPT-NeoX and of Hugging Face's LLaMA
         x1, x2 = x[..., : D // 2], x[..., D // 2:]
     r1, r2 = x1 * cos - x2 * sin, x1 * sin + x2 * cos
     if pairing == "interleave" and output == "interleave":
@@ -260,8 +260,9 @@ ROPE = Exercise(
     mistakes=[
         Mistake("features paired in halves (i, i + D/2), the rotate_half convention",
                 _rope_variant(pairing="halves"),
-                "GPT-NeoX and LLaMA pair feature i with i + D/2; this course pairs neighbours (2i, 2i+1), "
-                "as the RoFormer paper and the sinusoidal table do: x1, x2 = x[..., 0::2], x[..., 1::2]."),
+                "GPT-NeoX and Hugging Face's LLaMA pair feature i with i + D/2; this course pairs neighbours "
+                "(2i, 2i+1), as the RoFormer paper, Meta's LLaMA code and the sinusoidal table do: "
+                "x1, x2 = x[..., 0::2], x[..., 1::2]."),
         Mistake("the rotated pairs written back in halves ([x1'..., x2'...]) instead of interleaved",
                 _rope_variant(output="halves"),
                 "put each pair back where it came from: torch.stack([r1, r2], dim=-1).flatten(-2), "

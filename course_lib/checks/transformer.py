@@ -10,9 +10,17 @@ from ..solutions.positional_encoding import sinusoidal_positional_encoding
 from ..solutions.self_attention import causal_mask, padding_mask, scaled_dot_product_attention
 from ..solutions.training_deep_stacks import EncoderLayer
 from ..train import threads
-from ._harness import DropoutPlacementExercise, ModelLossExercise, TransformerExercise, model_invoke
+from ._harness import (
+    MASK_HIDES_PAST,
+    MASK_INVERTED,
+    DropoutPlacementExercise,
+    GreedyExercise,
+    ModelLossExercise,
+    TransformerExercise,
+    model_invoke,
+)
 from ._standins import StandInTransformer
-from .framework import Case, Exercise, Mistake, randn, seeded
+from .framework import Case, Mistake, randn, seeded
 from .training_deep_stacks import NEVER_DROPPED, without_dropout
 
 D, H, FF = 12, 3, 20  # d_model, heads (of width 4), d_ff: all different, so a wrong axis shows
@@ -428,7 +436,10 @@ def _greedy_variant(slip):
         limit = max_len + 1 if slip == "max_len + 1" else max_len
         while ys.size(1) < limit:
             inp = torch.full_like(ys, bos_id) if slip == "placeholders" else ys
-            logits = model.out(model.decode(inp, memory, memory_mask=mm))
+            causal = torch.ones(ys.size(1), ys.size(1), dtype=torch.bool).tril()
+            tgt_mask = {"inverted causal mask": ~causal,  # True taken as blocked, as nn.Transformer's masks
+                        "mask hides itself": causal & ~torch.eye(ys.size(1), dtype=torch.bool)}.get(slip)
+            logits = model.out(model.decode(inp, memory, tgt_mask, memory_mask=mm))
             step = {"first position": logits[:, 0], "wrong axis": logits}.get(slip, logits[:, -1])
             nxt = step.argmax(dim=1) if slip == "wrong axis" else step.argmax(dim=-1)
             if slip == "wrong axis":
@@ -445,7 +456,7 @@ def _greedy_variant(slip):
     return decode
 
 
-GREEDY = Exercise(
+GREEDY = GreedyExercise(
     "greedy_decode", ref.greedy_decode, _greedy_cases, arg_names=["model", "src", "max_len", "bos_id", "eos_id"],
     outputs=["tokens"], gradients=False,
     mistakes=[
@@ -468,5 +479,14 @@ GREEDY = Exercise(
                 "once a sequence produced eos_id, append eos_id to it (next_token.masked_fill(done, eos_id))."),
         Mistake("src_mask not passed to encode and decode", _greedy_variant("no src mask"),
                 "model.encode(src, src_mask) and model.decode(ys, memory, memory_mask=src_mask)."),
+        # what reaches decode: seen by GreedyExercise on every case, whether the tokens change or not
+        Mistake(MASK_INVERTED, _greedy_variant("inverted causal mask"),
+                "in this course True means 'may attend'. decode builds causal_mask(T) itself and combines a tgt_mask "
+                "you pass with it (&), so greedy decoding needs none: model.decode(ys, memory, "
+                "memory_mask=src_mask)."),
+        Mistake(MASK_HIDES_PAST, _greedy_variant("mask hides itself"),
+                "decode builds causal_mask(T) itself (position t reads 0..t, itself included) and combines a "
+                "tgt_mask you pass with it (&), so greedy decoding needs none: model.decode(ys, memory, "
+                "memory_mask=src_mask). A tgt_mask may hide padding, never a token the model decoded."),
     ],
 )

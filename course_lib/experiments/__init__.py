@@ -12,6 +12,8 @@ by `reference(name)` when the experiment runs.
 import contextlib
 import io
 
+from ..i18n import tr
+
 
 def reference(name):
     """The reference of exercise `name`, looked up when an experiment runs, never when it is imported."""
@@ -35,11 +37,13 @@ def yours_or_reference(name, implementation, quiet=False):
         reason = str(failure).split("\n")[0]
         fallback = reference(name)
         if getattr(fallback, "recorded", False):  # a student environment: checks replayed, no reference to run
-            print(f"Your {name} does not pass its check yet ({reason}), and there is no reference to run "
-                  f"instead in this environment: this experiment needs your {name} to pass its check first.")
+            print(tr("Your {name} does not pass its check yet ({reason}), and there is no reference to run instead in "
+                     "this environment: this experiment needs your {name} to pass its check first.", name=name,
+                     reason=reason))
             return fallback  # calling it raises an error that says so
-        print(f"Your {name} does not pass its check yet, so this runs the course's reference instead ({reason}).")
+        print(tr("Your {name} does not pass its check yet, so this runs the course's reference instead ({reason}).",
+                 name=name, reason=reason))
         return fallback
     if not quiet:
-        print(f"Using your {name} (it passes its check).")
+        print(tr("Using your {name} (it passes its check).", name=name))
     return implementation

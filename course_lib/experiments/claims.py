@@ -19,6 +19,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ..i18n import tr
+
 # -- the thresholds, each with its reason ----------------------------------------------------------------------
 MIN_RATIO = 1.2  # two timings differ when their medians differ by 20 % or more (and their ranges do not overlap):
 #                  undisturbed, the middle half of the runs spans about 8 % either side of the median (measured on
@@ -74,9 +76,17 @@ class Load:
         return self.other_cores > BUSY_CORES
 
     def __str__(self):
-        what = "other work kept" if self.source == "/proc/stat" else "the load average says"
-        state = "busy" if self.busy else "idle"
-        return f"{what} {self.other_cores:.1f} of {self.cores} cores busy meanwhile ({state} machine)"
+        if self.source == "/proc/stat":
+            if self.busy:
+                return tr("other work kept {other:.1f} of {cores} cores busy meanwhile (busy machine)",
+                          other=self.other_cores, cores=self.cores)
+            return tr("other work kept {other:.1f} of {cores} cores busy meanwhile (idle machine)",
+                      other=self.other_cores, cores=self.cores)
+        if self.busy:
+            return tr("the load average says {other:.1f} of {cores} cores busy meanwhile (busy machine)",
+                      other=self.other_cores, cores=self.cores)
+        return tr("the load average says {other:.1f} of {cores} cores busy meanwhile (idle machine)",
+                  other=self.other_cores, cores=self.cores)
 
 
 class _LoadWatch:
@@ -137,9 +147,11 @@ def choose_threads(wanted=2, load=None):
     """
     load = load or measure_load()
     if not load.busy or wanted == 1:
-        return wanted, f"{wanted} thread{'s' if wanted > 1 else ''} ({load})", load
-    return 1, (f"1 thread, not {wanted}: {load}, and threads that wait for each other on a busy machine "
-               "measure the scheduler rather than the layer"), load
+        if wanted > 1:
+            return wanted, tr("{count} threads ({load})", count=wanted, load=load), load
+        return wanted, tr("{count} thread ({load})", count=wanted, load=load), load
+    return 1, tr("1 thread, not {wanted}: {load}, and threads that wait for each other on a busy machine measure the "
+                 "scheduler rather than the layer", wanted=wanted, load=load), load
 
 
 # -- timings -------------------------------------------------------------------------------------------------------
@@ -252,9 +264,9 @@ def decay_speed(fall_a, fall_b, limit=SAME_DECAY):
 def why_inconclusive(load):
     """The reason an inconclusive comparison gives: the machine's load, or the noise of runs this short."""
     if load.busy:
-        return (f"other work used {load.other_cores:.1f} of the {load.cores} cores while this ran, so the runs vary "
-                "more than the difference")
-    return "the runs vary more than the difference, even on this idle machine: the difference is too small to tell"
+        return tr("other work used {other:.1f} of the {cores} cores while this ran, so the runs vary more than the "
+                  "difference", other=load.other_cores, cores=load.cores)
+    return tr("the runs vary more than the difference, even on this idle machine: the difference is too small to tell")
 
 
 @dataclass

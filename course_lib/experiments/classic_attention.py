@@ -10,6 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..data import reversal_batch  # noqa: F401 - the task lives in course_lib.data
+from ..i18n import tr
 from ..train import fit, threads
 from . import reference
 
@@ -106,7 +107,7 @@ def train_reversal(config, length=12, steps=600, batch=64, lr=1e-2, seed=0, desc
         return F.cross_entropy(logits.reshape(-1, config.vocab), tgt.reshape(-1))
 
     history = fit(model, lambda step: reversal_batch(batch, length, gen), loss_fn, steps=steps, lr=lr, clip=1.0,
-                  desc=desc or ("with attention" if config.attention else "without attention"))
+                  desc=desc or (tr("with attention") if config.attention else tr("without attention")))
     return model, history.losses
 
 
@@ -144,29 +145,32 @@ def evaluate_reversal(model, length=12, n=1000, seed=1):
     return score
 
 
-def alignment_figure(mean_weights, example=None, title="Learned alignment, averaged over test sequences"):
+def alignment_figure(mean_weights, example=None, title=None):
     """Heat maps of attention weights: output step (rows) against source position (columns).
 
-    `example` is an optional (src, out, weights) triple of one sequence: its source digits, the digits the
-    model wrote and its weights (T_out, T), drawn beside the average with the digits on the axes.
+    `title` is the average's (None: "Learned alignment, averaged over test sequences"). `example` is an
+    optional (src, out, weights) triple of one sequence: its source digits, the digits the model wrote and its
+    weights (T_out, T), drawn beside the average with the digits on the axes.
     """
     import matplotlib.pyplot as plt
 
+    if title is None:
+        title = tr("Learned alignment, averaged over test sequences")
     panels = [(mean_weights, title, None)]
     if example is not None:
         src, out, weights = example
-        panels.append((weights, "One test sequence", (src, out)))
+        panels.append((weights, tr("One test sequence"), (src, out)))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.0), squeeze=False)
     for ax, (w, name, digits) in zip(axes[0], panels):
         T_out, T = w.shape
         image = ax.imshow(w.detach().numpy(), cmap="viridis", vmin=0.0, vmax=1.0)
-        ax.set(title=name, xlabel="source position (encoder state)", ylabel="output step (decoder)",
+        ax.set(title=name, xlabel=tr("source position (encoder state)"), ylabel=tr("output step (decoder)"),
                xticks=range(T), yticks=range(T_out))
         if digits is not None:
             src, out = digits
             ax.set_xticklabels([f"{j}\n{d}" for j, d in enumerate(src.tolist())])
             ax.set_yticklabels([f"{i}: {d}" for i, d in enumerate(out.tolist())])
-            ax.set(xlabel="source position (its digit below)", ylabel="output step: digit written")
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="attention weight")
+            ax.set(xlabel=tr("source position (its digit below)"), ylabel=tr("output step: digit written"))
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=tr("attention weight"))
     fig.tight_layout()
     return fig

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from ..i18n import tr
 from ..text import grammar
 from ..train import fit, threads
 
@@ -79,7 +80,7 @@ def train_language_model(model_class, config=LMConfig(), seed=0, steps=None):
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
 
     history = fit(model, batch, loss_fn, steps=steps or config.steps, lr=config.lr,
-                  time_budget=config.time_budget, desc="training the character GPT", seed=seed)
+                  time_budget=config.time_budget, desc=tr("training the character GPT"), seed=seed)
     return model, vocab, history
 
 
@@ -216,10 +217,10 @@ def plot_time_per_token(cached, uncached):
 
     fig, ax = plt.subplots(figsize=(6.5, 3.4))
     positions = range(1, len(cached) + 1)
-    ax.plot(positions, [t * 1e3 for t in uncached], label="without cache: the whole prefix again")
-    ax.plot(positions, [t * 1e3 for t in cached], label="with cache: only the new token")
-    ax.set(xlabel="position of the generated token", ylabel="milliseconds for this token",
-           title="Work per generated token")
+    ax.plot(positions, [t * 1e3 for t in uncached], label=tr("without cache: the whole prefix again"))
+    ax.plot(positions, [t * 1e3 for t in cached], label=tr("with cache: only the new token"))
+    ax.set(xlabel=tr("position of the generated token"), ylabel=tr("milliseconds for this token"),
+           title=tr("Work per generated token"))
     ax.legend()
     fig.tight_layout()
     return fig
@@ -231,7 +232,7 @@ def plot_loss(history):
 
     fig, ax = plt.subplots(figsize=(6, 3.2))
     ax.plot(history.losses)
-    ax.set(xlabel="training step", ylabel="cross-entropy (nats per character)",
-           title="Training the character GPT on the generated sentences")
+    ax.set(xlabel=tr("training step"), ylabel=tr("cross-entropy (nats per character)"),
+           title=tr("Training the character GPT on the generated sentences"))
     fig.tight_layout()
     return fig

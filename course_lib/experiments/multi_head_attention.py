@@ -12,6 +12,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ..data import two_relation_batch  # noqa: F401 - the task lives in course_lib.data
 from ..handouts.self_attention import causal_mask
+from ..i18n import tr
 from ..train import fit
 from . import reference
 
@@ -67,7 +68,7 @@ def train_two_relations(config: ToyConfig, attention_cls=None, seed=0):
                 + F.cross_entropy(logits_first.flatten(0, 1), first.flatten()))
 
     history = fit(model, lambda step: two_relation_batch(config.batch, config.length, config.vocab, gen), loss_fn,
-                  steps=config.steps, lr=config.lr, desc=f"{config.num_heads} head(s)")
+                  steps=config.steps, lr=config.lr, desc=tr("{count} head(s)", count=config.num_heads))
     return model, history.losses
 
 
@@ -117,11 +118,11 @@ def plot_head_maps(results, title=None):
         T = r["weights"].size(-1)
         image = ax.imshow(r["weights"][i], vmin=0, vmax=1, cmap="viridis")
         head = r["heads"][i]
-        ax.set(title=f"{label}: head {i}\nlargest weight on t-1: {head['top is previous']:.0%}, "
-                     f"on 0: {head['top is first']:.0%}",
-               xlabel="key position", ylabel="query position", xticks=range(T), yticks=range(T))
+        ax.set(title=tr("{label}: head {i}\nlargest weight on t-1: {previous:.0%}, on 0: {first:.0%}", label=label,
+                        i=i, previous=head["top is previous"], first=head["top is first"]),
+               xlabel=tr("key position"), ylabel=tr("query position"), xticks=range(T), yticks=range(T))
         ax.title.set_fontsize(9)
-    fig.colorbar(image, ax=axes[0].tolist(), label="attention weight", shrink=0.8)
+    fig.colorbar(image, ax=axes[0].tolist(), label=tr("attention weight"), shrink=0.8)
     return fig
 
 

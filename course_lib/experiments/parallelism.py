@@ -6,14 +6,42 @@ the timings run on `num_threads` threads (two by default: the machine the course
 """
 import math
 import time
+import unicodedata
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
+from ..i18n import tr
 from ..train import shrink, threads
 from . import claims
+
+
+def _width(text):
+    """The columns `text` takes in a fixed-width font: two for a Chinese character, one for the rest."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _right(text, width):
+    """`text` right-aligned in `width` columns (as f"{text:>{width}}" for Latin text)."""
+    return " " * max(width - _width(text), 0) + text
+
+
+def _centre(text, width):
+    """`text` centred in `width` columns (as f"{text:^{width}}" for Latin text)."""
+    pad = max(width - _width(text), 0)
+    return " " * (pad // 2) + text + " " * (pad - pad // 2)
+
+
+def _mode(mode):
+    """A timing mode as the learner reads it; "forward" and "forward+backward" stay the keys of the results."""
+    return {"forward": tr("forward"), "forward+backward": tr("forward+backward")}.get(mode, mode)
+
+
+def _layer(name):
+    """A layer's name as the learner reads it; "RNN", "LSTM" and "attention" stay the keys of the results."""
+    return tr("attention") if name == "attention" else name
 
 
 class SelfAttentionLayer(nn.Module):
@@ -128,15 +156,15 @@ def work_claims(rnn_flops, attention_flops, lengths, d_model, whose):
     out = []
     for T in lengths:
         ratio = attention_flops(T, d_model) / rnn_flops(T, d_model)
-        out.append(claims.Claim(f"T = {T:>4}: attention does {ratio:4.1f}x the RNN's work", "reported",
-                                {"T": T, "ratio": ratio}))
+        out.append(claims.Claim(tr("T = {T:>4}: attention does {ratio:4.1f}x the RNN's work", T=T, ratio=ratio),
+                                "reported", {"T": T, "ratio": ratio}))
     T_all = range(1, 8 * d_model + 1)
     least = min(attention_flops(T, d_model) / rnn_flops(T, d_model) for T in T_all)
     quadratic = next((T for T in T_all if 4 * T * T * d_model >= 4 * T * d_model ** 2), None)
-    text = (f"With {whose}, attention does at least {least:.1f}x the RNN's work at every length up to "
-            f"{8 * d_model}: its four projections alone cost 8·T·D², twice the RNN's 4·T·D². Its T² terms (scores "
-            f"and mixing, 4·T²·D) add as much again as the whole RNN from T = {quadratic} = D on, so the gap grows "
-            "with T.")
+    text = tr("With {whose}, attention does at least {least:.1f}x the RNN's work at every length up to {longest}: its "
+              "four projections alone cost 8·T·D², twice the RNN's 4·T·D². Its T² terms (scores and mixing, 4·T²·D) "
+              "add as much again as the whole RNN from T = {quadratic} = D on, so the gap grows with T.", whose=whose,
+              least=least, longest=8 * d_model, quadratic=quadratic)
     out.append(claims.Claim(text, "attention does more work" if least > 1 else "not more work",
                             {"least ratio": least, "quadratic from": quadratic}))
     return out
@@ -157,8 +185,8 @@ def devices():
 def device_name(device):
     """'CPU, 2 threads' or the GPU's name: what the notebook prints beside each number."""
     if device == "cpu":
-        return f"CPU ({torch.get_num_threads()} threads)"
-    return f"GPU ({torch.cuda.get_device_name(0)})"
+        return tr("CPU ({count} threads)", count=torch.get_num_threads())
+    return f"GPU ({torch.cuda.get_device_name(0)})"  # no words to translate
 
 
 def _sync(device):
@@ -229,9 +257,20 @@ def _spans(pairs):
         if i == len(pairs) or pairs[i][1] != pairs[start][1]:
             lo, hi = pairs[start][0], pairs[i - 1][0]
             where = f"T = {lo}" if lo == hi else f"T = {lo}-{hi}"
-            parts.append(f"{pairs[start][1]} at {where}")
+            parts.append(_verdict_at(pairs[start][1], where))
             start = i
-    return ", ".join(parts)
+    return tr(", ").join(parts)
+
+
+def _verdict_at(verdict, where):
+    """'faster at T = 16-32': a verdict of claims.compare and the lengths it holds for."""
+    if verdict == "faster":
+        return tr("faster at {where}", where=where)
+    if verdict == "slower":
+        return tr("slower at {where}", where=where)
+    if verdict == "inconclusive":
+        return tr("inconclusive at {where}", where=where)
+    return f"{verdict} at {where}"
 
 
 def wall_time_claims(lengths, times, load, attention_work):
@@ -243,16 +282,18 @@ def wall_time_claims(lengths, times, load, attention_work):
     for mode in ("forward", "forward+backward"):
         for rnn in ("RNN", "LSTM"):
             pairs = verdicts_by_length(lengths, times, mode, rnn)
-            text = f"{mode:>16}: attention against the {rnn}: {_spans(pairs)}"
+            text = tr("{mode}: attention against the {rnn}: {spans}", mode=_right(_mode(mode), 16), rnn=rnn,
+                      spans=_spans(pairs))
             kinds = {v for _, v in pairs}
             if "faster" in kinds and "slower" in kinds:
                 last_fast = max(T for T, v in pairs if v == "faster")
                 first_slow = min(T for T, v in pairs if v == "slower" and T > last_fast) if any(
                     v == "slower" and T > last_fast for T, v in pairs) else None
                 if first_slow:
-                    text += f"; the lines cross between T = {last_fast} and T = {first_slow} on this machine"
+                    text += tr("; the lines cross between T = {before} and T = {after} on this machine",
+                               before=last_fast, after=first_slow)
             elif kinds == {"inconclusive"}:
-                text += f" ({claims.why_inconclusive(load)})"
+                text += tr(" ({why})", why=claims.why_inconclusive(load))
             out.append(claims.Claim(text, "by length", {"mode": mode, "rnn": rnn, "pairs": pairs,
                                                          "attention": times["attention"][mode],
                                                          "other": times[rnn][mode]}))
@@ -261,20 +302,28 @@ def wall_time_claims(lengths, times, load, attention_work):
         first, last = times[name]["forward"][0], times[name]["forward"][-1]
         growth, low, high = claims.ratio_range(last, first)
         if high < work_growth / claims.TREND_RATIO:
-            verdict, why = "less", "most of the time at short lengths is not arithmetic but fixed costs and waiting"
+            verdict = "less"
         elif low > work_growth / claims.TREND_RATIO:
-            verdict, why = "as much", "the time follows the work: this machine is busy computing at these lengths"
+            verdict = "as much"
         else:
-            verdict, why = "inconclusive", claims.why_inconclusive(load)
+            verdict = "inconclusive"
         if name == "attention":
-            text = (f"From T = {lengths[0]} to {lengths[-1]} attention's forward time grew {growth:.1f}x (range "
-                    f"{low:.1f}-{high:.1f}x) while its work grew {work_growth:.0f}x: ")
-            text += {"less": f"it grew far less than the work: {why}.",
-                     "as much": f"it grew about as much as the work: {why}.",
-                     "inconclusive": f"whether it follows the work is inconclusive here: {why}."}[verdict]
+            text = tr("From T = {first} to {last} attention's forward time grew {growth:.1f}x (range "
+                      "{low:.1f}-{high:.1f}x) while its work grew {work:.0f}x: ", first=lengths[0], last=lengths[-1],
+                      growth=growth, low=low, high=high, work=work_growth)
+            if verdict == "less":
+                text += tr("it grew far less than the work: most of the time at short lengths is not arithmetic but "
+                           "fixed costs and waiting.")
+            elif verdict == "as much":
+                text += tr("it grew about as much as the work: the time follows the work: this machine is busy "
+                           "computing at these lengths.")
+            else:
+                text += tr("whether it follows the work is inconclusive here: {why}.",
+                           why=claims.why_inconclusive(load))
         else:
-            text = (f"The {name}'s forward time grew {growth:.1f}x (range {low:.1f}-{high:.1f}x) over the same "
-                    f"lengths, {lengths[-1] // lengths[0]}x longer.")
+            text = tr("The {name}'s forward time grew {growth:.1f}x (range {low:.1f}-{high:.1f}x) over the same "
+                      "lengths, {longer}x longer.", name=name, growth=growth, low=low, high=high,
+                      longer=lengths[-1] // lengths[0])
             verdict = "reported"
         out.append(claims.Claim(text, verdict, {"growth": (growth, low, high), "work growth": work_growth,
                                                 "layer": name}))
@@ -283,10 +332,10 @@ def wall_time_claims(lengths, times, load, attention_work):
 
 def time_table(lengths, times, device_label):
     """The section-4 table as text: median (range) in ms per layer, forward and forward+backward."""
-    lines = [f"on the {device_label}: median of the runs, in ms, and the middle half of the runs"]
+    lines = [tr("on the {device}: median of the runs, in ms, and the middle half of the runs", device=device_label)]
     for mode in ("forward", "forward+backward"):
-        lines.append(f"{mode}:")
-        lines.append(f"{'T':>5} | " + " | ".join(f"{n:^22}" for n in LAYERS))
+        lines.append(tr("{mode}:", mode=_mode(mode)))
+        lines.append(f"{'T':>5} | " + " | ".join(_centre(_layer(n), 22) for n in LAYERS))
         for i, T in enumerate(lengths):
             lines.append(f"{T:>5} | " + " | ".join(f"{times[n][mode][i].ms():^22}" for n in LAYERS))
     return "\n".join(lines)
@@ -318,11 +367,12 @@ def plot_wall_time(lengths, times, device_label="CPU"):
             t = times[name][mode]
             mid = [x.median * 1e3 for x in t]
             err = [[m - x.low * 1e3 for m, x in zip(mid, t)], [x.high * 1e3 - m for m, x in zip(mid, t)]]
-            ax.errorbar(lengths, mid, yerr=err, fmt=style, capsize=3, label=name)
-        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=f"{mode}, {device_label}")
+            ax.errorbar(lengths, mid, yerr=err, fmt=style, capsize=3, label=_layer(name))
+        ax.set(xscale="log", yscale="log", xlabel=tr("sequence length T"),
+               title=tr("{mode}, {device}", mode=_mode(mode), device=device_label))
         ax.set_xticks(lengths, [str(T) for T in lengths])
         ax.minorticks_off()
-    axes[0].set_ylabel("time per sequence (ms): median, range")
+    axes[0].set_ylabel(tr("time per sequence (ms): median, range"))
     axes[0].legend()
     fig.tight_layout()
     return fig
@@ -362,15 +412,15 @@ def fit_claim(model, load):
     """Whether the fitted model explains the times: only within claims.GOOD_FIT of relative error."""
     error = model["relative error"]
     if claims.fit_is_good(error):
-        text = (f"The model explains these times within {error:.0%} (relative rms error, at most "
-                f"{claims.GOOD_FIT:.0%} counts as a good fit here).")
+        text = tr("The model explains these times within {error:.0%} (relative rms error, at most {limit:.0%} counts "
+                  "as a good fit here).", error=error, limit=claims.GOOD_FIT)
         verdict = "good"
     else:
-        text = (f"The model fits these times poorly: {error:.0%} relative rms error, above the {claims.GOOD_FIT:.0%} "
-                "this notebook accepts, so read its extrapolations below as rough. ")
-        text += (f"Other work used {load.other_cores:.1f} of {load.cores} cores while the times were taken, and adds "
-                 "time that no model of the layer can predict." if load.busy else
-                 "Something besides work and depth costs time here (caches, memory allocation).")
+        text = tr("The model fits these times poorly: {error:.0%} relative rms error, above the {limit:.0%} this "
+                  "notebook accepts, so read its extrapolations below as rough. ", error=error, limit=claims.GOOD_FIT)
+        text += (tr("Other work used {other:.1f} of {cores} cores while the times were taken, and adds time that no "
+                    "model of the layer can predict.", other=load.other_cores, cores=load.cores) if load.busy else
+                 tr("Something besides work and depth costs time here (caches, memory allocation)."))
         verdict = "poor"
     return claims.Claim(text, verdict, {"relative error": error})
 
@@ -384,12 +434,12 @@ def crossover_claims(crossovers):
     value = [math.inf if crossovers[c] is None else crossovers[c] for c in order]
     grows = all(b >= a for a, b in zip(value, value[1:])) and value[-1] > value[0]
     if grows:
-        text = ("In the model, more cores shrink only the work term; the recurrence's T x L of latency never shrinks, "
-                "so the more parallel the machine, the longer the sequences on which attention wins.")
+        text = tr("In the model, more cores shrink only the work term; the recurrence's T x L of latency never "
+                  "shrinks, so the more parallel the machine, the longer the sequences on which attention wins.")
     else:
-        text = ("Here the fitted model does not move the crossover to longer sequences as cores are added (its latency "
-                "term is too small to matter on this machine's numbers), so it cannot show the argument; see the fit's "
-                "error above.")
+        text = tr("Here the fitted model does not move the crossover to longer sequences as cores are added (its "
+                  "latency term is too small to matter on this machine's numbers), so it cannot show the argument; see "
+                  "the fit's error above.")
     return claims.Claim(text, "more cores favour attention" if grows else "no trend",
                         {"crossovers": crossovers})
 
@@ -405,12 +455,13 @@ def plot_cost_model(model, lengths, rnn_work, attention_work, rnn_depth, attenti
         for name, work, depth, style in (("RNN", rnn_work, rnn_depth, "-"),
                                          ("attention", attention_work, attention_depth, "--")):
             ax.plot(lengths, [predict(model, work(T), depth(T), p) * 1e3 for T in lengths], style,
-                    label=f"{name}, model")
+                    label=tr("{name}, model", name=_layer(name)))
             if p == cores[0]:
                 ax.plot(measured["T"], [s * 1e3 for s in measured[name]], "o" if name == "RNN" else "^",
-                        color=ax.lines[-1].get_color(), label=f"{name}, measured")
-        ax.set(xscale="log", yscale="log", xlabel="sequence length T", title=f"{p:,} core{'s' if p > 1 else ''}")
-    axes[0].set_ylabel("forward time per sequence (ms)")
+                        color=ax.lines[-1].get_color(), label=tr("{name}, measured", name=_layer(name)))
+        ax.set(xscale="log", yscale="log", xlabel=tr("sequence length T"),
+               title=tr("{cores:,} cores", cores=p) if p > 1 else tr("{cores:,} core", cores=p))
+    axes[0].set_ylabel(tr("forward time per sequence (ms)"))
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig
@@ -443,20 +494,29 @@ def gradient_claims(curves, far):
     att = "self-attention (causal)"
     out = []
     speed = claims.decay_speed(fall["RNN"], fall[att])
-    text = (f"Over {far - 1} more positions the gradient through attention falls {fall[att]:.0f}x, through the RNN "
-            f"{fall['RNN']:.0e}x: ")
-    text += ("every key is a single attention step from every query (the fall through attention comes from query t "
-             "sharing its weight among t + 1 keys), while the recurrence multiplies one Jacobian per step."
-             if speed == "faster" else "no clear difference here.")
+    text = tr("Over {positions} more positions the gradient through attention falls {attention:.0f}x, through the RNN "
+              "{rnn:.0e}x: ", positions=far - 1, attention=fall[att], rnn=fall["RNN"])
+    text += (tr("every key is a single attention step from every query (the fall through attention comes from query t "
+                "sharing its weight among t + 1 keys), while the recurrence multiplies one Jacobian per step.")
+             if speed == "faster" else tr("no clear difference here."))
     out.append(claims.Claim(text, speed, {"falls": fall, "pair": ("RNN", att)}))
     speed = claims.decay_speed(fall["LSTM"], fall["RNN"])
-    words = {"alike": "about as fast as", "faster": "faster than", "slower": "more slowly than"}[speed]
-    text = (f"At random initialisation the gradient through the LSTM falls {words} through the RNN: "
-            f"{math.log10(fall['LSTM']):.1f} against {math.log10(fall['RNN']):.1f} orders of magnitude over {far - 1} "
-            f"positions (they differ when one is {claims.SAME_DECAY:.2f}x the other and at least one order apart).")
+    numbers = {"lstm": math.log10(fall["LSTM"]), "rnn": math.log10(fall["RNN"]), "positions": far - 1,
+               "same": claims.SAME_DECAY}
     if speed == "alike":
-        text += (" An untrained LSTM's forget gates sit near 0.5, so its cell state fades too; the LSTM's advantage "
-                 "comes once training opens those gates.")
+        text = tr("At random initialisation the gradient through the LSTM falls about as fast as through the RNN: "
+                  "{lstm:.1f} against {rnn:.1f} orders of magnitude over {positions} positions (they differ when one "
+                  "is {same:.2f}x the other and at least one order apart).", **numbers)
+        text += tr(" An untrained LSTM's forget gates sit near 0.5, so its cell state fades too; the LSTM's advantage "
+                   "comes once training opens those gates.")
+    elif speed == "faster":
+        text = tr("At random initialisation the gradient through the LSTM falls faster than through the RNN: "
+                  "{lstm:.1f} against {rnn:.1f} orders of magnitude over {positions} positions (they differ when one "
+                  "is {same:.2f}x the other and at least one order apart).", **numbers)
+    else:
+        text = tr("At random initialisation the gradient through the LSTM falls more slowly than through the RNN: "
+                  "{lstm:.1f} against {rnn:.1f} orders of magnitude over {positions} positions (they differ when one "
+                  "is {same:.2f}x the other and at least one order apart).", **numbers)
     out.append(claims.Claim(text, speed, {"falls": fall, "pair": ("LSTM", "RNN")}))
     return out
 
@@ -497,11 +557,15 @@ def fused_claims(lengths, fused, load):
     for T, yours, theirs in zip(lengths, fused["yours"], fused["fused"]):
         verdict = claims.compare(theirs, yours)
         ratio, low, high = claims.ratio_range(yours, theirs)
-        text = f"T = {T:>4}: yours {yours.ms()}, fused {theirs.ms()}: "
-        text += {"faster": f"the fused kernel is {ratio:.1f}x faster (range {low:.1f}-{high:.1f}x)",
-                 "slower": f"the fused kernel is slower here ({1 / ratio:.1f}x your time)",
-                 "inconclusive": f"no clear difference ({ratio:.1f}x, range {low:.1f}-{high:.1f}x: "
-                                 f"{claims.why_inconclusive(load)})"}[verdict]
+        text = tr("T = {T:>4}: yours {yours}, fused {fused}: ", T=T, yours=yours.ms(), fused=theirs.ms())
+        if verdict == "faster":
+            text += tr("the fused kernel is {ratio:.1f}x faster (range {low:.1f}-{high:.1f}x)", ratio=ratio, low=low,
+                       high=high)
+        elif verdict == "slower":
+            text += tr("the fused kernel is slower here ({times:.1f}x your time)", times=1 / ratio)
+        else:
+            text += tr("no clear difference ({ratio:.1f}x, range {low:.1f}-{high:.1f}x: {why})", ratio=ratio, low=low,
+                       high=high, why=claims.why_inconclusive(load))
         out.append(claims.Claim(text, verdict, {"T": T, "fused": theirs, "yours": yours}))
     return out
 
@@ -552,20 +616,26 @@ def training_throughput(attention, lengths, d_model=64, batch=8, repeats=None, n
 def throughput_claims(lengths, steps, load, batch=8):
     """Attention's training throughput relative to the LSTM's at each length, and its trend, by the numbers."""
     ratios = [claims.ratio_range(lstm, att) for lstm, att in zip(steps["LSTM"], steps["attention"])]
-    rows = [claims.Claim(f"T = {T:>4}: LSTM {batch * T / lstm.median:>9,.0f} tokens/s, attention "
-                         f"{batch * T / att.median:>9,.0f} tokens/s: attention {r:.1f}x (range {lo:.1f}-{hi:.1f}x)",
+    rows = [claims.Claim(tr("T = {T:>4}: LSTM {lstm:>9,.0f} tokens/s, attention {attention:>9,.0f} tokens/s: "
+                            "attention {ratio:.1f}x (range {low:.1f}-{high:.1f}x)", T=T, lstm=batch * T / lstm.median,
+                            attention=batch * T / att.median, ratio=r, low=lo, high=hi),
                          "reported", {"T": T, "ratio": (r, lo, hi)})
             for T, lstm, att, (r, lo, hi) in zip(lengths, steps["LSTM"], steps["attention"], ratios)]
     (r0, lo0, hi0), (r1, lo1, hi1) = ratios[0], ratios[-1]
     direction = claims.trend(r0, r1, (lo0, hi0), (lo1, hi1))
-    text = (f"Attention's throughput relative to the LSTM goes from {r0:.1f}x at T = {lengths[0]} to {r1:.1f}x at "
-            f"T = {lengths[-1]}: ")
-    text += {"falls": "its advantage falls as T grows here: a batch of 8 gives each LSTM step 8 sequences of "
-                      "independent work, while attention's work grows as T².",
-             "grows": "its advantage grows with T here: the LSTM's steps, one after the other, cost more the longer "
-                      "the sequence.",
-             "flat": f"no clear trend (a change counts from {claims.TREND_RATIO}x with the ranges apart"
-                     + (f"; {claims.why_inconclusive(load)})." if load.busy else ").")}[direction]
+    text = tr("Attention's throughput relative to the LSTM goes from {first:.1f}x at T = {first_T} to {last:.1f}x at "
+              "T = {last_T}: ", first=r0, first_T=lengths[0], last=r1, last_T=lengths[-1])
+    if direction == "falls":
+        text += tr("its advantage falls as T grows here: a batch of 8 gives each LSTM step 8 sequences of independent "
+                   "work, while attention's work grows as T².")
+    elif direction == "grows":
+        text += tr("its advantage grows with T here: the LSTM's steps, one after the other, cost more the longer the "
+                   "sequence.")
+    elif load.busy:
+        text += tr("no clear trend (a change counts from {ratio}x with the ranges apart; {why}).",
+                   ratio=claims.TREND_RATIO, why=claims.why_inconclusive(load))
+    else:
+        text += tr("no clear trend (a change counts from {ratio}x with the ranges apart).", ratio=claims.TREND_RATIO)
     return rows, claims.Claim(text, direction, {"first": ratios[0], "last": ratios[-1]})
 
 
@@ -600,11 +670,16 @@ def loop_versus_batched(attention, loop, graph_depth, T=256, d=16, batch=2, repe
     result["load"] = load
     verdict = claims.compare(result["batched"], result["loop"])
     ratio, low, high = claims.ratio_range(result["loop"], result["batched"])
-    text = f"batched {result['batched'].ms()}, loop over the {T} queries {result['loop'].ms()}: "
-    text += {"faster": f"the loop takes {ratio:.0f}x the time (range {low:.0f}-{high:.0f}x): it runs "
-                       f"{result['operations']['loop']} operations, one after another from Python, where the batched "
-                       f"version runs {result['operations']['batched']}.",
-             "slower": "the loop is faster here, against the count of operations.",
-             "inconclusive": f"no clear difference ({claims.why_inconclusive(load)})."}[verdict]
+    text = tr("batched {batched}, loop over the {T} queries {loop}: ", batched=result["batched"].ms(), T=T,
+              loop=result["loop"].ms())
+    if verdict == "faster":
+        text += tr("the loop takes {ratio:.0f}x the time (range {low:.0f}-{high:.0f}x): it runs {loop_operations} "
+                   "operations, one after another from Python, where the batched version runs {batched_operations}.",
+                   ratio=ratio, low=low, high=high, loop_operations=result["operations"]["loop"],
+                   batched_operations=result["operations"]["batched"])
+    elif verdict == "slower":
+        text += tr("the loop is faster here, against the count of operations.")
+    else:
+        text += tr("no clear difference ({why}).", why=claims.why_inconclusive(load))
     result["claim"] = claims.Claim(text, verdict, {"batched": result["batched"], "loop": result["loop"]})
     return result

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..data import FIRST, SECOND, order_task  # noqa: F401 - the task lives in course_lib.data
 from ..handouts.multi_head_attention import MultiHeadAttention
+from ..i18n import tr
 from ..train import fit, threads
 
 
@@ -84,10 +85,10 @@ def plot_permutation_gaps(gaps_without, gaps_with):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7, 3))
     positions = torch.arange(len(gaps_without))
-    ax.bar(positions - 0.2, gaps_without, width=0.4, label="no positions")
-    ax.bar(positions + 0.2, gaps_with, width=0.4, label="sinusoidal positions added")
-    ax.set(yscale="log", ylim=(1e-9, 10), xlabel="position in the shuffled sequence",
-           ylabel="greatest |difference|", title="attn(shuffled x) vs shuffled attn(x)")
+    ax.bar(positions - 0.2, gaps_without, width=0.4, label=tr("no positions"))
+    ax.bar(positions + 0.2, gaps_with, width=0.4, label=tr("sinusoidal positions added"))
+    ax.set(yscale="log", ylim=(1e-9, 10), xlabel=tr("position in the shuffled sequence"),
+           ylabel=tr("greatest |difference|"), title=tr("attn(shuffled x) vs shuffled attn(x)"))
     ax.legend(loc="upper left", ncol=2)
     fig.tight_layout()
     return fig
@@ -99,8 +100,9 @@ def plot_encoding(pe):
     fig, ax = plt.subplots(figsize=(7, 4))
     image = ax.imshow(pe, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
     fig.colorbar(image, ax=ax, label="PE[p, j]")
-    ax.set(xlabel="dimension j (pairs of sin, cos; frequency falls to the right)", ylabel="position p",
-           title=f"Sinusoidal positional encoding, {pe.shape[0]} positions x {pe.shape[1]} dimensions")
+    ax.set(xlabel=tr("dimension j (pairs of sin, cos; frequency falls to the right)"), ylabel=tr("position p"),
+           title=tr("Sinusoidal positional encoding, {positions} positions x {dimensions} dimensions",
+                    positions=pe.shape[0], dimensions=pe.shape[1]))
     fig.tight_layout()
     return fig
 
@@ -112,13 +114,13 @@ def plot_similarity(pe, starts=(0, 20, 50)):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     image = axes[0].imshow(gram, cmap="viridis", interpolation="nearest")
     fig.colorbar(image, ax=axes[0], label="PE[p] · PE[q]")
-    axes[0].set(xlabel="position q", ylabel="position p", title="Dot products between positions")
+    axes[0].set(xlabel=tr("position q"), ylabel=tr("position p"), title=tr("Dot products between positions"))
     longest = pe.shape[0] - max(starts)
     for p, style in zip(starts, ("-", "--", ":")):
         ks = torch.arange(longest)
-        axes[1].plot(ks, gram[p, p + ks], style, lw=2, label=f"from p = {p}")
-    axes[1].set(xlabel="distance k (positions)", ylabel="PE[p] · PE[p + k]",
-                title="It depends only on the distance k")
+        axes[1].plot(ks, gram[p, p + ks], style, lw=2, label=tr("from p = {p}", p=p))
+    axes[1].set(xlabel=tr("distance k (positions)"), ylabel="PE[p] · PE[p + k]",
+                title=tr("It depends only on the distance k"))
     axes[1].legend()
     fig.tight_layout()
     return fig
@@ -130,15 +132,15 @@ def plot_shift(M, k, ks, errors, rounding=None):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     image = axes[0].imshow(M, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
     fig.colorbar(image, ax=axes[0])
-    axes[0].set(xlabel="column", ylabel="row",
-                title=f"M_k for k = {k}, d_model = {M.shape[0]}: a rotation per pair")
-    axes[1].plot(ks, errors, "o-", ms=3, label="your float32 table")
+    axes[0].set(xlabel=tr("column"), ylabel=tr("row"),
+                title=tr("M_k for k = {k}, d_model = {d_model}: a rotation per pair", k=k, d_model=M.shape[0]))
+    axes[1].plot(ks, errors, "o-", ms=3, label=tr("your float32 table"))
     if rounding is not None:
-        axes[1].axhline(rounding, color="grey", ls=":", label="float32 spacing at the largest angle")
+        axes[1].axhline(rounding, color="grey", ls=":", label=tr("float32 spacing at the largest angle"))
     axes[1].legend()
-    axes[1].set(yscale="log", ylim=(1e-8, 1), xlabel="shift k (positions)",
-                ylabel="greatest |PE[p] @ M_k - PE[p+k]| over p",
-                title="One matrix per shift, the same for every p")
+    axes[1].set(yscale="log", ylim=(1e-8, 1), xlabel=tr("shift k (positions)"),
+                ylabel=tr("greatest |PE[p] @ M_k - PE[p+k]| over p"),
+                title=tr("One matrix per shift, the same for every p"))
     fig.tight_layout()
     return fig
 
@@ -151,10 +153,10 @@ def plot_training(histories, accuracies, window=10):
         h = torch.tensor(history)
         smooth = h.unfold(0, window, 1).mean(dim=1) if len(h) >= window else h
         ax.plot(torch.arange(len(smooth)) + (len(h) - len(smooth)), smooth,
-                label=f"{name}: test accuracy {accuracies[name]:.1%}")
-    ax.axhline(0.5, color="grey", ls=":", lw=1, label="chance")
-    ax.set(xlabel="training step", ylabel=f"batch accuracy ({window}-step mean)", ylim=(0.3, 1.02),
-           title="Which marker comes first? One attention block, three kinds of positions")
+                label=tr("{name}: test accuracy {accuracy:.1%}", name=name, accuracy=accuracies[name]))
+    ax.axhline(0.5, color="grey", ls=":", lw=1, label=tr("chance"))
+    ax.set(xlabel=tr("training step"), ylabel=tr("batch accuracy ({window}-step mean)", window=window),
+           ylim=(0.3, 1.02), title=tr("Which marker comes first? One attention block, three kinds of positions"))
     ax.legend()
     fig.tight_layout()
     return fig

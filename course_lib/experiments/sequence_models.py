@@ -13,6 +13,7 @@ from torch import nn
 
 from ..data import RECALL_VOCAB as VOCAB  # symbols of the recall task: chance level is 1/8
 from ..data import recall_batch  # noqa: F401 - the task, with the experiment that uses it
+from ..i18n import tr
 from ..train import fit, progress, threads
 
 
@@ -56,12 +57,13 @@ def plot_time_vs_length(lengths, times):
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for n, seconds in times.items():
-        ax.plot(lengths, [s * 1e3 for s in seconds], "o-", label=f"{n} thread{'s' if n > 1 else ''}")
+        label = tr("{count} threads", count=n) if n > 1 else tr("{count} thread", count=n)
+        ax.plot(lengths, [s * 1e3 for s in seconds], "o-", label=label)
     first = times[min(times)]
     per_step = sorted(s / T for s, T in zip(first, lengths))[len(lengths) // 2]  # the median cost of a step
-    ax.plot(lengths, [per_step * T * 1e3 for T in lengths], "k--", lw=0.8, label="proportional to T")
-    ax.set(xscale="log", yscale="log", xlabel="sequence length T (steps)", ylabel="time per sequence (ms)",
-           title="nn.RNN: time to read one sequence")
+    ax.plot(lengths, [per_step * T * 1e3 for T in lengths], "k--", lw=0.8, label=tr("proportional to T"))
+    ax.set(xscale="log", yscale="log", xlabel=tr("sequence length T (steps)"), ylabel=tr("time per sequence (ms)"),
+           title=tr("nn.RNN: time to read one sequence"))
     ax.set_xticks(lengths, [str(T) for T in lengths])
     ax.legend()
     fig.tight_layout()
@@ -126,9 +128,9 @@ def plot_gradient_norms(curves):
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     for label, norms in curves.items():
         ax.plot(range(len(norms)), norms, label=label)
-    ax.set(yscale="log", xlabel="distance t (steps between the input and the loss)",
-           ylabel="||d loss_t / d x_0|| (mean over batch)",
-           title="Gradient reaching step 0 from the loss at step t")
+    ax.set(yscale="log", xlabel=tr("distance t (steps between the input and the loss)"),
+           ylabel=tr("||d loss_t / d x_0|| (mean over batch)"),
+           title=tr("Gradient reaching step 0 from the loss at step t"))
     ax.legend()
     fig.tight_layout()
     return fig
@@ -177,7 +179,7 @@ def train_recall(kind, k, steps, hidden=32, lr=3e-3, batch=64, forget_bias=3.0, 
 def accuracy_vs_k(ks, steps, kinds=("rnn", "lstm"), **kwargs):
     """Accuracy of each kind of model on the recall task for each k (one progress bar over the runs)."""
     results = {kind: [] for kind in kinds}
-    for k, kind in progress([(k, kind) for k in ks for kind in kinds], desc="recall task"):
+    for k, kind in progress([(k, kind) for k in ks for kind in kinds], desc=tr("recall task")):
         results[kind].append(train_recall(kind, k, steps, **kwargs))
     return results
 
@@ -189,9 +191,9 @@ def plot_accuracy_vs_k(ks, results):
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for kind, accuracies in results.items():
         ax.plot(ks, accuracies, "o-", label={"rnn": "nn.RNN", "lstm": "nn.LSTM"}.get(kind, kind))
-    ax.axhline(1 / VOCAB, color="grey", lw=0.8, ls=":", label=f"chance (1/{VOCAB})")
-    ax.set(xscale="log", xlabel="k (steps between the symbol and the question)", ylabel="test accuracy",
-           title="Recall the first of k symbols", ylim=(0, 1.05))
+    ax.axhline(1 / VOCAB, color="grey", lw=0.8, ls=":", label=tr("chance (1/{vocab})", vocab=VOCAB))
+    ax.set(xscale="log", xlabel=tr("k (steps between the symbol and the question)"), ylabel=tr("test accuracy"),
+           title=tr("Recall the first of k symbols"), ylim=(0, 1.05))
     ax.set_xticks(ks, [str(k) for k in ks])
     ax.legend()
     fig.tight_layout()

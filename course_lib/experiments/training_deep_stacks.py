@@ -11,10 +11,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import VOCAB, digits
+from ..i18n import tr
 from ..train import fit, shrink, threads
 from . import claims, reference
 
 PLACEMENTS = ("post-LN", "pre-LN", "post-LN, no residuals")
+
+
+def _shown(name):
+    """A stack's or a schedule's name as a figure shows it; the names themselves stay the keys of the results."""
+    return {"post-LN, no residuals": tr("post-LN, no residuals"), "no norm": tr("no norm"), "input": tr("input"),
+            "warm-up": tr("warm-up"), "no warm-up": tr("no warm-up")}.get(name, name)
 
 
 @dataclass
@@ -99,15 +106,19 @@ def layer_gradient_norms(config: StackConfig, placement="post-LN", layer_cls=Non
     return (totals / len(seeds)).tolist()
 
 
-def plot_gradient_norms(norms, title="Gradient norm per layer at initialisation"):
-    """One line per placement: gradient norm against layer index (log scale); returns the figure."""
+def plot_gradient_norms(norms, title=None):
+    """One line per placement: gradient norm against layer index (log scale); returns the figure.
+
+    `title` None: "Gradient norm per layer at initialisation"."""
     import matplotlib.pyplot as plt
 
+    if title is None:
+        title = tr("Gradient norm per layer at initialisation")
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for (label, values), style in zip(norms.items(), ("o-", "s-", "^--", "v:")):
-        ax.plot(range(1, len(values) + 1), values, style, label=label)
-    ax.set(yscale="log", xlabel="layer (1 = next to the input)", ylabel="gradient norm of the layer's parameters",
-           title=title)
+        ax.plot(range(1, len(values) + 1), values, style, label=_shown(label))
+    ax.set(yscale="log", xlabel=tr("layer (1 = next to the input)"),
+           ylabel=tr("gradient norm of the layer's parameters"), title=title)
     ax.legend()
     fig.tight_layout()
     return fig
@@ -149,10 +160,10 @@ def plot_activation_scales(scales):
 
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for name, style in (("no norm", "o-"), ("pre-LN", "s-"), ("post-LN", "^-")):
-        ax.plot(range(1, len(scales[name]) + 1), scales[name], style, label=name)
-    ax.axhline(scales["input"], color="grey", lw=0.8, ls="--", label="input")
-    ax.set(yscale="log", xlabel="residual blocks applied", ylabel="rms of the residual stream",
-           title="Activation scale through depth")
+        ax.plot(range(1, len(scales[name]) + 1), scales[name], style, label=_shown(name))
+    ax.axhline(scales["input"], color="grey", lw=0.8, ls="--", label=_shown("input"))
+    ax.set(yscale="log", xlabel=tr("residual blocks applied"), ylabel=tr("rms of the residual stream"),
+           title=tr("Activation scale through depth"))
     ax.legend()
     fig.tight_layout()
     return fig
@@ -257,43 +268,52 @@ def warmup_claims(runs, steps, warmup, threshold=claims.FAILED_LOSS, gap=claims.
             lower = "neither"
 
         def describe(label, losses):
-            text = {"learns": "learns for every seed", "fails": "fails for every seed",
-                    "mixed": f"learns for {sum(x < threshold for x in losses)} of {len(losses)} seeds"}[outcome[label]]
-            text += " (" + ", ".join(f"{x:.2f}" for x in losses) + ")"
-            if falling[label]:
-                text += (f", {falling[label]} failed run{'s' if falling[label] > 1 else ''} still falling at step "
-                         f"{steps}: not learned yet within {steps} steps, rather than stuck")
+            values = tr(", ").join(f"{x:.2f}" for x in losses)
+            if outcome[label] == "learns":
+                text = tr("learns for every seed ({losses})", losses=values)
+            elif outcome[label] == "fails":
+                text = tr("fails for every seed ({losses})", losses=values)
+            else:
+                text = tr("learns for {learned} of {seeds} seeds ({losses})",
+                          learned=sum(x < threshold for x in losses), seeds=len(losses), losses=values)
+            if falling[label] > 1:
+                text += tr(", {count} failed runs still falling at step {steps}: not learned yet within {steps} steps, "
+                           "rather than stuck", count=falling[label], steps=steps)
+            elif falling[label]:
+                text += tr(", {count} failed run still falling at step {steps}: not learned yet within {steps} steps, "
+                           "rather than stuck", count=falling[label], steps=steps)
             return text
 
-        text = (f"peak {lr:g}: with warm-up it {describe('warm-up', with_w)}; without, it "
-                f"{describe('no warm-up', without)}")
+        text = tr("peak {lr:g}: with warm-up it {with_warmup}; without, it {without}", lr=lr,
+                  with_warmup=describe("warm-up", with_w), without=describe("no warm-up", without))
         if lower == "no warm-up":
-            text += (f". Here no warm-up ends lower for every seed: at a peak this safe, the {warmup} warm-up steps "
-                     "only train at a smaller learning rate")
+            text += tr(". Here no warm-up ends lower for every seed: at a peak this safe, the {warmup} warm-up steps "
+                       "only train at a smaller learning rate", warmup=warmup)
         elif lower == "warm-up":
-            text += ". Warm-up ends lower for every seed"
+            text += tr(". Warm-up ends lower for every seed")
         else:
             pairs = list(zip(with_w, without))
             wins = sum(w + gap <= n for w, n in pairs), sum(n + gap <= w for w, n in pairs)
-            text += (f". Neither ends lower for every seed (by {gap} nats or more: warm-up for {wins[0]}, no warm-up "
-                     f"for {wins[1]} of {len(seeds)})")
-        rows.append(claims.Claim(text + ".", lower, {"lr": lr, "warm-up": with_w, "no warm-up": without,
+            text += tr(". Neither ends lower for every seed (by {gap} nats or more: warm-up for {warm}, no warm-up "
+                       "for {cold} of {seeds})", gap=gap, warm=wins[0], cold=wins[1], seeds=len(seeds))
+        rows.append(claims.Claim(text + tr("."), lower, {"lr": lr, "warm-up": with_w, "no warm-up": without,
                                                        "outcome": outcome, "still falling": falling}))
         if outcome["warm-up"] == "learns" and outcome["no warm-up"] == "fails":
             separating.append(lr)
         if lower == "no warm-up":
             better_without.append(lr)
     if separating:
-        text = (f"Warm-up decides it at a peak learning rate of {', '.join(f'{lr:g}' for lr in separating)}: with "
-                f"it the stack learns for all {len(seeds)} seeds, without it for none, within {steps} steps.")
+        text = tr("Warm-up decides it at a peak learning rate of {lrs}: with it the stack learns for all {seeds} "
+                  "seeds, without it for none, within {steps} steps.",
+                  lrs=tr(", ").join(f"{lr:g}" for lr in separating), seeds=len(seeds), steps=steps)
         verdict = "warm-up helps"
     else:
-        text = (f"No peak learning rate tried separates the schedules for all {len(seeds)} seeds "
-                f"(learns with warm-up and fails without it for every seed).")
+        text = tr("No peak learning rate tried separates the schedules for all {seeds} seeds (learns with warm-up and "
+                  "fails without it for every seed).", seeds=len(seeds))
         verdict = "no separation"
     if better_without:
-        text += (f" At {', '.join(f'{lr:g}' for lr in better_without)} the run without warm-up does better: warm-up is "
-                 "a price paid at low learning rates for safety at high ones.")
+        text += tr(" At {lrs} the run without warm-up does better: warm-up is a price paid at low learning rates for "
+                   "safety at high ones.", lrs=tr(", ").join(f"{lr:g}" for lr in better_without))
     return rows, claims.Claim(text, verdict, {"separating": separating, "better without": better_without,
                                                "seeds": seeds})
 
@@ -315,15 +335,15 @@ def plot_warmup(runs, lr, threshold=claims.FAILED_LOSS, title=None):
     for label, style, color in (("warm-up", "-", "C0"), ("no warm-up", "--", "C1")):
         for i, seed in enumerate(seeds):
             left.plot(runs[seed][1][(label, lr)], style, color=color, lw=1, alpha=0.8,
-                      label=label if i == 0 else None)
+                      label=_shown(label) if i == 0 else None)
             right.plot(lrs, [min(runs[seed][0][label][x], 10.0) for x in lrs], "o" + style, color=color,
-                       alpha=0.8, label=f"{label}" if i == 0 else None)
+                       alpha=0.8, label=_shown(label) if i == 0 else None)
     for ax in (left, right):
-        ax.axhline(threshold, color="red", lw=0.8, ls=":", label=f"failure line ({threshold})")
-    left.set(xlabel="training step", ylabel="training loss (nats)",
-             title=title or f"peak learning rate {lr:g}, {len(seeds)} seeds")
-    right.set(xscale="log", xlabel="peak learning rate", ylabel="final training loss (capped at 10)",
-              title=f"Final loss, {len(seeds)} seeds per point")
+        ax.axhline(threshold, color="red", lw=0.8, ls=":", label=tr("failure line ({threshold})", threshold=threshold))
+    left.set(xlabel=tr("training step"), ylabel=tr("training loss (nats)"),
+             title=title or tr("peak learning rate {lr:g}, {seeds} seeds", lr=lr, seeds=len(seeds)))
+    right.set(xscale="log", xlabel=tr("peak learning rate"), ylabel=tr("final training loss (capped at 10)"),
+              title=tr("Final loss, {seeds} seeds per point", seeds=len(seeds)))
     right.set_xticks(lrs, [f"{x:g}" for x in lrs])
     right.minorticks_off()
     left.legend(fontsize=8)
