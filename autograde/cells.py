@@ -1,7 +1,8 @@
 """Only the cells a grade needs: which cells of a submission the grading kernel runs (`--experiments`).
 
 A grade comes from the set-up cell, the solution cells, the check cells and the graded test cells (every cell
-with nbgrader metadata). The other cells are the notebook's demos and experiments: training runs, sweeps and
+with nbgrader metadata); the language cell before the set-up (`set_language`) runs too, so that the messages of a
+Chinese notebook are Chinese. The other cells are the notebook's demos and experiments: training runs, sweeps and
 plots that no grade depends on. Under `--experiments skip` (the default) the kernel runs a plain cell only if
 a cell the grade needs reads a name it binds (a helper function a student wrote in a cell of their own, say),
 found from the cells' code, transitively; the others are not run and say so in the feedback. `shrunk` runs
@@ -161,9 +162,18 @@ def is_graded_part(cell):
     return bool(grade_meta(cell).get("grade_id"))
 
 
+def sets_language(tree):
+    """Whether a cell calls `set_language(...)`: the language cell that opens each notebook, which chooses the
+    language the checks' messages take in the graded notebook and its feedback (course_lib.i18n)."""
+    return any(isinstance(node, ast.Call) and (getattr(node.func, "id", None) == "set_language"
+                                               or getattr(node.func, "attr", None) == "set_language")
+               for node in ast.walk(tree))
+
+
 def needed(cells):
-    """The indices of the code cells a graded run executes: every cell with nbgrader metadata, and every plain
-    cell that binds a name a later needed cell reads, transitively (walked from the last cell back)."""
+    """The indices of the code cells a graded run executes: every cell with nbgrader metadata, every plain cell
+    that sets the messages' language, and every plain cell that binds a name a later needed cell reads,
+    transitively (walked from the last cell back)."""
     keep, wanted, everything = set(), set(), False
     for index in range(len(cells) - 1, -1, -1):
         cell = cells[index]
@@ -175,7 +185,7 @@ def needed(cells):
             keep.add(index)
         elif tree is not None:
             binds = bindings(tree)
-            if binds & wanted or (EVERYTHING in binds and wanted) or (everything and binds):
+            if binds & wanted or (EVERYTHING in binds and wanted) or (everything and binds) or sets_language(tree):
                 keep.add(index)
             else:
                 continue

@@ -11,6 +11,12 @@ NOTEBOOKS = REPO / "notebooks"
 # instructor's own folder, they never write into the repository.
 DEFAULT_COURSE_DIR = Path("course")
 DEFAULT_LAB_DIR = Path("lab")
+LANGUAGES = ("en", "zh")  # the editions: English, and Simplified Chinese (notebooks/zh/)
+
+
+def lab_dir(language="en"):
+    """The learner's working folder of an edition: lab/ for English, lab-zh/ for Chinese."""
+    return DEFAULT_LAB_DIR if language == "en" else Path(f"{DEFAULT_LAB_DIR}-{language}")
 COURSE_ID = "transformers-first-principles"
 DEFAULT_CELL_TIMEOUT = 120  # seconds per cell; nbgrader's 30 s default would kill the training cells
 # Seconds for all the cells of one notebook together: the slowest honest notebook takes about 20 s under
@@ -65,6 +71,9 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True,
         "autograde.preprocessors.RestoreMissingCells",
         "nbgrader.preprocessors.OverwriteCells",
         "nbgrader.preprocessors.CheckCellMetadata",
+        # NB: StripHiddenTests must come after OverwriteCells (which puts the hidden tests back) and last: what
+        # this pass leaves is written into the kernel's working folder, which the student's code can read.
+        "autograde.preprocessors.StripHiddenTests",
     ]
     c.Autograde.autograde_preprocessors = [
         "autograde.preprocessors.SurviveDeadKernel",

@@ -5,8 +5,11 @@ never from the graded notebook's test cells, so no hidden test can leak: neither
 own feedback shows) nor its lines quoted in a traceback (which survive nbgrader's ClearHiddenTests).
 """
 
+import functools
 import html
 from pathlib import Path
+
+from course_lib.i18n import tr_in
 
 from . import course
 from .log import read_log
@@ -31,39 +34,44 @@ EXPERIMENTS = {
 
 
 def page(entry, name=""):
-    """The HTML feedback for one grade-log entry (`name`: the student's name, shown beside the id)."""
+    """The HTML feedback for one grade-log entry (`name`: the student's name, shown beside the id), in the language
+    of the notebook the student handed in (`entry.language`)."""
     e = html.escape
+    t = functools.partial(tr_in, getattr(entry, "language", "en") or "en")
     title = f"{entry.assignment} \u2014 {entry.student}" + (f" ({name})" if name else "")
     parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{STYLE}</style>"
-        f"</head><body><h1>{e(title)}</h1>"
+        f"<!doctype html><html lang='{'zh-CN' if t.args[0] == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+        f"<title>{e(title)}</title><style>{STYLE}</style></head><body><h1>{e(title)}</h1>"
     ]
     if entry.status not in ("graded", "rejected"):  # a grader fault: nothing the student did, no score yet
-        parts.append(
-            "<p>Your submission has not been graded yet: the grader had a problem of its own while running it "
+        parts.append("<p>" + t(
+            "Your submission has not been graded yet: the grader had a problem of its own while running it "
             "(nothing is wrong with your file, and no score was recorded). Your instructor has been told and "
-            "will grade it again.</p>"
-        )
+            "will grade it again.") + "</p>")
     elif entry.status != "graded":
         parts.append(
-            f"<p class='fail'>Your submission could not be graded: {e(entry.message)}</p>"
-            f"<p>Score: 0 / {entry.max_score:g}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.</p>"
+            "<p class='fail'>" + t("Your submission could not be graded: {why}", why=e(entry.message)) + "</p><p>"
+            + t("Score: 0 / {max}. Hand in the notebook file itself (.ipynb), as saved by Jupyter.",
+                max=f"{entry.max_score:g}") + "</p>"
         )
     else:
         if entry.late_penalty:
             late = next((n for n in entry.notes if is_late_note(n)), "handed in after the due date")
-            parts.append(f"<p><b>Score: {entry.final_score:g} / {entry.max_score:g}</b> "
-                         f"({entry.score:g} earned, {entry.late_penalty:g} off: {e(late)})</p>")
+            parts.append("<p><b>" + t("Score: {score} / {max}", score=f"{entry.final_score:g}",
+                                      max=f"{entry.max_score:g}") + "</b> ("
+                         + t("{earned} earned, {off} off: {why}", earned=f"{entry.score:g}",
+                             off=f"{entry.late_penalty:g}", why=e(late)) + ")</p>")
         else:
-            parts.append(f"<p><b>Score: {entry.score:g} / {entry.max_score:g}</b></p>")
-        parts.append("<table><tr><th>exercise</th><th>points</th><th>result</th></tr>")
+            parts.append("<p><b>" + t("Score: {score} / {max}", score=f"{entry.score:g}", max=f"{entry.max_score:g}")
+                         + "</b></p>")
+        parts.append(f"<table><tr><th>{t('exercise')}</th><th>{t('points')}</th><th>{t('result')}</th></tr>")
         for r in entry.exercises:
-            first = (f"<p>This fails because <code>{e(r.builds_on)}</code>, which it builds on, fails: fix "
-                     f"<code>{e(r.builds_on)}</code> first.</p>" if getattr(r, "builds_on", "") else "")
+            first = ("<p>" + t("This fails because {piece}, which it builds on, fails: fix {piece} first.",
+                               piece=f"<code>{e(r.builds_on)}</code>") + "</p>" if getattr(r, "builds_on", "") else "")
             verdict = (
-                "<span class='pass'>passed</span>"
+                f"<span class='pass'>{t('passed')}</span>"
                 if r.passed
-                else f"<span class='fail'>failed</span>{first}<pre>{e(r.message or 'no message')}</pre>"
+                else f"<span class='fail'>{t('failed')}</span>{first}<pre>{e(r.message or t('no message'))}</pre>"
             )
             parts.append(
                 f"<tr><td><code>{e(r.exercise)}</code></td><td>{r.points:g} / {r.max_points:g}</td>"
@@ -71,13 +79,12 @@ def page(entry, name=""):
             )
         parts.append("</table>")
         if entry.experiments in EXPERIMENTS:
-            parts.append(f"<p><small>{EXPERIMENTS[entry.experiments]}</small></p>")
+            parts.append(f"<p><small>{t(EXPERIMENTS[entry.experiments])}</small></p>")
     for note in entry.notes:
-        parts.append(f"<p class='note'>{e(note)}</p>")
-    parts.append(
-        "<p><small>Failed exercises show the message of the check that failed. Run the check cell below "
-        "each exercise in your notebook to see it again while you fix it.</small></p></body></html>"
-    )
+        parts.append(f"<p class='note'>{e(t(note))}</p>")
+    parts.append("<p><small>" + t(
+        "Failed exercises show the message of the check that failed. Run the check cell below "
+        "each exercise in your notebook to see it again while you fix it.") + "</small></p></body></html>")
     return "\n".join(parts)
 
 

@@ -60,6 +60,7 @@ class Outcome:
     late_penalty: float = 0.0  # points nbgrader's late-submission plugin takes off `score` (export subtracts it)
     late_rules: str = ""  # the due date and penalty rules the lateness was computed under
     experiments: str = ""  # what the experiment cells did when it was graded: skip, shrunk or full (autograde.cells)
+    language: str = "en"  # the language of the notebook handed in (en, zh): its feedback page speaks it
 
     @property
     def final_score(self) -> float:

@@ -5,10 +5,16 @@ from pathlib import Path
 from . import course
 
 
-def release(names=(), course_dir=course.DEFAULT_COURSE_DIR, quiet=False):
-    """Generate the student version of each assignment; return {assignment: released notebook path}."""
+def release(names=(), course_dir=course.DEFAULT_COURSE_DIR, quiet=False, language="en"):
+    """Generate the student version of each assignment; return {assignment: released notebook path}.
+
+    The English release always comes first: nbgrader's gradebook keeps its cells, and a class may hand in both
+    languages. `language="zh"` then writes the Chinese student versions beside it (`edition`)."""
     course_dir = Path(course_dir)
     names = course.check_assignments(names)
+    if language != "en":
+        english = release(names, course_dir, quiet=True)
+        return {name: edition(path, name, language, course_dir, quiet) for name, path in english.items()}
     api = course.api(course_dir)
     released = {}
     for name in names:
@@ -44,6 +50,47 @@ def _stamp(path, assignment):
     nbformat.write(nb, str(path))
 
 
+def edition_path(course_dir, assignment, language):
+    """Where the student version of `assignment` in `language` is: release/ for English (nbgrader's own folder),
+    release-<language>/ for another language, under the same assignment id and notebook name."""
+    folder = "release" if language == "en" else f"release-{language}"
+    return Path(course_dir) / folder / assignment / f"{assignment}.ipynb"
+
+
+def edition(english_path, assignment, language, course_dir, quiet=False):
+    """Write the student version of `assignment` in `language`: the English student version (nbgrader's, stamped)
+    with the prose and plain code cells of that language's source notebook. Solution, read-only and graded cells
+    are the same in both sources (tests/test_translations.py), and are kept as nbgrader released them, so a
+    submission of either language is the same assignment to nbgrader and to the grader."""
+    import nbformat
+
+    from .notebook import grade_meta
+
+    released = nbformat.read(str(english_path), as_version=4)
+    english = nbformat.read(str(course.NOTEBOOKS / f"{assignment}.ipynb"), as_version=4)
+    translated = nbformat.read(str(course.NOTEBOOKS / language / f"{assignment}.ipynb"), as_version=4)
+    if not (len(released.cells) == len(english.cells) == len(translated.cells)):
+        raise SystemExit(f"error: notebooks/{language}/{assignment}.ipynb has {len(translated.cells)} cells and "
+                         f"notebooks/{assignment}.ipynb {len(english.cells)}: rebuild them (make notebooks)")
+    for ours, en, other in zip(released.cells, english.cells, translated.cells):
+        if grade_meta(en) or grade_meta(other):
+            if (en.source, en.metadata) != (other.source, other.metadata):
+                raise SystemExit(f"error: cell {en.get('id')} of {assignment} differs between the English and the "
+                                 f"{language} notebooks, but graded and read-only cells must be the same: rebuild "
+                                 f"them (make notebooks)")
+            continue
+        ours.source = other.source
+    released.metadata["course"] = dict(translated.metadata.get("course", {}), language=language)
+    if "title" in translated.metadata:
+        released.metadata["title"] = translated.metadata["title"]
+    path = edition_path(course_dir, assignment, language)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(released, str(path))
+    if not quiet:
+        print(f"released {assignment} ({language}) -> {path}")
+    return path
+
+
 def ensure_released(names, course_dir):
     """Release the assignments the gradebook does not know yet (grading needs their source cells)."""
     missing = [n for n in names if not (Path(course_dir) / "release" / n / f"{n}.ipynb").exists()]
@@ -51,11 +98,12 @@ def ensure_released(names, course_dir):
         release(missing, course_dir, quiet=True)
 
 
-def make_lab(lab_dir=course.DEFAULT_LAB_DIR, course_dir=course.DEFAULT_COURSE_DIR):
-    """Copy each student version into the learner's working folder, never over a file already there."""
-    lab_dir = Path(lab_dir)
+def make_lab(lab_dir=None, course_dir=course.DEFAULT_COURSE_DIR, language="en"):
+    """Copy each student version into the learner's working folder, never over a file already there; each language
+    has its own folder (lab/, lab-zh/), so one edition never writes over a learner's work in the other."""
+    lab_dir = Path(lab_dir or course.lab_dir(language))
     lab_dir.mkdir(parents=True, exist_ok=True)
-    for name, path in release((), course_dir, quiet=True).items():
+    for name, path in release((), course_dir, quiet=True, language=language).items():
         target = lab_dir / f"{name}.ipynb"
         if target.exists():
             print(f"kept your {target.relative_to(lab_dir.parent)} (delete it to start that notebook afresh)")

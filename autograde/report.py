@@ -5,9 +5,12 @@ attempt it, and the misconceptions the checks named, with counts (a wrong answer
 different news for an instructor); and the students to look at, each with the reason.
 """
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from course_lib.i18n import tr_in
 
 from . import course
 from .log import read_log
@@ -51,7 +54,7 @@ def summarise(log):
     return scores, exercises
 
 
-def students_to_look_at(log, assignment):
+def students_to_look_at(log, assignment, t=functools.partial(tr_in, "en")):
     """(student, reason) for every submission of `assignment` an instructor should open, in plain words: the
     learning problems first (below half marks with wrong answers, a cell that ran past its limit), then
     rejections, tampering and incidents. Lateness is not a reason here: it has its own section (`late`)."""
@@ -64,10 +67,10 @@ def students_to_look_at(log, assignment):
             continue
         learning, other = [], []
         if entry.status == "graded" and entry.max_score and entry.score < entry.max_score / 2:
-            wrong = [f"{r.exercise} ({r.mistake or 'wrong'})" for r in entry.exercises
+            wrong = [f"{r.exercise} ({t(r.mistake) if r.mistake else t('wrong')})" for r in entry.exercises
                      if not r.passed and r.mistake != NOT_ATTEMPTED]
             if wrong:
-                learning.append(f"below half marks; wrong: {', '.join(wrong)}")
+                learning.append(t("below half marks; wrong: {which}", which=", ".join(wrong)))
         timed_out = [n for n in entry.notes if "ran past" in n or "time budget" in n]
         if not timed_out and any(r.mistake == TIMED_OUT for r in entry.exercises):
             timed_out = [f"{r.exercise}: {r.message}" for r in entry.exercises if r.mistake == TIMED_OUT]
@@ -99,15 +102,15 @@ def late(log, assignment, roster=None):
     return found
 
 
-def _histogram(plt, assignment, values, top, path):
+def _histogram(plt, assignment, values, top, path, t=functools.partial(tr_in, "en")):
     from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6, 3))
     whole = all(float(v).is_integer() for v in values) and float(top).is_integer()
     bins = [i - 0.5 for i in range(int(top) + 2)] if whole else [i * top / 10 for i in range(11)]
     ax.hist(values, bins=bins, color="#3b6ea8", edgecolor="white")
-    ax.set(title=f"{assignment}: scores of {len(values)} submissions", xlabel=f"score (out of {top:g})",
-           ylabel="students")
+    ax.set(title=t("{assignment}: scores of {n} submissions", assignment=assignment, n=len(values)),
+           xlabel=t("score (out of {top})", top=f"{top:g}"), ylabel=t("students"))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole students only
     if whole:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -116,7 +119,7 @@ def _histogram(plt, assignment, values, top, path):
     plt.close(fig)
 
 
-def exercise_chart(plt, assignment, rows):
+def exercise_chart(plt, assignment, rows, t=functools.partial(tr_in, "en")):
     """The figure of who did not pass each exercise. The title stands above the whole figure, left-aligned
     (long exercise names push the axes right, and a title centred on them was cut off), and the legend below
     the axes, never over a bar."""
@@ -126,26 +129,34 @@ def exercise_chart(plt, assignment, rows):
     wrong = [st.wrong for _, st in rows][::-1]
     missing = [st.not_attempted for _, st in rows][::-1]
     fig, ax = plt.subplots(figsize=(6, 1.6 + 0.4 * len(rows)))
-    ax.barh(names, wrong, color="#a4161a", label="wrong")
-    ax.barh(names, missing, left=wrong, color="#bbbbbb", label="not attempted")
-    ax.set(xlabel="students")
-    fig.suptitle(f"{assignment}: who did not pass each exercise", x=0.01, ha="left", fontsize="medium")
+    ax.barh(names, wrong, color="#a4161a", label=t("wrong"))
+    ax.barh(names, missing, left=wrong, color="#bbbbbb", label=t("not attempted"))
+    ax.set(xlabel=t("students"))
+    fig.suptitle(t("{assignment}: who did not pass each exercise", assignment=assignment), x=0.01, ha="left",
+                 fontsize="medium")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(rows) < 3 else -0.12), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
 
-def _exercise_chart(plt, assignment, rows, path):
-    fig = exercise_chart(plt, assignment, rows)
+def _exercise_chart(plt, assignment, rows, path, t=functools.partial(tr_in, "en")):
+    fig = exercise_chart(plt, assignment, rows, t)
     fig.savefig(path, dpi=100, bbox_inches="tight")  # whatever the names' length, nothing is cut off
     plt.close(fig)
 
 
-def write_report(course_dir=course.DEFAULT_COURSE_DIR, names=False):
+def write_report(course_dir=course.DEFAULT_COURSE_DIR, names=False, language="en"):
     """Write course/report/report.md and the plots of every assignment; return the Markdown's path. With
-    `names`, each student id is followed by the name the learning platform gave (`collect`'s roster)."""
+    `names`, each student id is followed by the name the learning platform gave (`collect`'s roster);
+    `language` "zh" writes it in Chinese (the named mistakes in the checks' Chinese names)."""
     import matplotlib
+
+    t = functools.partial(tr_in, language)
+    if language != "en":
+        from course_lib.fonts import use_cjk_font
+
+        use_cjk_font()
 
     from .collect import names as roster_names
     from .collect import read_roster
@@ -164,7 +175,7 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR, names=False):
     def who(student):
         return f"`{student}`" + (f" ({known[student]})" if student in known else "")
 
-    lines = ["# Class report", ""]
+    lines = [t("# Class report"), ""]
     for assignment in sorted({e.assignment for e in log.values()}):
         values = [s for s, _ in scores[assignment]]
         top = max((m for _, m in scores[assignment]), default=0) or 1
@@ -173,41 +184,57 @@ def write_report(course_dir=course.DEFAULT_COURSE_DIR, names=False):
         faults = sum(e.status not in ("graded", "rejected") for e in entries)
         lines += [f"## {assignment}", ""]
         if values:
-            _histogram(plt, assignment, values, top, out / f"{assignment}_scores.png")
+            _histogram(plt, assignment, values, top, out / f"{assignment}_scores.png", t)
             median = sorted(values)[len(values) // 2]
             lines += [
-                f"{len(values)} submissions, mean {sum(values) / len(values):.1f} / {top:g}, median {median:.1f}, "
-                f"{sum(v == top for v in values)} full marks, {rejected} not gradeable (scored 0)"
-                + (f", {faults} not graded because of a grader fault (no score recorded)" if faults else "") + ".",
+                t("{n} submissions, mean {mean} / {top}, median {median}, {full} full marks, {rejected} not "
+                  "gradeable (scored 0)", n=len(values), mean=f"{sum(values) / len(values):.1f}", top=f"{top:g}",
+                  median=f"{median:.1f}", full=sum(v == top for v in values), rejected=rejected)
+                + (t(", {faults} not graded because of a grader fault (no score recorded)", faults=faults)
+                   if faults else "") + t("."),
                 "",
             ]
         rows = sorted(((k[1], v) for k, v in exercises.items() if k[0] == assignment),
                       key=lambda kv: -(kv[1].wrong + kv[1].not_attempted) / max(kv[1].students, 1))
         if rows:
-            _exercise_chart(plt, assignment, rows, out / f"{assignment}_exercises.png")
+            _exercise_chart(plt, assignment, rows, out / f"{assignment}_exercises.png", t)
             lines += [
-                f"![score distribution]({assignment}_scores.png) ![exercises]({assignment}_exercises.png)",
+                f"![{t('score distribution')}]({assignment}_scores.png) "
+                f"![{t('exercises')}]({assignment}_exercises.png)",
                 "",
-                "| exercise | points | passed | wrong | not attempted | misconceptions named by the checks |",
+                t("| exercise | points | passed | wrong | not attempted | misconceptions named by the checks |"),
                 "|---|---|---|---|---|---|",
             ]
             for name, st in rows:
-                named = ", ".join(f"{m} ({n})" for m, n in st.mistakes.most_common() if m != UNNAMED)
+                named = ", ".join(f"{t(m)} ({n})" for m, n in st.mistakes.most_common() if m != UNNAMED)
                 if st.mistakes[UNNAMED]:
-                    named += ("; " if named else "") + f"unrecognised ({st.mistakes[UNNAMED]})"
+                    named += ("; " if named else "") + t("unrecognised ({n})", n=st.mistakes[UNNAMED])
                 lines.append(f"| `{name}` | {st.max_points:g} | {st.passed} / {st.students} | {st.wrong} | "
                              f"{st.not_attempted} | {named or '-'} |")
             lines.append("")
-        look = students_to_look_at(log, assignment)
-        lines += ["### Students to look at", ""]
+        look = students_to_look_at(log, assignment, t)
+        lines += [t("### Students to look at"), ""]
         lines += [f"- {who(student)}: {reason}" for student, reason in look] or [
-            "Nobody: no rejection, no tampering, nobody below half marks with a wrong answer."]
+            t("Nobody: no rejection, no tampering, nobody below half marks with a wrong answer.")]
         lines.append("")
         behind = late(log, assignment, roster)
         if behind:
-            lines += ["### Handed in late", ""]
+            lines += [t("### Handed in late"), ""]
             lines += [f"- {who(student)}: {what}" for student, what in behind]
             lines.append("")
     path = out / "report.md"
     path.write_text("\n".join(lines))
+    (out / LANGUAGE_FILE).write_text(language)
     return path
+
+
+LANGUAGE_FILE = "language"  # beside report.md: the language it was asked in, kept when grades refresh it
+
+
+def report_language(course_dir):
+    """The language the course's report was last written in (English when unsaid)."""
+    try:
+        found = (Path(course_dir) / "report" / LANGUAGE_FILE).read_text().strip()
+    except OSError:
+        return "en"
+    return found if found in course.LANGUAGES else "en"

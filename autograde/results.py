@@ -1,5 +1,6 @@
 """What a graded notebook says, per exercise, and what a submission changed that it should not have."""
 
+import functools
 import re
 
 from .log import ExerciseResult
@@ -42,6 +43,62 @@ def exercise_name(grade_id, names=()):
     return next((n for n in EXERCISES if snake_case(n) == snake), snake)
 
 
+# The sentences the grader reads a record from, as the checks write them (course_lib/checks/framework.py), in
+# English: a Chinese message is read back into them first (`in_english`), so the log, the export and the report
+# count a mistake under one name whatever the language the student's notebook spoke.
+LOOKS_LIKE = ("looks like {mistake}. {hint}",
+              "looks like {first} or {second} (these give the same outputs here). {hints}",
+              "looks like {first} or {second} or {third} (these give the same outputs here). {hints}")
+USES = ("your {name} uses your {piece} ({where}), which does not pass its check yet: fix that first.",
+        "your {name} uses your {piece}, which does not pass its check yet: fix that first.")
+NOT_IMPLEMENTED = ("not implemented yet: it calls `{function}`, which still raises NotImplementedError; finish that "
+                   "exercise first (or use torch's version for now)",
+                   "not implemented yet (it raises NotImplementedError): replace the `raise NotImplementedError()` "
+                   "line with your code")
+_LAST = {"hint", "hints", "where"}  # fields that run to the end of what is read back (never mapped to English)
+
+
+@functools.lru_cache(maxsize=None)
+def _reader(language, template):
+    """A regular expression that reads `template`'s text in `language`, a group per field; None when that
+    language has no text of its own for it."""
+    from course_lib.i18n import tr_in
+
+    text = tr_in(language, template)
+    if text == template:
+        return None
+    pattern = re.escape(text)
+    for name in re.findall(r"\{(\w+)\}", text):
+        group = r"(?P<%s>.*)" % name if name in _LAST else r"(?P<%s>.+?)" % name
+        pattern = pattern.replace(re.escape("{%s}" % name), group, 1).replace(re.escape("{%s}" % name),
+                                                                               "(?P=%s)" % name)
+    return re.compile(pattern, re.S)
+
+
+@functools.lru_cache(maxsize=None)
+def _english_names(language):
+    """Each text of `language`'s catalog -> the English it translates."""
+    from course_lib.i18n import catalog
+
+    return {other: english for english, other in catalog(language).items()}
+
+
+def in_english(message, language):
+    """The parts of a check's message the grader reads (a named mistake, the piece it uses, not implemented), as
+    English sentences; the message itself when it is English already or none of them is in it."""
+    if language == "en":
+        return message
+    back = _english_names(language)
+    found = []
+    for template in LOOKS_LIKE + USES + NOT_IMPLEMENTED:
+        reader = _reader(language, template)
+        match = reader.search(message) if reader else None
+        if match:
+            fields = {k: (v if k in _LAST else back.get(v, v)) for k, v in match.groupdict().items()}
+            found.append(template.format(**fields))
+    return " ".join(found) + " " if found else message
+
+
 def exercise_results(nb):
     """One ExerciseResult per graded cell of an executed notebook: points, whether it passed, the message.
 
@@ -49,7 +106,10 @@ def exercise_results(nb):
     """
     from nbgrader.utils import determine_grade
 
+    from course_lib.i18n import notebook_language
+
     results = []
+    language = notebook_language(nb)
     names = [grade_meta(c).get("grade_id", "") for c in nb.cells if grade_meta(c).get("solution")]
     for cell in nb.cells:
         if not is_graded_test(cell):
@@ -64,8 +124,9 @@ def exercise_results(nb):
                 if error.get("ename") in ("AssertionError", "CellTimeoutError")
                 else f"{error.get('ename')}: {error.get('evalue', '')}"
             )
-        found = MISTAKE.search(message + " ")
-        mistake = found.group(1) if found else ("not attempted" if "not implemented yet" in message else "")
+        english = in_english(message, language)
+        found = MISTAKE.search(english + " ")
+        mistake = found.group(1) if found else ("not attempted" if "not implemented yet" in english else "")
         if errors and errors[0].get("ename") == "CellTimeoutError":
             mistake = TIMED_OUT
         results.append(
@@ -79,10 +140,10 @@ def exercise_results(nb):
                 mistake=mistake,
             )
         )
-    return with_dependencies(results)
+    return with_dependencies(results, language)
 
 
-def with_dependencies(results):
+def with_dependencies(results, language="en"):
     """The results, each failure that comes from a failing piece it builds on (`BLAMED` in its message, else
     `BUILDS_ON` and that piece's own result in the same submission) marked `builds_on`, and its mistake counted
     under that piece's: "through softmax: <softmax's mistake>"."""
@@ -92,7 +153,7 @@ def with_dependencies(results):
     out = []
     for r in results:
         if not r.passed and r.mistake not in ("not attempted", TIMED_OUT):
-            said = BLAMED.search(r.message)
+            said = BLAMED.search(in_english(r.message, language))
             pieces = [said.group(1)] if said else [d for d in BUILDS_ON.get(r.exercise, ()) if d in by_name
                                                    and not by_name[d].passed]
             piece = next((by_name[p] for p in pieces if p in by_name), None)

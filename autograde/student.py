@@ -1,10 +1,13 @@
 """For students: `validate` a notebook as the grader will run it, and `submit` it as a hand-in file."""
 
+import functools
 import os
 import tempfile
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
+
+from course_lib.i18n import notebook_language, tr_in
 
 from .collect import valid_student_id
 from .notebook import fingerprint, grade_meta, inspect_notebook
@@ -89,21 +92,35 @@ def validate(path, timeout=120, quiet=False):
             resources={"metadata": {"path": work}},
         ).execute()
     results = exercise_results(nb)
+    t = functools.partial(tr_in, notebook_language(nb))  # the language of the notebook handed in
     for r in results:
-        mark = "pass" if r.passed else "FAIL"
-        lines.append(f"  {mark}  {r.exercise:<34} {r.points:g} / {r.max_points:g}")
+        mark = t("pass") if r.passed else t("FAIL")
+        lines.append(f"  {_padded(mark, max(_width(t('pass')), _width(t('FAIL'))))}  {r.exercise:<34} "
+                     f"{r.points:g} / {r.max_points:g}")
         if not r.passed:
             lines += ["          " + line for line in r.message.splitlines()[:6]]
     for note in restored:
-        lines.append(f"  note: {note}")
+        lines.append(f"  {t('note')}: {note}")
     passed = all(r.passed for r in results)
     lines.append(
-        f"{sum(r.passed for r in results)} of {len(results)} exercises pass the public checks"
-        + ("" if passed else "; the hidden tests run only when your notebook is graded")
+        t("{passed} of {total} exercises pass the public checks", passed=sum(r.passed for r in results),
+          total=len(results))
+        + ("" if passed else t("; the hidden tests run only when your notebook is graded"))
     )
     if not quiet:
         print("\n".join(lines))
     return passed, lines
+
+
+def _width(text):
+    """The terminal columns `text` takes: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _padded(text, columns):
+    return text + " " * max(0, columns - _width(text))
 
 
 def submit(path, student, out_dir=".", timeout=120):
@@ -120,5 +137,7 @@ def submit(path, student, out_dir=".", timeout=120):
     target = Path(out_dir) / f"{student}__{assignment}.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(path, f"{assignment}.ipynb")
-    print(f"\nhand-in file: {target.resolve()}\nupload this file where your instructor collects the assignment.")
+    t = functools.partial(tr_in, notebook_language(nbformat.read(str(path), as_version=4)))
+    print("\n" + t("hand-in file: {path}", path=target.resolve()) + "\n"
+          + t("upload this file where your instructor collects the assignment."))
     return target

@@ -48,7 +48,7 @@ PACKAGE = Path(importlib.import_module("course_lib").__file__).parent
 # `pip install --no-deps OUT`); the pins are the course's own, so a plain `pip install OUT` cannot pull another
 # torch (a loose `torch` pulls a multi-gigabyte CUDA build).
 STUDENT_REQUIREMENTS = ("torch", "numpy", "matplotlib", "jupyterlab", "nbgrader", "nbclient", "nbformat", "ipykernel",
-                        "tqdm")
+                        "tqdm", "noto-cjk-sans-otc")
 PYPROJECT = """[build-system]
 requires = ["setuptools>=61"]
 build-backend = "setuptools.build_meta"
@@ -65,6 +65,7 @@ include = ["course_lib*", "autograde*"]
 
 [tool.setuptools.package-data]
 "course_lib.checks" = ["recordings/*.pt"]
+"course_lib" = ["default_language.txt"]
 """
 
 
@@ -185,8 +186,11 @@ def _ignore(folder: str, names: list[str]) -> set[str]:
     return {n for n in names if n == "__pycache__" or n.endswith((".pyc", ".egg-info"))}
 
 
-def build_student_env(out, through: str | None = None, for_grader: bool = False) -> Path:
+def build_student_env(out, through: str | None = None, for_grader: bool = False, language: str = "en") -> Path:
     """Write `out/course_lib` (and `out/pyproject.toml`): the student environment through `through`.
+
+    `language`: the language its messages take when neither `set_language` nor COURSE_LANG says (the Chinese
+    notebooks call `set_language("zh")` anyway; `validate` answers in the notebook's language).
 
     `for_grader`: the package the grader's hidden-test worker runs a submission of `through` on (`grade`):
     the same, with the worker's module `checks/_trusted.py`, the checks of `through` only (the worker runs
@@ -233,6 +237,8 @@ def build_student_env(out, through: str | None = None, for_grader: bool = False)
             path.unlink()
     if not for_grader and assignments != course.assignments():
         _say_what_is_not_here(target, assignments)
+    if language != "en":
+        (target / "default_language.txt").write_text(language + "\n")
     if not for_grader:
         # The kit's student commands (`python -m autograde validate` and `submit`): autograde holds no reference.
         shutil.copytree(Path(course.__file__).parent, out / "autograde", ignore=_ignore)

@@ -297,6 +297,7 @@ class RemoteImplementation(Remote):
 
     def run(self, exercise, what, case, strict, **options):
         from course_lib.checks.framework import Case, ReferenceUsed
+        from course_lib.i18n import language
 
         state = {k: v for k, v in vars(exercise).items()
                  if isinstance(v, (bool, int, float, str, type(None))) and not k.startswith("__")}
@@ -304,6 +305,7 @@ class RemoteImplementation(Remote):
             "op": "run", "exercise": exercise.name, "impl": self.name, "what": what, "strict": bool(strict),
             "case": base64.b64encode(pickle.dumps(replace(case, built=None))).decode(),
             "options": base64.b64encode(pickle.dumps(options)).decode(), "state": state,
+            "language": language(),  # the worker's sentences (a diagnosis of its call) in the notebook's language
         }
         copy = Case(case.label, case.args, case.kwargs, case.init, case.weights)
         try:

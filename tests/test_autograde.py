@@ -364,25 +364,28 @@ def test_report_names_the_most_failed_exercise_and_its_mistake(graded_class):
 
 
 def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path, repo):
-    """Each assignment's student version releases, and grades as it should through the command line."""
+    """Each assignment's student version releases, and grades as it should through the command line, in English
+    and in Chinese (`release --lang zh` writes both; the Chinese solved notebooks earn full marks too)."""
     from autograde.course import assignments
 
     course_dir, subs = tmp_path / "course", tmp_path / "subs"
-    autograde("release", "--course-dir", course_dir)
+    autograde("release", "--lang", "zh", "--course-dir", course_dir)
     for stem in assignments():
         released = nbformat.read(course_dir / "release" / stem / f"{stem}.ipynb", as_version=4)
         good = solutions_of(nbformat.read(repo / "notebooks" / f"{stem}.ipynb", as_version=4))
         demo.hand_in(subs, "solved", stem, student_notebook(released, good))
         demo.hand_in(subs, "stubs", stem, released)
+        chinese = nbformat.read(course_dir / "release-zh" / stem / f"{stem}.ipynb", as_version=4)
+        demo.hand_in(subs, "solved-zh", stem, student_notebook(chinese, good))
     # One job: each of the nine assignments then starts one hidden-test worker template, not one per job
     # (graded_class and test_regrading_is_idempotent_and_sequential_equals_parallel grade with two)
     autograde("grade", subs, "--course-dir", course_dir, "--jobs", "1", "--no-progress")
     autograde("export", "--course-dir", course_dir, "--csv", tmp_path / "g.csv")
     with open(tmp_path / "g.csv") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 2 * len(assignments())
+    assert len(rows) == 3 * len(assignments())
     for row in rows:
-        expected = float(row["max_score"]) if row["student_id"] == "solved" else 0.0
+        expected = float(row["max_score"]) if row["student_id"].startswith("solved") else 0.0
         assert float(row["max_score"]) > 0 and float(row["score"]) == expected, row
 
 

@@ -93,6 +93,8 @@ def lab_server(tmp_path_factory, repo):
     server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     url = f"http://127.0.0.1:{port}"
     try:
+        # `make lab COURSE_LANG=zh` copies the Chinese edition into its own folder: lab-zh/ beside lab/
+        autograde("lab", "--lang", "zh", "--lab-dir", lab / "lab-zh", "--course-dir", tmp / "course-zh")
         autograde("release", ASSIGNMENT, "--course-dir", tmp / "course")
         shutil.copy2(tmp / "course" / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", lab)
         assert kernel.wait(120) == 0, "could not register the course's kernel"
@@ -245,3 +247,67 @@ def test_a_student_works_through_notebook_03_in_chromium(lab_server):
         warnings
     )
     assert "Traceback" not in server_log and "Unwritable" not in server_log, server_log[-3000:]
+
+
+def test_the_chinese_edition_speaks_chinese_in_chromium(lab_server):
+    """`make lab COURSE_LANG=zh`: the Chinese notebook in lab-zh/, its prose, a check naming a mistake and a plot's
+    labels in Chinese (no missing glyph: the plot renders with its CJK font)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    path = lab_server["lab"] / "lab-zh" / f"{ASSIGNMENT}.ipynb"
+    assert (lab_server["lab"] / "lab-zh" / "01_sequence_models.ipynb").exists()
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["course"]["language"] == "zh"
+    sources = [c.source.strip() for c in nb.cells]
+    attention_cell = next(i for i, s in enumerate(sources) if s.startswith("def scaled_dot_product_attention("))
+    softmax_cell = next(i for i, s in enumerate(sources) if s.startswith("def softmax("))
+    plot_cell = next(i for i, s in enumerate(sources) if "plt.subplots" in s)
+    experiment_cell = next(i for i, s in enumerate(sources) if "def saturation(" in s)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(WAIT)
+            expect.set_options(timeout=WAIT)
+
+            def cell(i):
+                return page.locator(".jp-Notebook .jp-Cell").nth(i)
+
+            def type_into(i, code):
+                cell(i).scroll_into_view_if_needed()
+                cell(i).locator(".cm-content").click()
+                page.keyboard.press("Control+A")
+                page.keyboard.insert_text(code)
+                page.keyboard.press("Shift+Enter")
+                page.keyboard.press("Shift+Enter")
+
+            page.goto(f"{lab_server['url']}/lab/tree/lab-zh/{ASSIGNMENT}.ipynb?reset&token={lab_server['token']}")
+            expect(cell(0)).to_contain_text("自注意力")
+            expect(page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute("data-status", "idle")
+            cell(1).locator(".cm-content").click()  # the language cell, then the set-up cell
+            page.keyboard.press("Shift+Enter")
+            page.keyboard.press("Shift+Enter")
+            expect(cell(2).locator(".jp-InputPrompt")).to_contain_text("2")
+            type_into(softmax_cell, CORRECT_SOFTMAX)
+            expect(cell(softmax_cell + 1).locator(".jp-OutputArea")).to_contain_text("✔")
+            type_into(attention_cell, UNSCALED_ATTENTION)
+            expect(cell(attention_cell + 1).locator(".jp-OutputArea")).to_contain_text("没有按 1/sqrt(d_k) 缩放")
+            cell(experiment_cell).scroll_into_view_if_needed()
+            cell(experiment_cell).locator(".cm-content").click()
+            for _ in range(experiment_cell, plot_cell + 1):
+                page.keyboard.press("Shift+Enter")
+            image = cell(plot_cell).locator(".jp-OutputArea img")
+            expect(image).to_be_visible()
+            assert "Glyph" not in cell(plot_cell).locator(".jp-OutputArea").inner_text()
+            SHOTS.mkdir(exist_ok=True)
+            for at, name in ((attention_cell + 1, "zh_check_names_the_mistake"), (plot_cell, "zh_plot")):
+                cell(at).scroll_into_view_if_needed()
+                expect(cell(at).locator(".jp-OutputArea")).to_be_visible()
+                page.wait_for_timeout(1000)  # the notebook draws the cells it scrolled to
+                page.screenshot(path=str(SHOTS / f"{name}.png"))
+        except Exception:
+            SHOTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(SHOTS / "zh_failed.png"))
+            raise
+        finally:
+            browser.close()

@@ -1,4 +1,6 @@
 """`make lab`'s working folder: the student versions, and a learner's work never overwritten."""
+import subprocess
+
 import nbformat
 from commandline import autograde
 
@@ -100,3 +102,24 @@ def test_bad_paths_are_plain_errors_in_every_subcommand(tmp_path, repo):
         result = autograde(*args, check=False)
         assert result.returncode != 0 and says in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr, (args, result.stderr)
+
+
+def test_make_lab_course_lang_zh_opens_the_chinese_edition_in_its_own_folder(repo, tmp_path):
+    """`make lab COURSE_LANG=zh`: the Chinese student versions in lab-zh/, JupyterLab there; an English learner's
+    lab/ is never written."""
+    plan = subprocess.run(["make", "-n", "--no-print-directory", "lab", "COURSE_LANG=zh", "READY="], cwd=repo,
+                          capture_output=True, text=True)
+    assert plan.returncode == 0, plan.stderr
+    assert "-m autograde lab --lang zh" in plan.stdout and "--notebook-dir=lab-zh" in plan.stdout
+    assert "COURSE_LANG=zh" in plan.stdout
+    english = subprocess.run(["make", "-n", "--no-print-directory", "lab", "READY="], cwd=repo, capture_output=True,
+                             text=True).stdout
+    assert "--lang en" in english and "--notebook-dir=lab " in english
+    mine = tmp_path / "lab" / "03_self_attention.ipynb"
+    mine.parent.mkdir()
+    mine.write_text("my English work")
+    autograde("lab", "--lang", "zh", "--course-dir", tmp_path / "course", cwd=tmp_path)
+    assert mine.read_text() == "my English work" and sorted(p.name for p in (tmp_path / "lab").iterdir()) == [
+        "03_self_attention.ipynb"]
+    chinese = nbformat.read(tmp_path / "lab-zh" / "03_self_attention.ipynb", as_version=4)
+    assert chinese.metadata["course"]["language"] == "zh" and "自注意力" in chinese.cells[0].source
