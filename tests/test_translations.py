@@ -120,3 +120,15 @@ def test_the_chinese_notebook_runs_top_to_bottom_with_its_plots_and_no_missing_g
             assert not (out.output_type == "stream" and out.name == "stderr"), f"zh/{stem}: {out.text[:300]}"
             images += "image/png" in out.get("data", {})
     assert images or "plt." not in "".join(c.source for c in nb.cells), f"zh/{stem} drew no figure"
+
+
+def test_the_chinese_readme_carries_the_glossary_and_the_two_readmes_link_each_other(repo):
+    english, chinese = (repo / "README.md").read_text(), (repo / "README.zh-CN.md").read_text()
+    assert "README.zh-CN.md" in english.split("\n## ")[0] and "README.md" in chinese.split("\n## ")[0]
+    glossary = chinese.split("## 术语表")[1]
+    for term in ("词元", "查询", "注意力汇聚", "缩放点积注意力", "多头注意力", "位置编码", "残差连接", "层归一化",
+                 "基于位置的前馈网络", "编码器-解码器", "掩码", "键值缓存"):
+        assert term in glossary, term
+    assert "变压器" not in chinese and "make lab COURSE_LANG=zh" in chinese
+    for command in ("release --lang zh", "report --lang zh", "student-env --lang zh"):
+        assert command in english and command in chinese, command
