@@ -164,6 +164,9 @@ def build_parser(student=None):
                    help="start every student kernel and hidden-test worker cold instead of forking it from a warm "
                         "template (slower; the scores are the same)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--allow-network", action="store_true",
+                   help="grade even where the students' code cannot be cut off the network (it needs Linux and "
+                        "root): their code could then reach this machine's services and send what it reads")
     p.add_argument("--dask", metavar="ADDRESS",
                    help="grade on a Dask cluster: the scheduler's address (tcp://HOST:8786), or local:N for a local "
                         "cluster of N worker processes; the workers need the course installed and the course and "
@@ -179,10 +182,10 @@ def build_parser(student=None):
         "report", help="the class at a glance: score distributions, most failed exercises, common mistakes"
     )
     _names(p)
+    _language(p, "the language of the report: en, or zh (the mistakes under the checks' Chinese names)")
     _course_dir(p)
 
     p = sub.add_parser("export", help="write the grades as CSV: one row per student and assignment")
-    _language(p, "the language of the report: en, or zh (the mistakes under the checks' Chinese names)")
     p.add_argument("--csv", type=Path, required=True, metavar="FILE", help="where to write the CSV")
     p.add_argument("--assignment", action="append", metavar="ID",
                    help="only this assignment, e.g. 03_self_attention (repeatable; default: all)")
@@ -203,10 +206,10 @@ def build_parser(student=None):
     p.add_argument("out", type=Path, metavar="OUT", help="a new folder: OUT/course_lib and OUT/pyproject.toml")
     p.add_argument("--through", metavar="ASSIGNMENT",
                    help="the last assignment included, e.g. 04_multi_head_attention (default: all)")
+    _language(p, "the language its checks speak by default: en, or zh (a notebook's set_language still decides)")
     return parser
 
 
-    _language(p, "the language its checks speak by default: en, or zh (a notebook's set_language still decides)")
 class _StudentCommands:
     """The subparsers of the student environment: the student commands are added, the others are not."""
 
@@ -384,6 +387,7 @@ def _run(args):
             experiments=args.experiments,
             warm=args.warm,
             executor=dask_pool,
+            allow_network=args.allow_network,
         )
         if close_dask:
             close_dask()

@@ -95,7 +95,8 @@ def main(course_dir=course.DEFAULT_COURSE_DIR / "demo"):
         f"(one loops forever: it is stopped after the 20 s cell timeout)\n",
         flush=True,
     )
-    outcomes = grade(subs, course_dir, jobs=2, timeout=20)
+    # the kit's own sample class, no stranger's code: it grades where no network namespace can be had too
+    outcomes = grade(subs, course_dir, jobs=2, timeout=20, allow_network=True)
     print(f"\n{'student':<10} {'score':>8}  what happened")
     for o in outcomes:
         failed = [f"{r.exercise}: {r.mistake or 'failed'}" for r in o.exercises if not r.passed]

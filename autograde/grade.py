@@ -219,14 +219,18 @@ def _build_grading_env(course_dir, assignment):
 GRADING_ENVS = ".grading-env"  # in the course folder: one package per version of the course code and assignment
 
 
-def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experiments="skip"):
+def _start_worker(course_dir, hide, memory_limit, envs=None, warm=True, experiments="skip", allow_network=True):
     """Give this worker a scratch course folder (the released sources, a copy of the gradebook) and a
     grading kernel: the student's code runs confined by `autograde.sandbox` (see its docstring). With `warm`,
     kernels and hidden-test workers are forked from templates that have done the heavy imports
-    (`autograde.pool`); `experiments` says what the experiment cells do (`autograde.cells`)."""
+    (`autograde.pool`); `experiments` says what the experiment cells do (`autograde.cells`). Without
+    `allow_network`, a worker on a machine where the student's code cannot be cut off the network refuses (a
+    Dask worker: the coordinator checked only its own machine)."""
     global _scratch, _experiments, _course_dir
     from . import sandbox
 
+    if not allow_network and not sandbox.network_isolated():
+        raise RuntimeError(f"this worker machine refuses to grade: {sandbox.NETWORK_RISK}")
     _experiments, _course_dir = experiments, course_dir
 
     _grading_envs.update(envs or {})
@@ -351,10 +355,14 @@ def _last_error(result):
 
 def _hidden_from_kernels(course_dir, submissions):
     """What no student kernel may see: the course folder (gradebook, sources, other students' work), the
-    submissions, the repository's source notebooks and Jupyter's runtime folder (other kernels' keys)."""
+    submissions, the repository's source notebooks, Jupyter's runtime folder (other kernels' keys) and the
+    grader's home folder (~/.pgpass, cloud credentials, ssh keys; the Python environment is shown again where it
+    lies there: `sandbox.install_kernelspec`)."""
     from jupyter_core.paths import jupyter_runtime_dir
 
-    return [str(Path(p).resolve()) for p in (course_dir, submissions, course.REPO, jupyter_runtime_dir())]
+    home = Path.home().resolve()
+    homes = [home] if home.is_dir() and home != Path("/") else []
+    return [str(Path(p).resolve()) for p in (course_dir, submissions, course.REPO, jupyter_runtime_dir(), *homes)]
 
 
 # -- 4. record (in the main process) ----------------------------------------------------------------------
@@ -408,6 +416,7 @@ def record(course_dir, submission: Submission, notebook_text: str, config=None) 
             notes=notes,
             submitted_at=sub.timestamp.isoformat() if sub.timestamp else "",
             late_penalty=penalty,
+            language=notebook_language(nb),
         )
 
 
@@ -416,7 +425,6 @@ def _stamp_file(submission: Submission):
     `timestamp.txt`, as `collect` writes it), or None when there is none."""
     from .collect import TIMESTAMP_FILE
 
-            language=notebook_language(nb),
     stamp = Path(submission.path).parent / TIMESTAMP_FILE
     return stamp if stamp.parent.name == submission.assignment and stamp.is_file() else None
 
@@ -553,7 +561,7 @@ def canary_key(course_dir, assignment, hidden, memory_limit, timeout,
     seen = [str(Path(p).resolve()) for p in (sys.prefix, package)]
     shadowed = [any(s == h or s.startswith(h + "/") for h in hidden) for s in seen]
     for part in (seen, shadowed, sandbox.available(), memory_limit, timeout, submission_timeout,
-                 os.environ.get("AUTOGRADE_HIDE_ALSO")):
+                 os.environ.get("AUTOGRADE_HIDE_ALSO"), sandbox.network_isolated()):
         digest.update(repr(part).encode())
     return digest.hexdigest()
 
@@ -606,7 +614,7 @@ def _what_to_change(why, memory_limit, timeout):
         return ("The course package cannot be imported inside the sandbox: the Python environment or course_lib "
                 "lies in a folder the sandbox hides or replaces (the course or submissions folder, the repository "
                 "itself, /tmp: for example a .venv that is a symbolic link to an environment under /tmp). Put the "
-                "environment elsewhere, or set AUTOGRADE_SANDBOX=0 to grade unconfined.")
+                "environment elsewhere, or set AUTOGRADE_SANDBOX=0 and pass --allow-network to grade unconfined.")
     if any(k in why for k in KERNEL_CANNOT_START + ("MemoryError", "memory")):
         size = f"{memory_limit / 2**30:g}G" if memory_limit else "none"
         return f"The kernel cannot start or run within the limits: raise --memory-limit (now {size})."
@@ -678,6 +686,7 @@ def grade(
     warm=True,
     grade_as_found=False,
     executor=None,
+    allow_network=False,
 ):
     """Grade every submission; return one Outcome per submission, and write the grade log.
 
@@ -690,7 +699,18 @@ def grade(
 
     `experiments`: "skip" (only the cells a grade needs run), "shrunk" or "full" (`autograde.cells`). `warm`:
     kernels and hidden-test workers forked from warm templates (`autograde.pool`); the scores are the same.
+
+    Where the students' code cannot be given a network namespace of its own (`sandbox.network_isolated`), it
+    refuses (SystemExit, naming the risk) unless `allow_network` (or AUTOGRADE_ALLOW_NETWORK=1) says to go on.
     """
+    from . import sandbox
+
+    allow_network = allow_network or os.environ.get("AUTOGRADE_ALLOW_NETWORK") == "1"
+    if not sandbox.network_isolated():
+        if not allow_network:
+            raise SystemExit(f"error: not graded: {sandbox.NETWORK_RISK}. Grade as root on Linux, or pass "
+                             f"--allow-network to grade all the same, accepting that risk.")
+        print(f"warning: {sandbox.NETWORK_RISK} (--allow-network)", file=sys.stderr)
     # Absolute: the workers run nbgrader in scratch folders of their own, whatever the current folder.
     course_dir, submissions = Path(course_dir).resolve(), Path(submissions).resolve()
     warm = warm and os.environ.get("AUTOGRADE_WARM", "1") != "0"  # AUTOGRADE_WARM=0: cold, whatever the caller says
@@ -749,7 +769,7 @@ def grade(
             max_workers=max(1, jobs),
             mp_context=get_context("spawn"),
             initializer=_start_worker,
-            initargs=(str(course_dir), hidden, memory_limit, envs, warm, experiments),
+            initargs=(str(course_dir), hidden, memory_limit, envs, warm, experiments, allow_network),
         ) as pool:
             broken = False
             while pending and not broken:

@@ -15,12 +15,15 @@ autograde.sandbox`, and the same environment. What a fork would inherit is dealt
 - random generators: reseeded from the system in the child (`sandbox.reseed`);
 - module state: the template never runs a line of student code; each child is a copy of it, and the next
   submission's child is a fresh copy, so nothing a submission does reaches the next one;
-- /tmp, environment: each child gets its own private /tmp and the environment of the request.
+- /tmp, environment: each child gets its own private /tmp and the environment of the request, both scrubbed to
+  `sandbox.ALLOWED_ENV`; the template starts from a scrubbed environment too (`template_env`): a child's
+  /proc/self/environ is its template's, whatever the child's own os.environ says.
 If a template cannot start, the kernel or worker starts cold, as before: grading never depends on the pool.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import select
@@ -48,6 +51,18 @@ PRELOAD_ALWAYS = ["torch", "torch.nn", "torch.nn.functional", "numpy", "matplotl
                   "ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "matplotlib_inline.backend_inline",
                   "ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
                   "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio"]
+
+
+def template_env(env, home):
+    """A template's environment: `env` scrubbed to the sandbox's allow-list (a forked child's /proc/self/environ
+    shows its template's, whatever the child's own os.environ says), without the sandbox's settings (each request
+    brings its own) but what the template imports, on one thread, with `home` (the grader's scratch folder,
+    hidden from every sandbox) for HOME."""
+    from .sandbox import scrubbed_env
+
+    clean = {k: v for k, v in scrubbed_env(env, home).items()
+             if not k.startswith("AUTOGRADE_") or k == "AUTOGRADE_PRELOAD"}
+    return {**clean, **ONE_THREAD}
 
 
 class Unavailable(Exception):
@@ -106,8 +121,8 @@ class ForkServer:
         self._socket_folder(f"fork-{mode}-", folder)
         flags = ["-I", "-S"] if mode == "worker" else ["-P"]
         self.proc = subprocess.Popen([sys.executable, *flags, str(SERVER), self.path, mode, str(SANDBOX), *paths],
-                                     env={**env, **ONE_THREAD}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, cwd="/")
+                                     env=template_env(env, self.folder), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/")
         self.ready = None
 
     def _wait_ready(self):
@@ -399,6 +414,55 @@ class ForkedKernelManager(AsyncKernelManager):
         if type(self.provisioner) is LocalProvisioner:
             self.provisioner.__class__ = ForkProvisioner
         return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_pre_start_kernel(self, **kw):
+        # A kernel with no network of its own (`sandbox.network_isolated`) cannot bind TCP ports the grader
+        # reaches: its channels are unix sockets in its working copy instead, which both sides see.
+        if (self.kernel_spec and self.kernel_spec.env.get("AUTOGRADE_NETWORK") == "none"
+                and not self._connection_file_written):
+            self.transport, self.cache_ports = "ipc", False
+            self.ip = ipc_path(kw.get("cwd") or os.getcwd())
+        return await super()._async_pre_start_kernel(**kw)
+
+    pre_start_kernel = _async_pre_start_kernel
+
+
+IPC_NAME = ".kernel-ipc"  # the kernel's unix sockets in its working copy: .kernel-ipc-1 ... .kernel-ipc-5
+_ipc_links = None  # this process's folder of short links to the kernels' working copies
+
+
+def ipc_path(workdir):
+    """Where the grader finds the unix sockets of a kernel working in `workdir`: through a short link to it, since a
+    socket's path has 107 bytes at most and a working copy's may have more. The kernel binds them by a path
+    relative to its working folder (`sandbox.confine` rewrites its copy of the connection file)."""
+    global _ipc_links
+    if _ipc_links is None:
+        _ipc_links = _links_folder()
+    target = os.path.realpath(workdir)
+    link = os.path.join(_ipc_links, hashlib.sha256(target.encode()).hexdigest()[:16])
+    if os.path.realpath(link) != target:
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(target, link)
+    return os.path.join(link, IPC_NAME)
+
+
+def _links_folder():
+    """A new folder under /run for `ipc_path`'s links, removed when this process ends; the folders of processes
+    that ended without removing theirs (killed) are removed first."""
+    import atexit
+    import multiprocessing.util
+    import shutil
+
+    parent = "/run" if os.access("/run", os.W_OK) else tempfile.gettempdir()
+    for old in Path(parent).glob("autograde-ipc-*-*"):
+        pid = old.name.split("-")[2]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix=f"autograde-ipc-{os.getpid()}-", dir=parent)
+    atexit.register(shutil.rmtree, folder, True)
+    multiprocessing.util.Finalize(None, shutil.rmtree, (folder, True), exitpriority=0)  # (a pool's worker: no atexit)
+    return folder
 
 
 def preload_modules(source_notebooks):

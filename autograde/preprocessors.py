@@ -29,6 +29,25 @@ class StderrToStdout(NbGraderPreprocessor):
         return cell, resources
 
 
+class StripHiddenTests(NbGraderPreprocessor):
+    """Take the hidden-test regions (and the seeds their comment lines carry) out of the graded test cells of the
+    copy nbgrader writes into the student's working folder, where the kernel then runs and can open every file.
+
+    nbgrader's sanitizing pass puts them back (OverwriteCells restores a test cell's source from the gradebook)
+    and writes the notebook there before the kernel starts; the kernel never runs them anyway
+    (`SurviveDeadKernel` strips the same regions), and the grader reads the seeds from the source notebook
+    (`verdict.hidden_tests`), so the scores are the same. Only the grader's scratch folders, which every sandbox
+    hides, hold the regions.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        from .verdict import strip_hidden
+
+        if cell.cell_type == "code" and grade_meta(cell).get("grade"):
+            cell.source = strip_hidden(cell.source)
+        return cell, resources
+
+
 class RestoreMissingCells(NbGraderPreprocessor):
     """Put back every read-only cell (set-up, checks, graded tests) that a submission deleted or retyped.
 

@@ -1,15 +1,19 @@
 """The student's kernel, confined: the grading kernelspec runs `python -m autograde.sandbox -f CONNECTION_FILE`.
 
-On Linux as root (the grader's machine), the kernel starts inside its own mount and PID namespaces
-(`unshare`, see `kernel_argv`), and before it runs a line of student code this launcher:
+On Linux as root (the grader's machine), the kernel starts inside its own mount, PID and network namespaces
+(`unshare`, see `kernel_argv`; no network: its ZeroMQ channels are unix sockets in its working copy), and before
+it runs a line of student code this launcher:
 1. hides the folders named in AUTOGRADE_HIDE (the course folder with the gradebook and the hidden tests, the
    submissions, the source notebooks, Jupyter's runtime folder with other kernels' keys) under empty tmpfs;
 2. shows again, read-only, the folders named in AUTOGRADE_SHOW that lie inside them (course_lib, .venv);
-3. gives the kernel a private /tmp and /dev/shm, and its working copy (the current folder) read-write;
+3. gives the kernel a private /tmp and /dev/shm, an empty /run (the machine's unix sockets), and its working
+   copy (the current folder) read-write;
 4. makes every other mount read-only;
 5. caps its address space at AUTOGRADE_MEMORY bytes;
 6. drops every capability and execs ipykernel, so none of the above can be undone.
-Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap applies, and the grader says so.
+On every path the kernel's environment is made from an allow-list (`ALLOWED_ENV`), never copied from the
+grader's. Elsewhere (not root, not Linux, or AUTOGRADE_SANDBOX=0) only the memory cap and the allow-list apply,
+and the grader says so; without a network namespace it grades only when told to (`grade --allow-network`).
 
 `python -m autograde.sandbox --worker` starts, under exactly the same confinement (the grader takes the argv and
 environment of the grading kernelspec), the worker that runs the student's code for the hidden verdicts
@@ -30,6 +34,57 @@ import tempfile
 from pathlib import Path
 
 NAMESPACES = ["unshare", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
+
+# The environment of every process that runs a student's code (a kernel, a hidden-test worker, and the warm
+# templates they are forked from) is made from these names only, never copied from the grader's: an instructor's
+# shell may hold PGPASSWORD, a cloud key, a token or a database URL, and the student's code could print it.
+# A name that is not here does not reach the student's code, whatever the grader's environment holds.
+ALLOWED_ENV = {
+    "PATH": "where the kernel finds programs (a `!` command, a subprocess of the student's code)",
+    "HOME": "replaced by the working copy (`scrubbed_env`): caches and dotfiles land there",
+    "LANG": "the locale: how text is decoded and printed (the Chinese notebooks print Chinese)",
+    "LC_ALL": "the locale, overriding LANG",
+    "LC_CTYPE": "the locale's character encoding",
+    "PYTHONPATH": "where the course package and its environment are found when they are not installed",
+    "PYTHONHASHSEED": "the order of sets and dicts of strings, as the instructor fixed it for the canary too",
+    "PYTHONIOENCODING": "the encoding of printed text",
+    "PYTHONUTF8": "Python's UTF-8 mode",
+    "PYTHONUNBUFFERED": "unbuffered printing",
+    "PYTHONDONTWRITEBYTECODE": "no .pyc files written beside the (read-only) course code",
+    "JPY_PARENT_PID": "jupyter_client's process: the kernel exits when it is gone",
+    "JUPYTER_RUNTIME_DIR": "where the kernel writes its runtime files (its private /tmp when confined)",
+    "JUPYTER_PLATFORM_DIRS": "which folders jupyter_core uses (without it, it warns)",
+    "IPYTHONDIR": "IPython's profile folder (set to the working copy when confined)",
+    "MPLBACKEND": "matplotlib's backend: the kernel's inline one, Agg in the worker",
+    "MPLCONFIGDIR": "matplotlib's folder: a private copy of the prebuilt font cache",
+    "OMP_NUM_THREADS": "torch's and numpy's thread counts, as the grader chose them (one per job in the tests)",
+    "MKL_NUM_THREADS": "(the same, for MKL)",
+    "OPENBLAS_NUM_THREADS": "(the same, for OpenBLAS)",
+    "NUMEXPR_NUM_THREADS": "(the same, for numexpr)",
+    "VECLIB_MAXIMUM_THREADS": "(the same, for Apple's Accelerate)",
+    "CUDA_VISIBLE_DEVICES": "which GPUs torch may use, as the grader chose them",
+    "NBGRADER_EXECUTION": "nbgrader's sign that a notebook is being graded: the course's experiments shrink",
+    "COURSE_LANG": "the language of the checks' messages (`course_lib.i18n`)",
+    # the kit's own instructions to the sandbox and the templates (`install_kernelspec`, `autograde.pool`): read
+    # by the trusted launcher, most of them removed before the student's code starts
+    "AUTOGRADE_CONFINE": "whether to confine (the namespaces, the hidden folders)",
+    "AUTOGRADE_NETWORK": "'none': the process gets a network namespace of its own",
+    "AUTOGRADE_HIDE": "the folders hidden under empty tmpfs",
+    "AUTOGRADE_SHOW": "the folders shown again, read-only",
+    "AUTOGRADE_HIDE_ALSO": "folders a site hides whatever else is shown",
+    "AUTOGRADE_MEMORY": "the memory cap",
+    "AUTOGRADE_MPLCACHE": "the prebuilt font cache copied into the working copy",
+    "AUTOGRADE_WORKER_PATH": "the grading package the hidden-test worker runs on",
+    "AUTOGRADE_PRELOAD": "what a template imports before it forks",
+}
+
+
+def scrubbed_env(env, home=None):
+    """The variables of `env` that `ALLOWED_ENV` names, and nothing else; with `home`, HOME set to it."""
+    clean = {k: v for k, v in env.items() if k in ALLOWED_ENV}
+    if home is not None:
+        clean["HOME"] = str(home)
+    return clean
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,10 +107,29 @@ def available():
     return subprocess.run(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30).returncode == 0
 
 
+@functools.lru_cache(maxsize=None)
+def network_isolated():
+    """Whether a confined process gets a network namespace of its own here (a loopback of its own, down: it
+    reaches neither this machine's loopback services, such as a gradebook, a Dask scheduler or a Jupyter server,
+    nor the outside). It needs the sandbox, and a kernel that lets it make one."""
+    if not available():
+        return False
+    probe = ["unshare", "--net", "true"]
+    return subprocess.run(probe, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+
+
+NETWORK_RISK = ("the students' code is not cut off from the network here (a network namespace of its own needs "
+                "Linux, root and util-linux): it can connect to every service of this machine's loopback (a "
+                "PostgreSQL gradebook, a Dask scheduler, a Jupyter server) and, where there are routes out, to any "
+                "machine, and send there whatever it can read")
+
+
 def kernel_argv(python=sys.executable):
     """The argv of the grading kernelspec."""
     launcher = [python, "-m", "autograde.sandbox", "-f", "{connection_file}"]
-    return (NAMESPACES + launcher) if available() else launcher
+    if not available():
+        return launcher
+    return NAMESPACES + (["--net"] if network_isolated() else []) + launcher
 
 
 def install_kernelspec(jupyter_dir, hide, memory_limit):
@@ -73,6 +147,9 @@ def install_kernelspec(jupyter_dir, hide, memory_limit):
     mpl_cache = Path(jupyter_dir) / "matplotlib"
     _build_font_cache(mpl_cache)
     show = [os.path.dirname(os.path.abspath(course_lib.__file__)), sys.prefix, str(mpl_cache)]
+    base = os.path.realpath(sys.base_prefix)  # the interpreter the environment was made from (a pyenv's)
+    if any(base == h or base.startswith(h.rstrip("/") + "/") for h in map(os.path.realpath, hide)):
+        show.append(sys.base_prefix)  # shown again where it lies in a hidden folder (the grader's home)
     spec = {
         "argv": kernel_argv(),
         "display_name": "Python 3 (grading sandbox)",
@@ -80,6 +157,9 @@ def install_kernelspec(jupyter_dir, hide, memory_limit):
         "interrupt_mode": "message",
         "env": {
             "AUTOGRADE_CONFINE": "1" if available() else "0",  # argv starts the namespaces then
+            # "none": a network namespace of its own (argv has --net; a fork makes one); the kernel's ZeroMQ
+            # channels are then unix sockets in its working copy (`pool.ForkedKernelManager`, `confine`)
+            "AUTOGRADE_NETWORK": "none" if network_isolated() else "host",
             "AUTOGRADE_HIDE": json.dumps(hide),
             "AUTOGRADE_SHOW": json.dumps(show),
             "AUTOGRADE_MEMORY": str(memory_limit or 0),
@@ -146,8 +226,10 @@ def _mount_points():
     return [(_unescape(r[4]), sum(MOUNT_FLAGS.get(o, 0) for o in r[5].split(","))) for r in rows]
 
 
-def confine(workdir, connection_file, hide, show):
-    """Steps 1-4 of the module docstring; returns the connection file's path inside the sandbox."""
+def confine(workdir, connection_file, hide, show, hide_also=()):
+    """Steps 1-4 of the module docstring; returns the connection file's path inside the sandbox. `hide_also`:
+    folders hidden whatever else is shown (AUTOGRADE_HIDE_ALSO of the process's request, not of the template it
+    may be forked from)."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     stage = tempfile.mkdtemp(prefix="autograde-", dir="/run")  # unique: every kernel is pid 1 in its namespace
     _tmpfs(stage)
@@ -163,8 +245,14 @@ def confine(workdir, connection_file, hide, show):
     private_connection = None
     if connection_file:
         private_connection = os.path.join(workdir, ".kernel-connection.json")
-        shutil.copyfile(connection_file, private_connection)
-        os.chmod(private_connection, 0o600)
+        with open(connection_file) as f:
+            info = json.load(f)
+        if info.get("transport") == "ipc":  # (no network of its own: `pool.ipc_path`)
+            # The grader reaches the working copy through a short link; the kernel binds its unix sockets there,
+            # by a path relative to its working folder, which it stays in
+            info["ip"] = os.path.basename(info["ip"])
+        with open(os.open(private_connection, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            json.dump(info, f)
     for path in hide:
         if os.path.isdir(path):
             _tmpfs(path, "mode=755,size=1m")
@@ -178,11 +266,16 @@ def confine(workdir, connection_file, hide, show):
         if not os.path.lexists(path):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             os.symlink(target, path)
-    for path in json.loads(os.environ.get("AUTOGRADE_HIDE_ALSO", "[]")):  # hidden whatever else is shown
+    for path in hide_also:  # hidden whatever else is shown
         if os.path.isdir(path):
             _tmpfs(path, "mode=755,size=1m")
     _check(_libc().umount2(os.fsencode(stage), MNT_DETACH), f"umount {stage}")
     os.rmdir(stage)
+    # The machine's unix sockets live under /run (PostgreSQL's, D-Bus's, Docker's): a network namespace does not
+    # reach them (a socket with a path is reached through the file system), an empty /run does.
+    for path in ("/run", "/var/run"):
+        if os.path.isdir(path) and not os.path.islink(path):
+            _tmpfs(path, "mode=755,size=1m")
     writable = {os.path.realpath(workdir), "/tmp", "/dev/shm"}
     for point, flags in _mount_points():
         if point in writable or point.startswith(("/proc", "/sys", "/dev")):
@@ -213,7 +306,7 @@ def worker_argv(kernel_argv_):
 
 
 # -- the same confinement in a process forked from a warm template (`autograde._forkserver`, `autograde.pool`) --
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 1, 24, 38, 47, 4
 
 
@@ -237,11 +330,12 @@ def set_parent_death_signal(sig=9):
     _check(_libc().prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
 
 
-def enter_namespaces():
-    """As `unshare --mount --pid --fork --kill-child --mount-proc --propagation private`, in this process: new
-    mount and PID namespaces, then a fork; this process waits for the child (pid 1 of the new namespace, killed
-    if this one dies) and exits with its status; the child returns, with its own /proc mounted."""
-    _check(_libc().unshare(CLONE_NEWNS | CLONE_NEWPID), "unshare")
+def enter_namespaces(network=False):
+    """As `unshare --mount --pid --fork --kill-child --mount-proc --propagation private` (with `network`, also
+    `--net`), in this process: new mount and PID (and network) namespaces, then a fork; this process waits for the
+    child (pid 1 of the new namespace, killed if this one dies) and exits with its status; the child returns,
+    with its own /proc mounted."""
+    _check(_libc().unshare(CLONE_NEWNS | CLONE_NEWPID | (CLONE_NEWNET if network else 0)), "unshare")
     pid = os.fork()
     if pid:
         _, status = os.waitpid(pid, 0)
@@ -306,16 +400,18 @@ def run_forked(argv, env, cwd, mode):
     if worker != (mode == "worker"):
         raise SystemExit(f"a {mode} template cannot start {argv[:1]}")
     os.chdir(cwd)
-    env = dict(env)
+    env = scrubbed_env(env, home=cwd)  # (the template itself started from a scrubbed environment: `autograde.pool`)
     connection_file, options = None, []
     if not worker:
         at = argv.index("-f")
         connection_file, options = argv[at + 1], argv[:at] + argv[at + 2:]
     memory = int(env.get("AUTOGRADE_MEMORY", "0"))
+    network = env.pop("AUTOGRADE_NETWORK", "host")
     if env.pop("AUTOGRADE_CONFINE", "0") == "1":
-        enter_namespaces()
+        enter_namespaces(network=network == "none")
         connection_file = confine(cwd, connection_file, json.loads(env.get("AUTOGRADE_HIDE", "[]")),
-                                  json.loads(env.get("AUTOGRADE_SHOW", "[]")))
+                                  json.loads(env.get("AUTOGRADE_SHOW", "[]")),
+                                  json.loads(env.get("AUTOGRADE_HIDE_ALSO") or "[]"))
         env.update(HOME=cwd, IPYTHONDIR=os.path.join(cwd, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
         drop_privileges()
         forget_hidden_modules()
@@ -362,13 +458,15 @@ def main(argv):
         connection_file, options = argv[at + 1], argv[:at] + argv[at + 2 :]
         program = ["-m", "ipykernel_launcher", "-f", connection_file, *options]
     memory = int(os.environ.get("AUTOGRADE_MEMORY", "0"))
-    env = dict(os.environ)
+    env = scrubbed_env(os.environ, home=os.getcwd())
+    env.pop("AUTOGRADE_NETWORK", None)  # (the argv made the network namespace: `kernel_argv`)
     command = [sys.executable, *program]
     if env.pop("AUTOGRADE_CONFINE", "0") == "1":
         hide = json.loads(env.get("AUTOGRADE_HIDE", "[]"))
         show = json.loads(env.get("AUTOGRADE_SHOW", "[]"))
         workdir = os.getcwd()
-        connection_file = confine(workdir, connection_file, hide, show)
+        connection_file = confine(workdir, connection_file, hide, show,
+                                  json.loads(env.get("AUTOGRADE_HIDE_ALSO") or "[]"))
         env.update(HOME=workdir, IPYTHONDIR=os.path.join(workdir, ".ipython"), JUPYTER_RUNTIME_DIR="/tmp")
         if not worker:
             program = ["-m", "ipykernel_launcher", "-f", connection_file, *options]

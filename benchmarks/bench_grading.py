@@ -101,6 +101,7 @@ class MemorySampler(threading.Thread):
 
 def grade(subs, course_dir, jobs, warm, experiments, force, timings=None):
     env = {**os.environ}
+    env.setdefault("AUTOGRADE_ALLOW_NETWORK", "1")  # the kit's own sample class: graded even where no network namespace
     if timings:
         env["AUTOGRADE_TIMINGS"] = str(timings)
     command = [sys.executable, "-m", "autograde", "grade", str(subs), "--course-dir", str(course_dir), "--jobs",
