@@ -4,7 +4,8 @@ Each attack is handed in as a submission of 03, in its `padding_mask` solution c
 in the student's kernel (which prints what it found into the graded notebook) and in the grader's hidden-test
 worker (which has one way out: the message of an exception its `padding_mask` raises, which the grader writes
 into the graded notebook as the failed verdict). The class is graded twice, forked from the warm pool and cold
-(AUTOGRADE_WARM=0), with made-up credentials in the grader's environment:
+(AUTOGRADE_WARM=0) and on a Dask LocalCluster's worker (`--dask local:1`), with made-up credentials in the grader's
+environment:
 - the thief prints its whole environment (os.environ and every /proc/*/environ it can read): no credential
   appears in the graded notebook, the feedback, the grade log, the gradebook or the export; nor does it see
   what the grader's home folder holds (~/.pgpass, cloud credentials, ssh keys);
@@ -190,7 +191,7 @@ def graded(tmp_path_factory, released_course, repo):
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     runs = {}
     try:
-        for run, warm in (("warm", "1"), ("cold", "0")):
+        for run, warm in (("warm", "1"), ("cold", "0"), ("dask", "1")):
             course_dir = released_course(root / run, NB)
             released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
             class_ = {
@@ -203,7 +204,8 @@ def graded(tmp_path_factory, released_course, repo):
                 demo.hand_in(root / f"subs-{run}", student, NB, nb)
             env = {**os.environ, **CREDENTIALS, "AUTOGRADE_WARM": warm}
             said = ""
-            for args in (["grade", root / f"subs-{run}", "--jobs", "1", "--no-progress"], ["feedback"],
+            how = ["--dask", "local:1"] if run == "dask" else ["--jobs", "1"]  # a Dask LocalCluster's worker too
+            for args in (["grade", root / f"subs-{run}", *how, "--no-progress"], ["feedback"],
                          ["export", "--csv", root / f"{run}.csv"]):
                 done = subprocess.run([sys.executable, "-m", "autograde", *map(str, args), "--course-dir",
                                        str(course_dir)], capture_output=True, text=True, env=env)
@@ -231,7 +233,7 @@ def graded(tmp_path_factory, released_course, repo):
     return runs
 
 
-RUNS = ["warm", "cold"]
+RUNS = ["warm", "cold", "dask"]
 
 
 def _outputs(nb, grade_id):
@@ -252,8 +254,9 @@ def _printed(nb, marker):
 
 @pytest.mark.parametrize("run", RUNS)
 def test_the_runs_are_the_pool_and_the_cold_path(graded, run):
+    """warm: forked from the pool; cold: started cold; dask: on a LocalCluster's worker (its own pool)."""
     for student, nb in graded[run]["nb"].items():
-        assert nb.metadata["autograde"]["forked"] == (["kernel", "worker"] if run == "warm" else []), student
+        assert nb.metadata["autograde"]["forked"] == ([] if run == "cold" else ["kernel", "worker"]), student
 
 
 @pytest.mark.parametrize("run", RUNS)
