@@ -158,6 +158,41 @@ def test_two_graders_on_one_postgres_gradebook_lose_nothing_and_export_as_sqlite
     assert students == ["broken", "buggy", "honest", "hostile"]
 
 
+INTRUDER = """
+try:
+    import psycopg
+    with psycopg.connect("URL", connect_timeout=5, autocommit=True) as _conn:
+        _conn.execute("UPDATE grade SET manual_score = 100")
+    print("GRADEBOOK reached")
+except Exception as _error:
+    print("GRADEBOOK " + type(_error).__name__)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the network namespace that keeps the gradebook out of reach needs root")
+def test_a_students_code_cannot_reach_the_postgres_gradebook(postgres, tmp_path, repo, released_course):
+    """Issue 28's attack on a real PostgreSQL gradebook (trust authentication on 127.0.0.1, as a careless set-up
+    has): a solution cell connects with the gradebook's own URL and tries to rewrite every grade. No connection
+    is made, the submission is graded as what it handed in, and no grade was rewritten."""
+    url = postgres("intruded")
+    course_dir = released_course(tmp_path / "course", NB)
+    autograde("migrate-db", "--course-dir", course_dir, "--to", url)
+    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
+    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    attack = good["padding_mask"] + "\n" + INTRUDER.replace("URL", url)
+    hand_in(tmp_path / "subs", "intruder", NB, student_notebook(released, {**good, "padding_mask": attack}))
+    autograde("grade", tmp_path / "subs", "--course-dir", course_dir, "--no-progress")
+    graded = nbformat.read(course_dir / "autograded" / "intruder" / NB / f"{NB}.ipynb", as_version=4)
+    said = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
+    assert "GRADEBOOK " in said and "GRADEBOOK reached" not in said, said[-2000:]
+    rows = list(csv.DictReader(io.StringIO(_csv(course_dir, "--assignment", NB))))
+    assert [(r["student_id"], float(r["score"]), float(r["max_score"])) for r in rows] == [("intruder", 8.0, 8.0)]
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM grade WHERE manual_score = 100").fetchone()[0] == 0
+
+
 def test_migrate_db_copies_every_row_and_round_trips(postgres, local_class, tmp_path):
     """sqlite -> PostgreSQL -> sqlite: grades, comments and timestamps arrive unchanged, and the course then uses
     the new gradebook (the kit's commands and nbgrader's read it from nbgrader_config.py)."""
