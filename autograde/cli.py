@@ -4,20 +4,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import course
+from course_lib.i18n import from_environment
+
+from . import config_file, course
 from .log import GRADER_FAULT
 
 
-def _default_language():
-    """COURSE_LANG's language (as `course_lib.i18n` reads it) when it is one of the editions, else English."""
-    import os
-
-    value = os.environ.get("COURSE_LANG", "").strip().lower().replace("_", "-")
-    return "zh" if value.startswith("zh") or value == "cn" else "en"
-
-
 def _language(parser, help):
-    parser.add_argument("--lang", choices=course.LANGUAGES, default=_default_language(), help=help)
+    parser.add_argument("--lang", choices=course.LANGUAGES, default=from_environment(), help=help)
 
 
 def _course_dir(parser):
@@ -301,7 +295,7 @@ def _run(args):
         print(f"copied {sum(copied.values())} rows ({copied.get('student', 0)} students, "
               f"{copied.get('submitted_assignment', 0)} submissions, {copied.get('grade', 0)} grades, "
               f"{copied.get('comment', 0)} comments) into {db.describe(args.to)}, checked row by row; "
-              f"{Path(args.course_dir) / course.CONFIG_FILE} now names it")
+              f"{Path(args.course_dir) / config_file.NAME} now names it")
     elif args.command == "release":
         from .release import release
 
@@ -335,7 +329,7 @@ def _run(args):
         from .exchange import collect_from_exchange
 
         for name, students in collect_from_exchange(args.course_dir).items():
-            print(f"{name}: {len(students)} submission(s) in {Path(args.course_dir) / course.SUBMISSIONS}"
+            print(f"{name}: {len(students)} submission(s) in {Path(args.course_dir) / config_file.SUBMISSIONS}"
                   + (f" ({', '.join(students)})" if students else ""))
     elif args.command == "collect":
         if args.source is None:

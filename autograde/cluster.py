@@ -16,6 +16,7 @@ as the coordinator). Local grading never imports this module, nor Dask.
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures.process import BrokenProcessPool
 
 _ready = None  # on a worker: the initializer arguments this process was set up with
@@ -67,8 +68,6 @@ def connect(address):
     """A Dask client: on the scheduler at `address` (tcp://host:8786), or on a LocalCluster of N worker processes
     for `local:N`. A worker that dies fails its task at once (allowed-failures 0): `grade` grades it once more
     itself, then records a grader fault, as with the local pool. Returns (client, what to close after)."""
-    import logging
-
     import dask
     from distributed import Client, LocalCluster
 

@@ -19,9 +19,11 @@ extracted by path, so a hostile archive cannot write outside the layout. Nothing
 file and folder is either collected or listed with the reason.
 """
 
+import csv
 import io
 import json
 import re
+import shlex
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -224,8 +226,6 @@ def suggested_id(name):
 
 def _rename_remedy(intake, origin, top):
     """How to make a folder named otherwise than a student id collectable: a command that works as printed."""
-    import shlex
-
     new = suggested_id(top)
     if origin or intake.source is None or new is None:  # inside a zip file: nothing to rename on disk
         return "rename it to the student's id (in the zip file too), then collect again"
@@ -286,8 +286,6 @@ ROSTER_COLUMNS = ["student_id", "name", "assignment", "platform", "platform_late
 
 def read_roster(course_dir):
     """(student, assignment) -> {'name', 'platform', 'platform_late'} from the course folder's roster."""
-    import csv
-
     path = Path(course_dir) / ROSTER
     if not path.exists():
         return {}
@@ -297,8 +295,6 @@ def read_roster(course_dir):
 
 def write_roster(course_dir, found):
     """Add or replace the roster's rows for what was collected now (the rows of others are kept)."""
-    import csv
-
     rows = read_roster(course_dir)
     for (student, assignment), facts in found.items():
         rows[(student, assignment)] = {"student_id": student, "assignment": assignment,

@@ -1,8 +1,9 @@
 """Where things are: the source notebooks, the course folder nbgrader works in, and its configuration."""
 
+import warnings
 from pathlib import Path
 
-from . import db
+from . import config_file, db
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
@@ -46,15 +47,18 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True,
                     submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
     """The nbgrader configuration of a course folder; every choice that departs from nbgrader says why.
 
-    With `own_settings`, the late-penalty settings of the course folder's `nbgrader_config.py` (the
-    instructor's, see `write_nbgrader_config`) are read too, so the kit and nbgrader penalise alike.
+    With `own_settings`, the course folder's `nbgrader_config.py` (the instructor's, see `config_file.write`) is
+    read once, for its gradebook and its late-penalty settings, so the kit and nbgrader penalise alike. Without,
+    it is not read: that is how the file itself asks (`configure_nbgrader`), and it sets its own lines after.
     """
+    # traitlets (about 30 ms) is imported by the commands that configure nbgrader, not by every command
     from traitlets.config import Config
 
+    own = config_file.read(course_dir) if own_settings else Config()
     c = Config()
     c.CourseDirectory.root = str(course_dir)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = db.url(course_dir)  # gradebook.db, or the server `--db` or nbgrader_config.py names
+    c.CourseDirectory.db_url = db.url(course_dir, own)  # gradebook.db, or the server `--db` or nbgrader_config.py names
     c.SurviveDeadKernel.kernel_name = GRADING_KERNEL
     c.SurviveDeadKernel.timeout = timeout
     c.SurviveDeadKernel.submission_timeout = submission_timeout or 0  # the whole notebook's wall-clock budget
@@ -88,61 +92,28 @@ def nbgrader_config(course_dir, timeout=DEFAULT_CELL_TIMEOUT, own_settings=True,
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     if own_settings:
-        c.LateSubmissionPlugin.merge(_own_settings(course_dir).LateSubmissionPlugin)
+        c.LateSubmissionPlugin.merge(own.LateSubmissionPlugin)
     return c
 
 
 # -- nbgrader's own commands on the course folder -------------------------------------------------------------
-CONFIG_FILE = "nbgrader_config.py"
-SUBMISSIONS = "submissions"  # where `collect` (and, through this configuration, `nbgrader collect`) put them
-CONFIG_TEXT = f'''"""nbgrader's own tools on this course folder agree with `python -m autograde`, which wrote this file.
-
-Run from this folder, `nbgrader generate_feedback`, `nbgrader export`, `nbgrader db ...` and formgrader see the
-kit's gradebook, its `{SUBMISSIONS}/` folder as nbgrader's `submitted/`, and the submission times `collect`
-records; feedback never shows the hidden-test regions; `nbgrader autograde` refuses and names the kit's
-`grade` (nbgrader alone cannot decide the hidden verdicts). Keep the two lines below; add your own settings after them.
-"""
-import os
-
-from autograde.course import configure_nbgrader
-
-c = get_config()  # noqa: F821 - nbgrader (traitlets) defines it when it reads this file
-configure_nbgrader(c, os.path.dirname(os.path.abspath(__file__)))
-
-# Late submissions. Set each due date with nbgrader, e.g.
-#   nbgrader db assignment add 03_self_attention --duedate "2026-12-01 17:00:00 UTC"
-# and every grading records how late each submission was (from the time `collect` wrote beside it). A penalty
-# is applied only if you choose one: "zero" scores a late submission 0 (nbgrader's plugin; "none" records only).
-# c.LateSubmissionPlugin.penalty_method = "zero"
-
-# The gradebook in PostgreSQL instead of the sqlite file gradebook.db (any SQLAlchemy URL; psycopg is installed).
-# `python -m autograde migrate-db --to URL` copies the sqlite gradebook across and writes this line itself.
-# c.CourseDirectory.db_url = "postgresql://grader@db.example.org:5432/course"
-'''
-
-
-def write_nbgrader_config(course_dir):
-    """Write the course folder's `nbgrader_config.py` unless it is there (the instructor's edits are kept)."""
-    path = Path(course_dir) / CONFIG_FILE
-    if not path.exists():
-        Path(course_dir).mkdir(parents=True, exist_ok=True)
-        path.write_text(CONFIG_TEXT)
-    return path
+REFUSAL = ("this course is graded with `python -m autograde grade SUBMISSIONS --course-dir COURSE`, not with "
+           "nbgrader's autograde: nbgrader alone would score the visible asserts only and never run the hidden "
+           "tests (the kit decides them in its own process). Grades, feedback and formgrader's views come from "
+           "that command; a later `grade` puts back any graded notebook nbgrader removed.")
 
 
 def configure_nbgrader(c, course_dir):
     """What the course folder's `nbgrader_config.py` sets for nbgrader's own commands: the kit's configuration,
     the kit's submissions folder as nbgrader's `submitted/`, feedback without hidden tests, and an
     `nbgrader autograde` that refuses (it would score the visible asserts only)."""
-    from traitlets.config import Application
-
-    from .preprocessors import REFUSAL
+    from traitlets.config import Application  # as in nbgrader_config: only where nbgrader is configured
 
     if Application.initialized() and "AutogradeApp" in {
             type(a).__name__ for a in (Application.instance(), getattr(Application.instance(), "subapp", None))}:
         raise SystemExit(f"error: {REFUSAL}")  # before nbgrader removes or overwrites anything (it does, with --force)
     c.merge(nbgrader_config(course_dir, own_settings=False))
-    c.CourseDirectory.submitted_directory = SUBMISSIONS
+    c.CourseDirectory.submitted_directory = config_file.SUBMISSIONS
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
@@ -156,27 +127,10 @@ def configure_nbgrader(c, course_dir):
     return c
 
 
-def _own_settings(course_dir):
-    """The configuration the course folder's `nbgrader_config.py` makes (empty when there is none)."""
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    path = Path(course_dir) / CONFIG_FILE
-    if not path.exists():
-        return Config()
-    try:
-        return PyFileConfigLoader(path.name, str(path.parent.resolve())).load_config()
-    except Exception as error:  # noqa: BLE001 - the instructor's file: say which and why, in plain words
-        raise SystemExit(f"error: {path} cannot be read ({type(error).__name__}: {error}); fix it, or delete it "
-                         f"and `python -m autograde release` writes a fresh one") from None
-
-
 def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT, submission_timeout=DEFAULT_SUBMISSION_TIMEOUT):
     """An nbgrader API object on a course folder, quiet unless something goes wrong."""
+    # nbgrader (about 1.9 s) and logging (15 ms) are imported by the commands that grade, not by `--help` or `lab`
     import logging
-    import os
-    import sys
-    import warnings
 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -184,12 +138,10 @@ def api(course_dir, timeout=DEFAULT_CELL_TIMEOUT, submission_timeout=DEFAULT_SUB
     # nbgrader runs the `alembic` command to create a gradebook when the kit's in-process answer cannot be had
     # (autograde/__init__.py): find the one beside this interpreter, even when the virtual environment is not
     # activated (make calls .venv/bin/python directly).
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    db.alembic_on_path()
     # nbgrader 0.9 on SQLAlchemy 2 warns of its own session handling on every submission: not ours to fix.
     warnings.filterwarnings("ignore", message=r".*not in session, add operation along.*")
-    write_nbgrader_config(course_dir)
+    config_file.write(course_dir)
     config = nbgrader_config(course_dir, timeout, submission_timeout=submission_timeout)
     coursedir = CourseDirectory(config=config)
     nbgrader_api = NbGraderAPI(coursedir=coursedir, config=config)

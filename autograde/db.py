@@ -13,13 +13,15 @@ assignments' structure (`worker_template`), and only the coordinator writes scor
 
 from __future__ import annotations
 
-import re
+import os
+import sys
 import time
 from pathlib import Path
 
+from . import config_file
+
 SQLITE_NAME = "gradebook.db"
 _chosen: dict[str, str] = {}  # resolved course folder -> the URL `--db` chose for this process
-_reading: set[str] = set()  # course folders whose nbgrader_config.py is being read (it calls back into the kit)
 
 
 def sqlite_url(course_dir) -> str:
@@ -34,6 +36,8 @@ def choose(course_dir, db_url):
 
 def check_url(db_url):
     """A plain-word error for a URL SQLAlchemy cannot read, before anything is written."""
+    # sqlalchemy (about 0.2 s) and nbgrader (about 1.8 s) are imported where a gradebook is used, not by every
+    # command that imports this module for its address (`--help`, `lab`, the config file's own reading)
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -44,28 +48,16 @@ def check_url(db_url):
                          f"postgresql://USER:PASSWORD@HOST:5432/DATABASE or sqlite:////path/gradebook.db") from None
 
 
-def url(course_dir) -> str:
-    """The gradebook URL of `course_dir` (see the module's docstring for the order)."""
+def url(course_dir, settings=None) -> str:
+    """The gradebook URL of `course_dir` (see the module's docstring for the order). `settings`: what the course's
+    nbgrader_config.py sets, when the caller has read it already (it is read here otherwise)."""
     key = str(Path(course_dir).resolve())
     if key in _chosen:
         return _chosen[key]
-    configured = _configured_url(course_dir)
-    return configured or sqlite_url(course_dir)
-
-
-def _configured_url(course_dir):
-    """`c.CourseDirectory.db_url` as the course's nbgrader_config.py sets it, or None."""
-    from .course import CONFIG_FILE, _own_settings
-
-    key = str(Path(course_dir).resolve())
-    if key in _reading or not (Path(course_dir) / CONFIG_FILE).exists():
-        return None
-    _reading.add(key)
-    try:
-        found = _own_settings(course_dir).get("CourseDirectory", {}).get("db_url")
-    finally:
-        _reading.discard(key)
-    return str(found) if found and str(found) != sqlite_url(course_dir) else None
+    if settings is None:
+        settings = config_file.read(course_dir)
+    found = settings.get("CourseDirectory", {}).get("db_url")
+    return str(found) if found else sqlite_url(course_dir)
 
 
 def is_sqlite(db_url) -> bool:
@@ -100,7 +92,7 @@ def ensure_students(db_url, students, course_id, attempts=5):
     """Create the gradebook's student rows before grading. Two graders grading different assignments of the same
     students at the same time both try to insert a new student; the database refuses the second insert, and
     that grader finds the row the other one wrote (so no grading is lost to a duplicate key)."""
-    import logging
+    import logging  # 15 ms, like nbgrader: only where a gradebook is written
 
     from nbgrader.api import Gradebook, InvalidEntry
     from tornado.log import app_log
@@ -181,10 +173,7 @@ def copy_tables(source_url, target_url, course_id, only=None):
 
 def alembic_on_path():
     """nbgrader runs the `alembic` command to make a new gradebook: find the one beside this interpreter, even
-    when the virtual environment is not activated (as `course.api` does)."""
-    import os
-    import sys
-
+    when the virtual environment is not activated (`course.api` and the commands that make a gradebook)."""
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
@@ -223,18 +212,10 @@ def migrate_db(course_dir, to_url, course_id):
     return copied
 
 
-SETTING = re.compile(r"^c\.CourseDirectory\.db_url\s*=.*$", re.M)
-
-
 def set_course_url(course_dir, db_url):
     """Write `c.CourseDirectory.db_url` into the course's nbgrader_config.py (replacing an earlier setting), so the
     kit, nbgrader's own tools and formgrader all use that gradebook from now on."""
-    from .course import write_nbgrader_config
-
-    path = write_nbgrader_config(course_dir)
-    text = path.read_text()
     line = (f"c.CourseDirectory.db_url = {db_url!r}  # the gradebook (python -m autograde migrate-db wrote this; "
             f"the sqlite file {SQLITE_NAME} is no longer used)")
-    text = SETTING.sub(lambda _: line, text) if SETTING.search(text) else text.rstrip("\n") + "\n\n" + line + "\n"
-    path.write_text(text)
+    config_file.set_line(course_dir, "c.CourseDirectory.db_url", line)
     _chosen.pop(str(Path(course_dir).resolve()), None)

@@ -10,31 +10,26 @@ formgrader (which then shows the assignment as released) use the same one. The k
 
 from __future__ import annotations
 
-import re
+import json
+import logging
 from pathlib import Path
 
-from . import course
-
-SETTING = re.compile(r"^c\.Exchange\.root\s*=.*$", re.M)
+from . import config_file, course
 
 
 def set_exchange_root(course_dir, root):
     """Write `c.Exchange.root` into the course's nbgrader_config.py (replacing an earlier setting)."""
-    path = course.write_nbgrader_config(course_dir)
-    text = path.read_text()
     line = f"c.Exchange.root = {str(Path(root).resolve())!r}  # nbgrader's exchange (written by release --exchange)"
-    text = SETTING.sub(lambda _: line, text) if SETTING.search(text) else text.rstrip("\n") + "\n\n" + line + "\n"
-    path.write_text(text)
+    config_file.set_line(course_dir, "c.Exchange.root", line)
 
 
 def exchange_root(course_dir):
     """The exchange folder the course's nbgrader_config.py names, or None."""
-    root = course._own_settings(course_dir).get("Exchange", {}).get("root")
+    root = config_file.read(course_dir).get("Exchange", {}).get("root")
     return str(root) if root else None
 
 
 def _api(course_dir, root):
-    import logging
 
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -43,7 +38,7 @@ def _api(course_dir, root):
 
     alembic_on_path()
     config = course.nbgrader_config(Path(course_dir).resolve())
-    config.CourseDirectory.submitted_directory = course.SUBMISSIONS  # nbgrader collect fills the kit's submissions/
+    config.CourseDirectory.submitted_directory = config_file.SUBMISSIONS  # nbgrader collect fills submissions/
     config.Exchange.root = str(Path(root).resolve())
     config.ReleaseAssignment.force = True  # releasing again replaces what students fetch from now on
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
@@ -90,8 +85,6 @@ def write_student_hub_config(out, root):
     """`out/`: the Jupyter configuration of the students' single-user servers on a JupyterHub: nbgrader's
     exchange at `root` under the course id, the Assignments tab and Validate only. Installed by putting `out`
     first on JUPYTER_CONFIG_PATH in the students' image (or copying its files into /etc/jupyter)."""
-    import json
-
     out = Path(out)
     (out / "labconfig").mkdir(parents=True, exist_ok=True)
     (out / "jupyter_server_config.json").write_text(json.dumps(
@@ -129,6 +122,6 @@ def collect_from_exchange(course_dir, names=None, root=None):
         if not result["success"]:
             raise SystemExit(f"error: nbgrader could not collect {name} from {root}:\n"
                              f"{result.get('error') or result.get('log')}")
-        folder = Path(course_dir) / course.SUBMISSIONS
+        folder = Path(course_dir) / config_file.SUBMISSIONS
         collected[name] = sorted(p.parent.name for p in folder.glob(f"*/{name}") if p.is_dir())
     return collected

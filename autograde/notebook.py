@@ -1,6 +1,10 @@
 """Build and read nbgrader notebooks: cell factories (as in nbgrader's own tests) and cell queries."""
+import ast
 import functools
+import hashlib
+import inspect
 import json
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -69,8 +73,6 @@ def write(nb, path):
 
 def fingerprint(source):
     """A short hash of a cell's source, as stamped on read-only cells at release."""
-    import hashlib
-
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
@@ -97,10 +99,6 @@ def solution_source(obj):
 
     Removing the marker lines gives back `inspect.getsource(obj)` exactly; the drift test relies on it.
     """
-    import ast
-    import inspect
-    import textwrap
-
     lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
     tree = ast.parse("\n".join(lines))
     top = tree.body[0]

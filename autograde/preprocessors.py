@@ -2,6 +2,7 @@
 
 import copy
 import math
+import re
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer, Unicode
 
+from .course import REFUSAL
 from .notebook import grade_meta
 
 
@@ -311,7 +313,6 @@ class KitFeedback(NbGraderPreprocessor):
     course_root = Unicode("", help="the course folder whose grade log the page is written from").tag(config=True)
 
     def preprocess(self, nb, resources):
-        import re
 
         from .feedback import page
         from .log import read_log
@@ -335,8 +336,3 @@ class RefuseNbgraderAutograde(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         raise RuntimeError(REFUSAL)
 
-
-REFUSAL = ("this course is graded with `python -m autograde grade SUBMISSIONS --course-dir COURSE`, not with "
-           "nbgrader's autograde: nbgrader alone would score the visible asserts only and never run the hidden "
-           "tests (the kit decides them in its own process). Grades, feedback and formgrader's views come from "
-           "that command; a later `grade` puts back any graded notebook nbgrader removed.")

@@ -3,6 +3,7 @@
 import functools
 import os
 import tempfile
+import unicodedata
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -114,8 +115,6 @@ def validate(path, timeout=120, quiet=False):
 
 def _width(text):
     """The terminal columns `text` takes: a Chinese character takes two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

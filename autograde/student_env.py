@@ -33,9 +33,11 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import json
 import re
 import shutil
 import textwrap
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -71,9 +73,6 @@ include = ["course_lib*", "autograde*"]
 
 def _pyproject() -> str:
     """The student package's pyproject.toml, with the course's exact pins of what students need."""
-    import json
-    import tomllib
-
     pins = tomllib.loads((course.REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     wanted = [p for p in pins if re.split(r"[=<>!~ ]", p, maxsplit=1)[0] in STUDENT_REQUIREMENTS]
     return PYPROJECT.format(dependencies=json.dumps(wanted))

@@ -29,7 +29,8 @@ def _package_default():
 
 
 def _normalise(name, strict):
-    language = _ALIASES.get(str(name).strip().lower())
+    value = str(name).strip().lower().replace("_", "-")
+    language = _ALIASES.get(value) or ("zh" if value.startswith("zh-") else "en" if value.startswith("en-") else None)
     if language is None and strict:
         raise ValueError(f"unknown language {name!r}: use 'en' (English) or 'zh' (中文, Simplified Chinese)")
     return language
@@ -45,6 +46,12 @@ def set_language(name):
 
         use_cjk_font()
     return _chosen
+
+
+def from_environment():
+    """COURSE_LANG's language ("zh" for zh, zh_CN, zh_CN.UTF-8, ...), else "en": the default of the commands'
+    --lang, as `make lab COURSE_LANG=zh` expects."""
+    return _normalise(os.environ.get("COURSE_LANG", ""), strict=False) or "en"
 
 
 def language():
