@@ -10,7 +10,9 @@ environment:
   appears in the graded notebook, the feedback, the grade log, the gradebook or the export; nor does it see
   what the grader's home folder holds (~/.pgpass, cloud credentials, ssh keys);
 - the hunter searches every file it can open for the hidden-test regions and their seeds: it finds only a
-  decoy it wrote itself (which shows that the search reads what it can reach), in the kernel and in the worker;
+  decoy it wrote itself (which shows that the search reads what it can reach), in the kernel and in the worker
+  (on a machine that holds a second copy of the course, a second checkout, it finds that copy's notebooks:
+  rightly, since the grader cannot know of it; README: name it in AUTOGRADE_HIDE_ALSO);
   and the worker cannot open the full course package's reference solutions by their path either;
 - the caller connects to a TCP server this test runs on 127.0.0.1, and to a unix socket it opens under /run (where
   PostgreSQL's lives), and sends what it knows: no connection is made, and the submission is graded all the same.

@@ -240,10 +240,15 @@ class DepthExercise(Exercise):
             start = time.perf_counter()
             graph_nodes(output)
             yardstick = min(yardstick, time.perf_counter() - start)
-        start = time.perf_counter()
-        self._call(student, Case("LSTM, 7 steps", (graph,)), strict)
-        seconds = time.perf_counter() - start
-        if seconds > max(0.1, min(50 * yardstick, 0.5)):  # a memoised walk takes about a millisecond
+        limit = max(0.1, min(50 * yardstick, 0.5))  # a memoised walk takes about a millisecond
+        seconds = math.inf
+        for _ in range(2):  # the best of two where the first is near the limit: a busy machine can pause one run
+            start = time.perf_counter()
+            self._call(student, Case("LSTM, 7 steps", (graph,)), strict)
+            seconds = min(seconds, time.perf_counter() - start)
+            if seconds <= limit or seconds > 4 * limit:  # clearly within, or clearly a walk of every path
+                break
+        if seconds > limit:
             return tr("the values are right, but {graph} took your function {seconds:.2f} s (one visit of every "
                       "node: {yardstick:.1f} ms): it seems to walk every path separately, and a recurrence's graph "
                       "has exponentially many. Remember each node's depth in a dict once it is known (memoise), so "
