@@ -72,8 +72,7 @@ def catalog(name):
 
 def tr(english, /, **values):
     """`english` in the current language, with `values` filled into its `{name}` fields (only when given)."""
-    text = catalog(language()).get(english, english) if language() != "en" else english
-    return text.format(**values) if values else text
+    return tr_in(language(), english, **values)
 
 
 def tr_in(name, english, /, **values):
