@@ -613,8 +613,10 @@ def _what_to_change(why, memory_limit, timeout):
     if any(k in why for k in ("ModuleNotFoundError", "ImportError", "NameError", "course_lib")):
         return ("The course package cannot be imported inside the sandbox: the Python environment or course_lib "
                 "lies in a folder the sandbox hides or replaces (the course or submissions folder, the repository "
-                "itself, /tmp: for example a .venv that is a symbolic link to an environment under /tmp). Put the "
-                "environment elsewhere, or set AUTOGRADE_SANDBOX=0 and pass --allow-network to grade unconfined.")
+                "itself, /tmp: for example a .venv that is a symbolic link to an environment under /tmp), or a "
+                "package it imports lies outside it (an editable install's source under /opt, /srv or /home: "
+                "every folder at the top of the file system but the system's is hidden). Put the environment "
+                "elsewhere, or set AUTOGRADE_SANDBOX=0 and pass --allow-network to grade unconfined.")
     if any(k in why for k in KERNEL_CANNOT_START + ("MemoryError", "memory")):
         size = f"{memory_limit / 2**30:g}G" if memory_limit else "none"
         return f"The kernel cannot start or run within the limits: raise --memory-limit (now {size})."

@@ -3,9 +3,13 @@
 On Linux as root (the grader's machine), the kernel starts inside its own mount, PID and network namespaces
 (`unshare`, see `kernel_argv`; no network: its ZeroMQ channels are unix sockets in its working copy), and before
 it runs a line of student code this launcher:
-1. hides the folders named in AUTOGRADE_HIDE (the course folder with the gradebook and the hidden tests, the
-   submissions, the source notebooks, Jupyter's runtime folder with other kernels' keys) under empty tmpfs;
-2. shows again, read-only, the folders named in AUTOGRADE_SHOW that lie inside them (course_lib, .venv);
+1. hides under empty tmpfs every folder at the top of the file system but the system's (`SYSTEM_FOLDERS`: a
+   copy of the course the grader was not told of is hidden too) and the folders named in AUTOGRADE_HIDE (the
+   course folder with the gradebook and the hidden tests, the submissions, the source notebooks, Jupyter's
+   runtime folder with other kernels' keys, Jupyter's system-wide settings); what only root may read in /etc
+   (`only_roots`) reads as empty;
+2. shows again, read-only, the folders named in AUTOGRADE_SHOW that lie inside them (course_lib, .venv, the
+   Python it was made from);
 3. gives the kernel a private /tmp and /dev/shm, an empty /run (the machine's unix sockets), and its working
    copy (the current folder) read-write;
 4. makes every other mount read-only;
@@ -28,6 +32,7 @@ import os
 import re
 import resource
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -132,6 +137,44 @@ def kernel_argv(python=sys.executable):
     return NAMESPACES + (["--net"] if network_isolated() else []) + launcher
 
 
+# What stays in sight of the student's code, besides what `install_kernelspec` shows again: the folders of the
+# system's programs, libraries and settings. Every other folder at the top of the file system (/home, /root,
+# /opt, /srv, /mnt, /var, a site's own /work or /data, ...) is hidden under an empty tmpfs, so that a copy of
+# the course somewhere the grader was not told of (an instructor's clone, a backup, another course folder)
+# holds no hidden test or seed the student's code can open. (/tmp, /dev/shm and /run are replaced by empty ones.)
+SYSTEM_FOLDERS = {"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc", "dev", "proc", "sys", "tmp", "run"}
+# Jupyter's system-wide settings, where a site may keep an nbgrader_config.py with its gradebook's address
+JUPYTER_SETTINGS = ["/etc/jupyter", "/usr/local/etc/jupyter"]
+
+
+def beyond_the_system():
+    """The folders at the top of the file system that are not the system's (`SYSTEM_FOLDERS`): hidden."""
+    try:
+        names = sorted(os.listdir("/"))
+    except OSError:
+        return []
+    return [f"/{n}" for n in names if n not in SYSTEM_FOLDERS and not os.path.islink(f"/{n}")
+            and os.path.isdir(f"/{n}")]
+
+
+def only_roots(folder="/etc"):
+    """The files and folders under `folder` that only their owner may read (/etc/shadow, /etc/ssl/private, ssh's
+    host keys, PostgreSQL's pg_hba.conf): the student's code runs as root without capabilities, so the owner's
+    permission is its own; they are hidden (a file as /dev/null, a folder as an empty tmpfs)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if not stat.S_ISLNK(mode) and not mode & stat.S_IROTH:
+                found.append(path)
+        dirs[:] = [d for d in dirs if os.path.join(root, d) not in found]
+    return found
+
+
 def install_kernelspec(jupyter_dir, hide, memory_limit):
     """Write the grading kernelspec (`course.GRADING_KERNEL`) under `jupyter_dir`, first on JUPYTER_PATH.
 
@@ -146,9 +189,11 @@ def install_kernelspec(jupyter_dir, hide, memory_limit):
     spec_dir.mkdir(parents=True, exist_ok=True)
     mpl_cache = Path(jupyter_dir) / "matplotlib"
     _build_font_cache(mpl_cache)
+    hide = [*hide, *JUPYTER_SETTINGS, *only_roots()]
     show = [os.path.dirname(os.path.abspath(course_lib.__file__)), sys.prefix, str(mpl_cache)]
     base = os.path.realpath(sys.base_prefix)  # the interpreter the environment was made from (a pyenv's)
-    if any(base == h or base.startswith(h.rstrip("/") + "/") for h in map(os.path.realpath, hide)):
+    if any(base == h or base.startswith(h.rstrip("/") + "/")
+           for h in map(os.path.realpath, hide + beyond_the_system())):
         show.append(sys.base_prefix)  # shown again where it lies in a hidden folder (the grader's home)
     spec = {
         "argv": kernel_argv(),
@@ -253,9 +298,11 @@ def confine(workdir, connection_file, hide, show, hide_also=()):
             info["ip"] = os.path.basename(info["ip"])
         with open(os.open(private_connection, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(info, f)
-    for path in hide:
-        if os.path.isdir(path):
+    for path in [*hide, *beyond_the_system()]:
+        if os.path.isdir(path) and not os.path.islink(path):
             _tmpfs(path, "mode=755,size=1m")
+        elif os.path.isfile(path) and not os.path.islink(path):
+            _bind("/dev/null", path)
     for path in ("/tmp", "/dev/shm"):
         if os.path.isdir(path):
             _tmpfs(path, "mode=1777")

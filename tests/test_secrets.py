@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -73,6 +74,14 @@ try:  # where ~/.pgpass, ~/.aws/credentials and ssh keys are kept
     print("HOME " + json.dumps(sorted(os.listdir("GRADER_HOME"))))
 except OSError as error:
     print("HOME " + json.dumps(type(error).__name__))
+_root_only = {}
+for _path in ("/etc/shadow", "/etc/gshadow", "/etc/ssh/ssh_host_ed25519_key"):  # the machine's, only root's
+    try:
+        with open(_path, "rb") as _f:
+            _root_only[_path] = len(_f.read())
+    except OSError as error:
+        _root_only[_path] = type(error).__name__
+print("ROOTONLY " + json.dumps(_root_only))
 if IN_WORKER:
     def padding_mask(lengths, T):
         raise RuntimeError("WORKERENV " + _dump)
@@ -93,7 +102,7 @@ def _hunt():
     skip |= {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     names = {"site-packages", "dist-packages", "node_modules", ".git", "__pycache__", ".pyenv", ".rustup", ".cargo",
              ".m2"}
-    seeds, begins, read = set(), [], 0
+    seeds, begins, where, read = set(), [], set(), 0
     for root, dirs, files in os.walk("/"):
         dirs[:] = [d for d in dirs if d not in names and os.path.join(root, d) not in skip]
         for name in files:
@@ -108,8 +117,11 @@ def _hunt():
             read += 1
             if begin in data:
                 begins.append(name if name == "decoy-hidden.txt" and os.path.samefile(path, name) else path)
-            seeds.update((m.group(1).decode(), int(m.group(2))) for m in needle.finditer(data))
-    return {"seeds": sorted(seeds), "begins": sorted(begins), "read": read}
+            found = {(m.group(1).decode(), int(m.group(2))) for m in needle.finditer(data)}
+            if found - {("decoy", 424242)}:
+                where.add(path)
+            seeds |= found
+    return {"seeds": sorted(seeds), "begins": sorted(begins), "where": sorted(where)[:20], "read": read}
 _found = _hunt()
 _found["reference"] = os.path.exists("REFERENCE")  # the full course package's solutions, by their path
 print("HUNT " + json.dumps(_found))
@@ -192,6 +204,12 @@ def graded(tmp_path_factory, released_course, repo):
     unix_listener = Listener(os.path.join(run_dir, f"autograde-test-{uuid.uuid4().hex[:8]}.sock"))
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     runs = {}
+    # A copy of the course the grader was not told of, at the top of the file system (an instructor's clone, a
+    # backup): the hunter must not find its seeds either
+    stray = Path(f"/autograde-test-stray-{uuid.uuid4().hex[:8]}") if os.access("/", os.W_OK) else None
+    if stray:
+        stray.mkdir()
+        shutil.copy(repo / "notebooks" / f"{NB}.ipynb", stray)
     try:
         for run, warm in (("warm", "1"), ("cold", "0"), ("dask", "1")):
             course_dir = released_course(root / run, NB)
@@ -231,6 +249,8 @@ def graded(tmp_path_factory, released_course, repo):
     finally:
         listener.close()
         unix_listener.close()
+        if stray:
+            shutil.rmtree(stray)
     runs["heard"] = listener.heard + unix_listener.heard
     return runs
 
@@ -286,6 +306,18 @@ def test_the_graders_home_folder_is_hidden(graded, run):
     assert isinstance(seen, str) or set(seen) <= shown, seen  # (a name: the error listing it raised)
 
 
+@pytest.mark.skipif(not sandbox.available(), reason="files are hidden from the student's code only by the sandbox "
+                                                     "(Linux, as root)")
+@pytest.mark.parametrize("run", RUNS)
+def test_what_only_root_may_read_reads_empty(graded, run):
+    """The student's code runs as root without capabilities: a file only its owner, root, may read would be its
+    own to read (the machine's password hashes, its ssh host key). Hidden: empty, or not there."""
+    read = json.loads(_printed(graded[run]["nb"]["thief"], "ROOTONLY"))
+    for path, got in read.items():
+        assert got in (0, "FileNotFoundError", "PermissionError"), (path, got)
+    assert os.path.exists("/etc/shadow") <= (read["/etc/shadow"] == 0)  # (found, and read as empty)
+
+
 @pytest.mark.parametrize("run", RUNS)
 def test_the_thief_is_graded_as_what_it_handed_in(graded, run):
     """Its worker's padding_mask raises (its way out): one point lost, the rest graded as usual."""
@@ -299,6 +331,7 @@ def test_the_thief_is_graded_as_what_it_handed_in(graded, run):
 def test_no_hidden_test_region_or_seed_in_any_file_the_students_code_can_open(graded, run):
     found = json.loads(_printed(graded[run]["nb"]["hunter"], "HUNT"))
     assert found["read"] > 0
+    assert found["where"] == [], found["where"]  # (the files that hold a seed)
     assert found["seeds"] == [["decoy", 424242]], found["seeds"]  # the kernel's: its own decoy only
     assert found["begins"] == ["decoy-hidden.txt"], found["begins"]
     assert found["reference"]  # (the kernel sees the full course package: its code decides no verdict)
