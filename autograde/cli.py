@@ -367,24 +367,26 @@ def _run(args):
             from .cluster import executor
 
             dask_pool, close_dask = executor(args.dask)
-        outcomes = grade(
-            args.submissions,
-            args.course_dir,
-            args.jobs,
-            args.timeout,
-            args.student,
-            progress=not args.no_progress,
-            memory_limit=args.memory_limit,
-            force=args.force,
-            submission_timeout=args.submission_timeout,
-            grade_as_found=args.grade_as_found,
-            experiments=args.experiments,
-            warm=args.warm,
-            executor=dask_pool,
-            allow_network=args.allow_network,
-        )
-        if close_dask:
-            close_dask()
+        try:  # the Dask connection is closed whatever happens while grading
+            outcomes = grade(
+                args.submissions,
+                args.course_dir,
+                args.jobs,
+                args.timeout,
+                args.student,
+                progress=not args.no_progress,
+                memory_limit=args.memory_limit,
+                force=args.force,
+                submission_timeout=args.submission_timeout,
+                grade_as_found=args.grade_as_found,
+                experiments=args.experiments,
+                warm=args.warm,
+                executor=dask_pool,
+                allow_network=args.allow_network,
+            )
+        finally:
+            if close_dask:
+                close_dask()
         print(f"{'assignment':<28} {'student':<16} {'score':>11}  status")
         marks = changed_rows(earlier, outcomes)
         changed = len(marks)

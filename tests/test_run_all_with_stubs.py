@@ -1,10 +1,15 @@
-"""'Run All' on a fresh student notebook reaches every measurement: notebooks 01-09.
+"""'Run All' on a fresh student notebook reaches every measurement: notebooks 01-09, in the Chinese edition.
 
 The released (student) version is executed as Jupyter's 'Run All' would be if it did not stop at an error
 (nbclient with allow_errors=True), under NBGRADER_EXECUTION so the experiments shrink. Check cells and graded
 cells must fail on the stubs; every other cell (set-up, stubs, demos, experiments, summaries) must run, falling
 back to the reference where it needs an exercise, and say so. The experiments are also shown to run the
 implementation they are given, and a broken one to be replaced by the reference with a message.
+
+The run is the Chinese edition's: its code is the English edition's (tests/test_translations.py), which
+tests/test_notebooks.py runs in full with the solutions, so one shrunk run per notebook covers both the stubs'
+path and the Chinese edition's prose, printed conclusions and plot labels (drawn with the inline backend: a
+missing CJK glyph warns on stderr). It replaced a second shrunk run of each Chinese notebook (2026-12-07).
 """
 import nbformat
 import pytest
@@ -17,12 +22,18 @@ from course_lib.experiments import yours_or_reference
 
 STEMS = course.assignments()  # every notebook, 01 to 09
 FALLBACK = "does not pass its check yet, so this runs the course's reference instead"
+FALLBACK_ZH = "还没有通过检查，所以这里改为运行课程的参考实现"
 
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory, released_course):
+    """The Chinese student versions, written beside the English release as `release --lang zh` writes them."""
+    from autograde.release import edition, edition_path
+
     course_dir = released_course(tmp_path_factory.mktemp("course") / "course", *STEMS)
-    return {stem: course_dir / "release" / stem / f"{stem}.ipynb" for stem in STEMS}
+    for stem in STEMS:
+        edition(course_dir / "release" / stem / f"{stem}.ipynb", stem, "zh", course_dir, quiet=True)
+    return {stem: edition_path(course_dir, stem, "zh") for stem in STEMS}
 
 
 def _is_check(cell):
@@ -38,8 +49,9 @@ def test_run_all_on_the_stubs_reaches_every_measurement(stem, released, tmp_path
     from nbclient import NotebookClient
 
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # the kernel inherits it: experiments shrink
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the learner's inline backend: figures are drawn
     nb = nbformat.read(released[stem], as_version=4)
+    assert "set_language(\"zh\")" in "".join(c.source for c in nb.cells), f"{stem}: not the Chinese edition"
     NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -56,8 +68,10 @@ def test_run_all_on_the_stubs_reaches_every_measurement(stem, released, tmp_path
         assert not stderr, f"{stem} wrote to stderr: {stderr[0][:300]}"
     assert errors["check"] == errors["graded"] > 0
     everything = "\n".join(_text(c) for c in code)
-    assert FALLBACK in everything, f"{stem}: no cell said it fell back to the reference"
+    assert FALLBACK_ZH in everything, f"{stem}: no cell said (in Chinese) it fell back to the reference"
     assert _text(code[-1]).strip(), f"{stem}: the last measurement printed nothing"
+    images = sum("image/png" in out.get("data", {}) for c in code for out in c.outputs)
+    assert images or "plt." not in "".join(c.source for c in code), f"zh/{stem} drew no figure"
 
 
 # -- the experiments run what they are given ---------------------------------------------------------------

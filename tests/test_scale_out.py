@@ -354,3 +354,24 @@ def test_a_dask_worker_killed_mid_task_changes_no_grade(local_class):
         close()
     assert killed, "no worker was killed: the test proved nothing"
     assert _verdicts(outcomes) == _verdicts(read_log(local_class["course_dir"]).values())
+
+
+def test_the_dask_connection_is_closed_when_grading_fails(tmp_path, released_course, monkeypatch):
+    """`grade --dask`: an error while grading still closes the connection to the cluster (it is in a `finally`)."""
+    import autograde.cluster
+    import autograde.grade
+    from autograde import cli
+
+    course_dir = released_course(tmp_path / "course", "03_self_attention")
+    (tmp_path / "subs").mkdir()
+    closed = []
+    monkeypatch.setattr(autograde.cluster, "executor", lambda address: (object(), lambda: closed.append(address)))
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("the grader failed")
+
+    monkeypatch.setattr(autograde.grade, "grade", fails)
+    with pytest.raises(RuntimeError, match="the grader failed"):
+        cli.main(["grade", str(tmp_path / "subs"), "--course-dir", str(course_dir), "--dask", "tcp://nowhere:1",
+                  "--no-progress"])
+    assert closed == ["tcp://nowhere:1"]
