@@ -29,6 +29,23 @@ def _course_dir(parser):
     )
 
 
+def _hint_stages(text):
+    """`--hints idea,shapes`: the hint stages a release keeps (autograde/hints.py)."""
+    from . import hints
+
+    try:
+        return hints.choice(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _hints(parser):
+    parser.add_argument("--hints", type=_hint_stages, default="idea,shapes,code", metavar="STAGES",
+                        help="the hint stages each exercise keeps, in the order a learner opens them: "
+                             "idea,shapes,code (default: all three), or idea,shapes to withhold the code for credit "
+                             "(grading is the same either way)")
+
+
 def _names(parser):
     parser.add_argument("--names", action="store_true",
                         help="show each student's name beside the id, as the learning platform's download gave it "
@@ -45,7 +62,7 @@ def _size(text):
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (write it like 4G or 512M)") from None
 
 
-STUDENT_COMMANDS = ("validate", "submit")
+STUDENT_COMMANDS = ("validate", "submit", "progress")
 
 
 def student_build():
@@ -77,6 +94,7 @@ def build_parser(student=None):
                         "students run `nbgrader fetch_assignment` and `nbgrader submit`")
     _language(p, "the language of the student versions: en, or zh (written to COURSE/release-zh/; same assignment "
                  "ids, notebook names and grade ids, so a class may hand in both)")
+    _hints(p)
     _course_dir(p)
 
     p = sub.add_parser("lab", help="copy the student versions into the learner's working folder, keeping work")
@@ -86,6 +104,7 @@ def build_parser(student=None):
         help="the working folder (default: ./lab, or ./lab-zh for --lang zh, in the current folder)",
     )
     _language(p, "the language of the notebooks: en, or zh (default: COURSE_LANG, else en)")
+    _hints(p)
     _course_dir(p)
 
     p = sub.add_parser("validate", help="(students) run a notebook as the grader will, with the public checks")
@@ -101,6 +120,16 @@ def build_parser(student=None):
     p.add_argument(
         "--timeout", type=int, default=course.DEFAULT_CELL_TIMEOUT, help="seconds per cell (default: %(default)s)"
     )
+
+    p = sub.add_parser("progress", help="(students) where you stand across the course: every exercise passed, "
+                       "failed or not tried, and the predictions answered, as a figure (PNG) and a summary")
+    p.add_argument("folder", type=Path, nargs="?", default=Path("."), metavar="FOLDER",
+                   help="your working folder, where the checks keep their record (default: here)")
+    p.add_argument("--out", type=Path, metavar="PNG",
+                   help="where to save the figure (default: FOLDER/course-progress.png)")
+    p.add_argument("--lang", choices=course.LANGUAGES, default=None,
+                   help="the language of the figure and the summary: en, or zh (default: COURSE_LANG, else the "
+                        "language your course environment was built for, else en)")
 
     p = sub.add_parser("collect", help="lay out per-student folders or zip files as <student>/<assignment>/<nb>.ipynb")
     p.add_argument(
@@ -303,7 +332,7 @@ def _run(args):
             raise SystemExit("error: --exchange publishes nbgrader's release (English) only; hand the Chinese student "
                              "versions out from COURSE/release-zh/ (same assignment ids and notebook names, so "
                              "`nbgrader submit` and `collect` take them as the English ones)")
-        released = release(args.assignments, args.course_dir, language=args.lang)
+        released = release(args.assignments, args.course_dir, language=args.lang, keep_hints=args.hints)
         if args.exchange:
             from .exchange import STUDENT_HUB_CONFIG, publish
 
@@ -315,7 +344,7 @@ def _run(args):
     elif args.command == "lab":
         from .release import make_lab
 
-        make_lab(args.lab_dir, args.course_dir, language=args.lang)
+        make_lab(args.lab_dir, args.course_dir, language=args.lang, keep_hints=args.hints)
     elif args.command == "validate":
         from .student import validate
 
@@ -325,6 +354,10 @@ def _run(args):
         from .student import submit
 
         submit(args.notebook, args.student, args.out, args.timeout)
+    elif args.command == "progress":
+        from .student import show_progress
+
+        show_progress(args.folder, args.out, args.lang)
     elif args.command == "collect" and args.exchange:
         from .exchange import collect_from_exchange
 

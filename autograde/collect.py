@@ -28,6 +28,8 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
+from course_lib.progress import RECORD  # the progress record the checks keep beside the notebook
+
 from . import course
 from .notebook import recognise, too_large
 
@@ -204,6 +206,8 @@ def _walk(intake, files, origin, student=None, depth=0):
                 intake.rejected.append(f"{where}: {too_large(size[0])}")
             elif filename.endswith(".zip"):
                 _zip(intake, read(), filename, where, owner, depth + 1)
+            elif filename.startswith(RECORD) or filename == "course-progress.png":  # the learner's own
+                intake.notes.append(f"{where}: the learner's progress record (course_lib.progress): not collected")
             elif not filename.endswith(".ipynb"):
                 intake.rejected.append(f"{where}: not a notebook")
             elif owner is not None:

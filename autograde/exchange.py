@@ -69,6 +69,10 @@ def publish(course_dir, names, root):
 
 
 STUDENT_HUB_CONFIG = "student_hub_config"  # in the course folder, written by release --exchange
+# What `nbgrader submit` leaves behind: nbgrader's own ignore list, and the progress record the checks keep in the
+# assignment folder (with the temporary files of its writes) and the figure `python -m autograde progress` saves.
+NOT_HANDED_IN = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".course-progress.json",
+                 ".course-progress.json.*", "course-progress.png"]
 
 # What a student's JupyterLab on the hub keeps of nbgrader: the Assignments tab (fetch, submit) and the Validate
 # button; not the instructor's formgrader, Create Assignment or course list, nor the menu that opens them.
@@ -96,7 +100,9 @@ def write_student_hub_config(out, root):
         "# The students' nbgrader settings on the hub (written by `python -m autograde release --exchange`)\n"
         "c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(Path(root).resolve())!r}\n"
-        f"c.CourseDirectory.course_id = {course.COURSE_ID!r}\n")
+        f"c.CourseDirectory.course_id = {course.COURSE_ID!r}\n"
+        "# nbgrader submits the whole assignment folder: never the learner's progress record (course_lib.progress)\n"
+        f"c.CourseDirectory.ignore = {NOT_HANDED_IN!r}\n")
     (out / "README.md").write_text(
         "# The students' Jupyter configuration on the hub\n\n"
         "Put this folder first on `JUPYTER_CONFIG_PATH` in the students' single-user image (or copy its files "

@@ -19,6 +19,7 @@ BUILDS_ON = {
     "Transformer": ("DecoderLayer",),
     "GPT": ("CausalSelfAttention",),
     "generate": ("sample_next_token",),
+    "train_step": ("language_model_loss",),
 }
 BLAMED = re.compile(r"uses your (\w+)(?: \([^)]*\))?, which does not pass its check yet")
 

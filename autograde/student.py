@@ -140,3 +140,28 @@ def submit(path, student, out_dir=".", timeout=120):
     print("\n" + t("hand-in file: {path}", path=target.resolve()) + "\n"
           + t("upload this file where your instructor collects the assignment."))
     return target
+
+
+PROGRESS_PNG = "course-progress.png"  # the figure `progress` saves in the working folder (never handed in either)
+
+
+def show_progress(folder=".", out=None, language=None):
+    """`python -m autograde progress [FOLDER]`: save the progress figure of the record the checks keep in FOLDER
+    (course_lib.progress) as a PNG, print its path and the record as text; return the PNG's path."""
+    from course_lib import progress
+    from course_lib.i18n import language as current
+    from course_lib.i18n import speaking
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SystemExit(f"error: {folder} is not a folder: name the folder your notebooks run in (default: here)")
+    out = Path(out) if out is not None else folder / PROGRESS_PNG
+    with speaking(language or current()):
+        figure = progress.figure(folder)
+        try:
+            figure.savefig(out, dpi=100, facecolor="white")
+        except OSError as error:
+            raise SystemExit(f"error: cannot write {out}: {error.strerror or error}; choose another place with --out")
+        print(progress.text(folder))
+        print(progress.tr("figure: {path}", path=out.resolve()))
+    return out

@@ -320,3 +320,252 @@ def test_cache_does_less_work_for_long_generation_and_its_memory_per_position_is
     assert len(times) == 16 and all(math.isfinite(s) and s > 0 for s in times)
     total, per_position = E.cache_memory(model, 10)
     assert per_position == 2 * 2 * 32 * 4 and total == 10 * per_position
+
+
+# -- the loss and the training step (issue 31, part 5) --------------------------------------------------------
+from course_lib.checks import EXERCISES as E_checks  # noqa: E402
+from course_lib.checks import check_language_model_loss, check_train_step  # noqa: E402
+
+
+def test_language_model_loss_scores_position_t_against_token_t_plus_1():
+    torch.manual_seed(0)
+    logits, idx = torch.randn(3, 6, 7), torch.randint(0, 7, (3, 6))
+    by_hand = torch.stack([-logits[b, t].log_softmax(-1)[idx[b, t + 1]] for b in range(3) for t in range(5)]).mean()
+    torch.testing.assert_close(S.language_model_loss(logits, idx), by_hand)
+    uniform = S.language_model_loss(torch.zeros(2, 4, 5), torch.zeros(2, 4, dtype=torch.long))
+    assert abs(uniform.item() - math.log(5)) < 1e-6
+
+
+def test_train_step_returns_a_float_trains_and_leaves_the_model_in_train_mode():
+    model = tiny_gpt()  # in eval()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    idx = torch.randint(0, 11, (4, 12), generator=torch.Generator().manual_seed(0))
+    losses = [S.train_step(model, optimizer, idx) for _ in range(30)]
+    assert all(type(loss) is float for loss in losses) and model.training
+    assert losses[-1] < 0.5 * losses[0]  # one batch, learned by heart
+
+
+def loss_transposed(logits, idx):
+    return F.cross_entropy(logits[:, :-1].transpose(1, 2), idx[:, 1:])  # (B, V, T-1) against (B, T-1)
+
+
+def loss_by_hand_float64(logits, idx):
+    logp = logits[:, :-1].double().log_softmax(dim=-1)
+    return -logp.gather(-1, idx[:, 1:].unsqueeze(-1)).mean().float()
+
+
+def loss_flatten(logits, idx):
+    return F.cross_entropy(logits[:, :-1].flatten(0, 1), idx[:, 1:].flatten())
+
+
+def loss_view(logits, idx):
+    B, T, V = logits.shape
+    return F.cross_entropy(logits[:, :T - 1].contiguous().view(B * (T - 1), V), idx[:, 1:].contiguous().view(-1))
+
+
+def step_zero_first_none_false(model, optimizer, idx):
+    optimizer.zero_grad(set_to_none=False)
+    model.train()
+    loss = loss_transposed(model(idx)[0], idx)  # the learner's own loss (the hidden check refuses the reference's)
+    loss.backward()
+    optimizer.step()
+    return float(loss.detach())
+
+
+def step_model_zero_grad_after_step(model, optimizer, idx):
+    model.train(True)
+    logits, _ = model(idx)
+    loss = loss_by_hand_float64(logits, idx)
+    loss.backward()
+    optimizer.step()
+    model.zero_grad()  # zeroed after the step: the next step starts clean too
+    return loss.detach().item()
+
+
+@pytest.mark.parametrize("impl", [loss_transposed, loss_by_hand_float64, loss_flatten, loss_view])
+def test_language_model_loss_written_differently_passes_public_and_hidden_checks(impl):
+    check_language_model_loss(impl)
+    assert VERIFY("language_model_loss", impl, seed=9419)
+
+
+@pytest.mark.parametrize("impl", [step_zero_first_none_false, step_model_zero_grad_after_step])
+def test_train_step_written_differently_passes_public_and_hidden_checks(impl):
+    check_train_step(impl)
+    assert VERIFY("train_step", impl, seed=9521)
+
+
+def loss_unshifted(logits, idx):
+    return F.cross_entropy(logits.transpose(1, 2), idx)
+
+
+def loss_backwards(logits, idx):
+    return F.cross_entropy(logits[:, 1:].transpose(1, 2), idx[:, :-1])
+
+
+def loss_summed(logits, idx):
+    return F.cross_entropy(logits[:, :-1].transpose(1, 2), idx[:, 1:], reduction="sum")
+
+
+def loss_per_sequence(logits, idx):
+    per_token = F.cross_entropy(logits[:, :-1].transpose(1, 2), idx[:, 1:], reduction="none")  # (B, T-1)
+    return per_token.sum(dim=1).mean()
+
+
+def loss_classes_on_axis_2(logits, idx):
+    return F.cross_entropy(logits[:, :-1], idx[:, 1:])
+
+
+def loss_item(logits, idx):
+    return loss_transposed(logits, idx).item()
+
+
+@pytest.mark.parametrize("impl,name", [
+    (loss_unshifted, "targets not shifted"),
+    (loss_backwards, "targets shifted the wrong way"),
+    (loss_summed, "the loss summed instead of averaged"),
+    (loss_per_sequence, "averaged over the batch only"),
+    (loss_classes_on_axis_2, "reads axis 1 as the classes"),
+    (loss_item, "should be a torch.Tensor"),
+])
+def test_language_model_loss_slips_are_named(impl, name):
+    with pytest.raises(AssertionError, match=re.escape(name)):
+        check_language_model_loss(impl)
+    with pytest.raises(AssertionError, match=re.escape(name)):
+        VERIFY("language_model_loss", impl, seed=9419)
+
+
+def make_step(train=True, zero="first", backward=True, step=True, as_float=True):
+    def train_step(model, optimizer, idx):
+        if zero == "first":
+            optimizer.zero_grad()
+        if train:
+            model.train()
+        logits, _ = model(idx)
+        loss = loss_transposed(logits, idx)
+        if backward:
+            loss.backward()
+        if zero == "after backward":
+            optimizer.zero_grad()
+        if step:
+            optimizer.step()
+        return loss.item() if as_float else loss
+    return train_step
+
+
+@pytest.mark.parametrize("impl,name", [
+    (make_step(zero="never"), "the gradients never zeroed"),
+    (make_step(zero="after backward"), "the gradients zeroed after backward"),
+    (make_step(backward=False), "loss.backward() missing"),
+    (make_step(step=False), "optimizer.step() missing"),
+    (make_step(train=False), "the model left in eval() mode"),
+    (make_step(as_float=False), "the loss returned as a tensor"),
+])
+def test_train_step_slips_are_named(impl, name):
+    with pytest.raises(AssertionError, match=re.escape(name)):
+        check_train_step(impl)
+    with pytest.raises(AssertionError, match=re.escape(name)):
+        VERIFY("train_step", impl, seed=9521)
+
+
+def test_a_train_step_on_a_failing_loss_of_the_learner_names_the_loss():
+    namespace = {"F": F, "torch": torch}
+    exec("def language_model_loss(logits, idx):\n"  # the learner's, unshifted
+         "    return F.cross_entropy(logits.transpose(1, 2), idx)\n"
+         "def train_step(model, optimizer, idx):\n"
+         "    model.train()\n"
+         "    loss = language_model_loss(model(idx)[0], idx)\n"
+         "    optimizer.zero_grad()\n"
+         "    loss.backward()\n"
+         "    optimizer.step()\n"
+         "    return loss.item()\n", namespace)
+    with pytest.raises(AssertionError, match="language_model_loss") as failure:
+        check_train_step(namespace["train_step"])
+    assert failure.value.blamed == "language_model_loss"
+
+
+# -- the real text and the heads (issue 31, parts 3 and 4) ----------------------------------------------------
+def test_words_of_the_text_and_the_random_baseline():
+    text = E.text_corpus()[0]
+    known = set(E.words_of(text))
+    assert {"thou", "question", "hamlet"} <= known and "a" not in known  # 3 letters and more, lower case
+    share, n = E.word_share(["To be, or not to be: that is the question"], known)
+    assert n == 4 and share == 1.0  # not, that, the, question; "To", "be", "or", "is" are too short
+    noise = E.random_characters(text, 20_000, seed=0)
+    assert len(noise) == 20_000 and set(noise) <= set(text) and noise == E.random_characters(text, 20_000, seed=0)
+    assert E.word_share([noise], known)[0] < 0.05  # random letters rarely spell a word of 3+ letters
+
+
+def test_agreement_items_point_at_the_subject_and_the_verb():
+    for text, (v0, v1), (first, last) in E.agreement_items(50):
+        noun, stem = text[first:last + 1], text[v0:v1 + 1]
+        assert noun in grammar.NOUNS or noun in {grammar.plural(n) for n in grammar.NOUNS}
+        assert stem in grammar.VERBS  # the stem, before any agreement ending
+        singular = noun in grammar.NOUNS
+        assert text[v1 + 1] == (grammar.singular(stem)[len(stem)] if singular else " ")
+
+
+def test_attention_weights_are_the_weights_the_model_uses():
+    model = tiny_gpt()
+    idx = torch.randint(0, 11, (2, 9), generator=torch.Generator().manual_seed(1))
+    maps = E.attention_weights(model, idx, num_heads=2)
+    assert len(maps) == 2 and maps[0].shape == (2, 2, 9, 9)
+    torch.testing.assert_close(maps[0].sum(-1), torch.ones(2, 2, 9))
+    assert (maps[0].triu(1) == 0).all()  # causal
+    x = model.blocks[0].ln_1(model.tok_embed(idx) + model.pos_embed(torch.arange(9)))
+    attn = model.blocks[0].attn
+    with torch.no_grad():
+        out, _ = attn(x)
+        v = S.split_heads(attn.w_v(x), 2)
+        torch.testing.assert_close(attn.w_o(S.merge_heads(maps[0] @ v)), out)
+
+
+def test_subject_weights_and_chance():
+    model, vocab = tiny_gpt(vocab_size=27, max_len=48), E.corpus(E.LMConfig(sentences=200))[1]
+    items = E.agreement_items(20)
+    weights, chance = E.subject_weights(model, vocab, items, num_heads=2)
+    assert weights.shape == (2, 2, 20) and chance.shape == (20,)
+    assert ((weights >= 0) & (weights <= 1)).all() and ((chance > 0) & (chance < 1)).all()
+    text, (v0, v1), (first, last) = items[0]
+    want = sum((last - first + 1) / (q + 1) for q in range(v0, v1 + 1)) / (v1 - v0 + 1)
+    assert abs(chance[0].item() - want) < 1e-6
+    assert 0.0 <= E.agreement_accuracy(model, vocab, items) <= 1.0
+
+
+def test_training_on_the_real_text_runs_the_given_train_step():
+    calls = []
+
+    def counting_step(model, optimizer, idx):
+        calls.append(tuple(idx.shape))
+        return S.train_step(model, optimizer, idx)
+
+    config = E.TextConfig(context=16, d_model=16, d_ff=32, batch=4, steps=3)
+    model, vocab, history = E.train_on_text(S.GPT, counting_step, config)
+    assert calls == [(4, 16)] * 3 and history.steps == 3 and len(vocab) == 73 and not model.training
+
+
+def test_the_graders_worker_grades_the_loss_and_the_step_as_the_notebook_does():
+    """The grader runs the learner's code in its worker (`Remote`): the stand-in model, the two batches and the
+    watched optimizer's record travel as plain data; the verdicts and the named mistake are the ones seen here."""
+    from test_diagnosis import _WorkerSession
+
+    from autograde.verdict import RemoteImplementation
+
+    source = ("import torch.nn.functional as F\n"
+              "def language_model_loss(logits, idx):\n"
+              "    return F.cross_entropy(logits[:, :-1].transpose(1, 2), idx[:, 1:])\n"
+              "def train_step(model, optimizer, idx):\n"
+              "    model.train()\n"
+              "    loss = language_model_loss(model(idx)[0], idx)\n"
+              "    loss.backward()\n"  # never zeroed
+              "    optimizer.step()\n"
+              "    return loss.item()\n")
+    session = _WorkerSession(source)
+    try:
+        assert E_checks["language_model_loss"].check(RemoteImplementation(session, "language_model_loss"),
+                                                     seed=9419, quiet=True, strict=True)
+        with pytest.raises(AssertionError, match="the gradients never zeroed"):
+            E_checks["train_step"].check(RemoteImplementation(session, "train_step"), seed=9521, quiet=True,
+                                         strict=True)
+    finally:
+        session.close()
+

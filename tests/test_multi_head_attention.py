@@ -433,3 +433,256 @@ def test_heads_cost_the_same_parameters_and_flops_but_more_softmax_rows():
     assert {r["parameters"] for r in rows} == {4 * D * D + 4 * D}
     assert len({r["projection FLOPs"] for r in rows}) == 1 and len({r["attention FLOPs"] for r in rows}) == 1
     assert [r["softmax rows"] for r in rows] == [2 * 8 * h for h in (1, 2, 4)]
+
+
+# -- CharTokenizer: correct variants pass, student-style slips are named --------------------------------------
+from course_lib import set_language  # noqa: E402
+from course_lib.checks import EXERCISES, check_char_tokenizer  # noqa: E402
+
+TOKENIZER_SEEDS = (0, 1, 4103)  # the public cases, another seed, and the graded cell's hidden seed
+
+
+class TokenizerDictBased:
+    def __init__(self, text):
+        self.itos = sorted(set(text))
+        self.stoi = {c: i for i, c in enumerate(self.itos)}
+        self.vocab_size = len(self.itos)
+
+    def encode(self, s):
+        try:
+            return [self.stoi[c] for c in s]
+        except KeyError as missing:
+            raise ValueError(f"unknown character {missing.args[0]!r}") from None
+
+    def decode(self, ids):
+        return "".join(self.itos[i] for i in ids)
+
+
+class TokenizerListIndex:
+    """list.index raises ValueError("'§' is not in list") by itself: that names the character."""
+
+    def __init__(self, text):
+        self.vocab = list(sorted(set(text)))
+
+    @property
+    def vocab_size(self):
+        return len(self.vocab)
+
+    def encode(self, s):
+        return [self.vocab.index(c) for c in s]
+
+    def decode(self, ids):
+        return "".join(map(self.vocab.__getitem__, ids))
+
+
+class TokenizerStrFind:
+    def __init__(self, text):
+        self.alphabet = "".join(sorted(set(text)))
+        self.vocab_size = len(self.alphabet)
+
+    def encode(self, s):
+        ids = []
+        for c in s:
+            i = self.alphabet.find(c)
+            if i < 0:
+                raise ValueError("cannot encode " + c)
+            ids.append(i)
+        return ids
+
+    def decode(self, ids):
+        out = ""
+        for i in ids:
+            out += self.alphabet[i]
+        return out
+
+
+class TokenizerEnumerate:
+    def __init__(self, text):
+        pairs = list(enumerate(sorted(set(text))))
+        self.id_of = {ch: i for i, ch in pairs}
+        self.char_of = dict(pairs)
+        self.vocab_size = len(pairs)
+
+    def encode(self, s):
+        bad = [c for c in s if c not in self.id_of]
+        if bad:
+            raise ValueError(f"characters outside the vocabulary: {bad}")
+        return list(map(self.id_of.get, s))
+
+    def decode(self, ids):
+        return "".join(self.char_of[int(i)] for i in ids)
+
+
+@pytest.mark.parametrize("impl", [S.CharTokenizer, TokenizerDictBased, TokenizerListIndex, TokenizerStrFind,
+                                  TokenizerEnumerate])
+def test_char_tokenizer_written_differently_passes_public_and_hidden_checks(impl):
+    for seed in TOKENIZER_SEEDS:
+        assert EXERCISES["CharTokenizer"].check(impl, seed=seed, quiet=True)
+    check_char_tokenizer(impl)
+
+
+def test_char_tokenizer_round_trip_and_contract():
+    text = "To be, or not to be,--that is the question:\n"
+    tok = S.CharTokenizer(text)
+    assert tok.vocab_size == len(set(text)) and isinstance(tok.vocab_size, int)
+    assert tok.decode(tok.encode(text)) == text and tok.encode("") == [] and tok.decode([]) == ""
+    assert tok.encode("\n ") == [0, 1]  # sorted: the newline, then the space, first
+    with pytest.raises(ValueError, match="'z'"):
+        tok.encode("to z")
+
+
+def _tokenizer(base=S.CharTokenizer, **methods):
+    return type("CharTokenizer", (base,), methods)
+
+
+def _first_seen_init(self, text):
+    self.chars = list(dict.fromkeys(text))
+    self.vocab_size = len(self.chars)
+    self.ids = {c: i for i, c in enumerate(self.chars)}
+
+
+def _set_order_init(self, text):
+    self.chars = sorted(set(text), key=lambda c: (c.lower(), c))  # case-insensitive: another order
+    self.vocab_size = len(self.chars)
+    self.ids = {c: i for i, c in enumerate(self.chars)}
+
+
+def _from_one_init(self, text):
+    self.chars = sorted(set(text))
+    self.vocab_size = len(self.chars)
+    self.ids = {c: i + 1 for i, c in enumerate(self.chars)}
+
+
+def _from_one_decode(self, ids):
+    return "".join(self.chars[i - 1] for i in ids)
+
+
+def _length_init(self, text):
+    S.CharTokenizer.__init__(self, text)
+    self.vocab_size = len(text)
+
+
+def _skip_unknown(self, s):
+    return [self.ids[c] for c in s if c in self.ids]
+
+
+def _zero_unknown(self, s):
+    return [self.ids.get(c, 0) for c in s]
+
+
+def _find_unchecked(self, s):
+    alphabet = "".join(self.chars)
+    return [alphabet.find(c) for c in s]
+
+
+def _vague_error(self, s):
+    if any(c not in self.ids for c in s):
+        raise ValueError("unknown character in input")
+    return [self.ids[c] for c in s]
+
+
+def _key_error(self, s):
+    return [self.ids[c] for c in s]
+
+
+@pytest.mark.parametrize("impl,name", [
+    (_tokenizer(__init__=_first_seen_init), "order of first appearance"),
+    (_tokenizer(__init__=_set_order_init), "another order than sorted"),
+    (_tokenizer(__init__=_from_one_init, decode=_from_one_decode), "ids starting at 1"),
+    (_tokenizer(decode=lambda self, ids: " ".join(self.chars[i] for i in ids)), "joins the characters with spaces"),
+    (_tokenizer(encode=_skip_unknown), "dropped instead of raising ValueError"),
+    (_tokenizer(encode=_zero_unknown), "mapped to 0 instead of raising ValueError"),
+    (_tokenizer(encode=_find_unchecked), "mapped to -1 (str.find)"),
+    (_tokenizer(encode=_vague_error), "does not name the character"),
+    (_tokenizer(encode=_key_error), "a KeyError from the dict look-up"),
+    (_tokenizer(__init__=_length_init), "vocab_size = len(text)"),
+    (_tokenizer(encode=lambda self, s: torch.tensor([self.ids[c] for c in s])), "encode returns a tensor"),
+    (_tokenizer(encode=lambda self, s: " ".join(str(self.ids[c]) for c in s)), "encode returns a string"),
+    (_tokenizer(decode=lambda self, ids: [self.chars[i] for i in ids]), "decode returns a list of characters"),
+])
+def test_char_tokenizer_mistakes_are_named(impl, name):
+    for seed in (0, 4103):
+        with pytest.raises(AssertionError, match=re.escape(name)):
+            EXERCISES["CharTokenizer"].check(impl, seed=seed, quiet=True)
+
+
+def test_a_tokenizer_in_set_order_is_named_whatever_order_the_set_has():
+    """list(set(text)) gives an order that changes with PYTHONHASHSEED: the check names it by its relabelling."""
+    class SetOrder:
+        def __init__(self, text):
+            self.chars = list(set(text))
+            self.chars = self.chars[1:] + self.chars[:1]  # never the sorted order, whatever the hash seed
+            self.vocab_size = len(self.chars)
+
+        def encode(self, s):
+            return [self.chars.index(c) for c in s]
+
+        def decode(self, ids):
+            return "".join(self.chars[i] for i in ids)
+
+    with pytest.raises(AssertionError, match=re.escape("list(set(text)) has no fixed order")):
+        check_char_tokenizer(SetOrder)
+
+
+def test_char_tokenizer_message_in_chinese_says_what_came_back():
+    set_language("zh")
+    try:
+        with pytest.raises(AssertionError) as failure:
+            check_char_tokenizer(_tokenizer(decode=lambda self, ids: " ".join(self.chars[i] for i in ids)))
+    finally:
+        set_language("en")
+    assert "decode 用空格把字符连接起来" in str(failure.value) and "返回了" in str(failure.value)
+
+
+# -- the experiments of sections 1 and 2 ------------------------------------------------------------------------
+def test_bpe_merges_the_most_frequent_pair_first_and_shortens_the_text():
+    merges = E.train_bpe("abab cab", 2)
+    assert merges[0] == ("a", "b", 3)  # "ab" three times, the most frequent pair
+    assert merges[1] == ("c", "ab", 1)  # then four pairs once each: the tie goes to the pair that sorts last
+    assert E.bpe_tokens("abab cabx", merges) == ["ab", "ab", " ", "cab", "x"]
+    assert E.merge_pair(list("aaa"), ("a", "a")) == ["aa", "a"]  # left to right, no overlap
+    from course_lib.text import shakespeare
+
+    text = shakespeare()
+    learned = E.train_bpe(text[:5000], 10)
+    held_out = text[300_000:302_000]
+    assert "".join(E.bpe_tokens(held_out, learned)) == held_out  # cutting loses nothing
+    assert len(E.bpe_tokens(held_out, learned)) < 0.9 * len(held_out)
+
+
+def test_an_embedding_is_a_one_hot_product_and_a_row_look_up():
+    torch.manual_seed(0)
+    W = torch.randn(11, 5)
+    ids = torch.randint(0, 11, (2, 7))
+    embedding = nn.Embedding.from_pretrained(W)
+    assert torch.equal(F.one_hot(ids, 11).float() @ W, W[ids]) and torch.equal(embedding(ids), W[ids])
+
+
+@pytest.mark.parametrize("equal_norms", [False, True])
+def test_tied_projections_obey_cauchy_schwarz(equal_norms):
+    """Whatever the training, a tied model scores t-1 above t only where the row at t-1 is longer; with rows of
+    equal length, never. A separate model is bound by neither."""
+    config = E.CopyConfig(steps=15)
+    tied, _ = E.train_previous_token(config, tied=True, equal_norms=equal_norms, seed=0)
+    assert tied.w_q is tied.w_k
+    r = E.evaluate_previous_token(tied, n=64)
+    if equal_norms:
+        assert r["beats self"] == 0 and r["weight on self"] >= r["weight on previous"]
+    elif r["beats self"]:
+        assert r["longer before"] == 1.0
+
+
+def test_separate_projections_learn_to_copy_the_previous_token_and_tied_equal_rows_cannot():
+    config = E.CopyConfig()  # the notebook's budget
+    separate, _ = E.train_previous_token(config, tied=False, equal_norms=True, seed=0)
+    tied, _ = E.train_previous_token(config, tied=True, equal_norms=True, seed=0)
+    assert E.evaluate_previous_token(separate)["accuracy"] > 0.95
+    assert E.evaluate_previous_token(tied)["accuracy"] < 0.5
+
+
+def test_ids_that_are_code_points_are_not_called_another_order():
+    """ord(c) as the id is consistent, but no relabelling of 0 .. V-1: the check must not name the vocabulary order."""
+    Ords = _tokenizer(encode=lambda self, s: [ord(c) for c in s])
+    with pytest.raises(AssertionError) as failure:
+        check_char_tokenizer(Ords)
+    assert "another order than sorted" not in str(failure.value) and "`encode(s)` returned" in str(failure.value)

@@ -67,6 +67,30 @@ def test_every_exercise_is_followed_by_its_check_and_a_graded_test(stem):
         assert f"({name})" in check.source and f", {name}," in graded.source
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_exercise_hints_in_stages_with_two_before_the_code(stem, language):
+    """Issue 32: each exercise's header holds its hints in stages, each behind its own click, in the order a
+    learner opens them: the idea, the shapes and steps, then the code; the first two hold no code."""
+    from autograde import hints
+
+    folder = course.NOTEBOOKS if language == "en" else course.NOTEBOOKS / language
+    cells = nbformat.read(folder / f"{stem}.ipynb", as_version=4).cells
+    for i, cell in enumerate(cells):
+        if not (is_solution(cell) and cell.cell_type == "code"):
+            continue
+        name, header = grade_meta(cell)["grade_id"], cells[i - 1]
+        assert header.cell_type == "markdown" and f"`{name}`" in header.source, f"{stem}/{name}: no header before it"
+        assert hints.stages_in(header.source) == list(hints.STAGES), (
+            f"{language}/{stem}/{name}: its hints are {hints.stages_in(header.source) or 'one block'}, not "
+            f"{', '.join(hints.STAGES)}: write hint=stages(idea=bi(...), shapes=bi(...), code=bi(...))")
+        for block in hints.BLOCK.finditer(header.source):
+            if block["stage"] != "code":
+                assert "```" not in block[0] and "torch." not in block[0], (
+                    f"{language}/{stem}/{name}: its {block['stage']} hint holds code; code goes in the last stage")
+        assert "<details>" not in header.source, f"{language}/{stem}/{name}: a hint block outside the stages"
+
+
 @pytest.mark.parametrize("stem", STEMS)
 def test_graded_cells_hold_hidden_tests_and_end_in_assert(stem):
     for cell in load(stem).cells:

@@ -340,7 +340,8 @@ def _later_and_earlier(through):
 
 @pytest.mark.parametrize("through,absent,present", [
     ("07_training_deep_stacks", {"EncoderLayer", "FeedForward", "layer_norm"}, {"MultiHeadAttention"}),
-    ("04_multi_head_attention", {"MultiHeadAttention", "split_heads", "merge_heads"}, {"scaled_dot_product_attention"}),
+    ("04_multi_head_attention", {"CharTokenizer", "MultiHeadAttention", "split_heads", "merge_heads"},
+     {"scaled_dot_product_attention"}),
 ])
 def test_through_nn_ships_no_code_of_nn_or_later(through, absent, present, tmp_path, monkeypatch):
     _files_only(monkeypatch)

@@ -19,7 +19,7 @@ def released(tmp_path_factory, repo, released_course):
 
 
 @pytest.mark.parametrize("command", ["release", "lab", "validate", "submit", "collect", "grade", "feedback",
-                                     "report", "export"])
+                                     "report", "export", "progress"])
 def test_every_subcommand_has_help(command):
     result = autograde(command, "--help", check=False)
     assert result.returncode == 0 and "usage:" in result.stdout and len(result.stdout) > 150
@@ -109,6 +109,22 @@ def test_collect_lists_what_it_leaves_out_and_says_so_in_its_exit_status(release
     result = autograde("collect", blackboard, "--into", tmp_path / "subs", check=False)
     assert result.returncode == 1
     assert "HW3_bgates_attempt_2026-11-20-10-03-12.txt: not a notebook" in result.stdout
+
+
+def test_collect_names_a_learners_progress_record_and_leaves_it_out_without_failing(released, tmp_path):
+    """A folder handed in whole holds the record the checks keep beside the notebook (course_lib.progress): it is
+    the learner's, not part of the work; collect says it left it out, and that is no error."""
+    rel, _ = released
+    folder = tmp_path / "inbox" / "ada" / NB
+    folder.mkdir(parents=True)
+    (folder / f"{NB}.ipynb").write_text(nbformat.writes(rel))
+    (folder / ".course-progress.json").write_text('{"format": 1, "checks": {}, "predictions": {}}')
+    result = autograde("collect", tmp_path / "inbox", "--into", tmp_path / "subs", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"ada/{NB}/.course-progress.json: the learner's progress record (course_lib.progress): not collected" \
+        in result.stdout
+    assert (tmp_path / "subs" / "ada" / NB / f"{NB}.ipynb").exists()
+    assert not (tmp_path / "subs" / "ada" / NB / ".course-progress.json").exists()
 
 
 def test_submit_and_collect_share_one_student_id_rule(released, tmp_path):

@@ -647,3 +647,184 @@ class GenerateExercise(Exercise):
                       "do: with the cache, each call gets only the tokens the cache does not hold yet (the newest "
                       "one).", fed=fed, needed=T + new - 1)
         return None
+
+
+# -- notebook 09: the training step ---------------------------------------------------------------------------
+class TrainableStandIn(nn.Module):
+    """A copy of a case's `StandInGPT` whose parameters require gradients, and whose train() differs from its
+    eval() as dropout makes a model's differ, but reproducibly: in train() its logits are multiplied by a fixed
+    mask of 0 and 2 (seeded), so a loss computed in eval() shows in the numbers. It counts the backward passes
+    that reach its read-out (`backward_passes`)."""
+
+    def __init__(self, model, seed=0):
+        super().__init__()
+        self.model = copy.deepcopy(model).requires_grad_(True)
+        g = torch.Generator().manual_seed(seed)
+        V, L = model.sizes["vocab_size"], model.sizes["max_len"]
+        self.register_buffer("train_mask", (torch.rand(L, V, generator=g) < 0.5).float() * 2)  # (L, V)
+        self.backward_passes = 0
+        self.model.head.weight.register_hook(self._count)
+
+    def _count(self, grad):
+        self.backward_passes += 1
+
+    def forward(self, idx, cache=None):
+        logits, cache = self.model(idx, cache)  # (B, T, V)
+        if self.training:
+            start = 0 if cache is None else cache["length"] - idx.size(1)
+            logits = logits * self.train_mask[start:start + idx.size(1)]  # (B, T, V) * (T, V)
+        return logits, cache
+
+    def __repr__(self):
+        return repr(self.model)
+
+
+class WatchedSGD(torch.optim.SGD):
+    """Plain SGD that writes down, at each step(), how much gradient it finds (the sum of |grad|, 0 for none)."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr=lr)
+        self.seen = []
+
+    def step(self, closure=None):
+        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        self.seen.append(float(sum(g.abs().sum() for g in grads)) if grads else 0.0)
+        return super().step(closure)
+
+
+def train_step_invoke(impl, case):
+    """Two calls of train_step on a copy of the case's stand-in model (left in eval(), as after sampling), with
+    a watched SGD, on the two batches of `case.args[1]` (2, B, T). Returns, per call: the loss it returned, the
+    optimizer steps it made, the gradient step() found, the backward passes; and the parameters at the end."""
+    stand_in, batches = case.args
+    model = TrainableStandIn(stand_in, seed=case.kwargs.get("seed", 0)).eval()
+    optimizer = WatchedSGD(model.parameters(), lr=case.kwargs.get("lr", 0.5))
+    losses, steps, seen, passes = [], [], [], []
+    for idx in batches:
+        before_steps, before_passes = len(optimizer.seen), model.backward_passes
+        loss = impl(model, optimizer, idx)
+        if type(loss) is not float:
+            raise translated_error(TypeError, "train_step returned {type}, not a Python float: return loss.item(), "
+                                   "the number (a tensor would keep the whole graph of the step alive)",
+                                   type=type(loss).__name__)
+        losses.append(loss)
+        steps.append(len(optimizer.seen) - before_steps)
+        seen.append(optimizer.seen[-1] if len(optimizer.seen) > before_steps else 0.0)
+        passes.append(model.backward_passes - before_passes)
+    parameters = torch.cat([p.detach().reshape(-1) for p in model.model.parameters()])
+    return (torch.tensor(losses, dtype=torch.float64), torch.tensor(steps), torch.tensor(seen, dtype=torch.float64),
+            torch.tensor(passes), parameters)
+
+
+# -- notebook 04: CharTokenizer -----------------------------------------------------------------------------
+# What `tokenizer_invoke` reports of encoding a string with a character outside the vocabulary (the output
+# `unknown character`): a code of one entry, or the ids encode returned (at least two: the string has known
+# characters around the unknown one).
+UNKNOWN_NAMED, UNKNOWN_NOT_NAMED, UNKNOWN_OTHER_ERROR, UNKNOWN_NOT_A_LIST = -1, -2, -3, -4
+TOKENIZER_OUTPUTS = ["vocab_size", "encode(s)", "decode(ids)", "unknown character"]
+UNSORTED = "the vocabulary in another order than sorted (list(set(text)) has no fixed order)"
+
+
+def _int_list(value, call):
+    """`value` as an int64 tensor when it is a list of Python ints, else a TypeError that says what it is."""
+    if isinstance(value, torch.Tensor):
+        raise translated_error(TypeError, "{call} returned a torch.Tensor, not a list of ints: return a plain Python "
+                               "list (ids.tolist(), or build it with a list comprehension)", call=call)
+    if isinstance(value, str):
+        raise translated_error(TypeError, "{call} returned a string, not a list of ints: return [id of each "
+                               "character], e.g. [3, 0, 7]", call=call)
+    if type(value) is not list or any(isinstance(i, bool) or not isinstance(i, int) for i in value):
+        raise translated_error(TypeError, "{call} should return a list of Python ints, got {type}", call=call,
+                               type=type(value).__name__)
+    return torch.tensor([int(i) for i in value], dtype=torch.int64)
+
+
+def tokenizer_invoke(impl, case):
+    """Build the learner's tokenizer on the case's text and read, as int64 tensors: `vocab_size`, `encode(s)`,
+    `decode(ids)` (its characters' code points), and what `encode` does with a string holding one character
+    outside the vocabulary (`UNKNOWN_*`, or the ids it returned)."""
+    text, s, ids, unknown = case.args
+    tokenizer = impl(text)
+    size = tokenizer.vocab_size
+    if callable(size):
+        raise translated_error(TypeError, "vocab_size is a method: make it a number, an attribute set in __init__ "
+                               "(self.vocab_size = ...) or a @property")
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise translated_error(TypeError, "vocab_size should be a Python int (the number of distinct characters), "
+                               "got {type}", type=type(size).__name__)
+    encoded = _int_list(tokenizer.encode(s), "encode(s)")
+    decoded = tokenizer.decode(list(ids))
+    if not isinstance(decoded, str):
+        raise translated_error(TypeError, "decode(ids) should return a str, got {type}: join the characters with "
+                               "''.join(...)", type=type(decoded).__name__)
+    stranger = next(ch for ch in unknown if ch not in text)
+    try:
+        returned = tokenizer.encode(unknown)
+    except NotImplementedError:
+        raise
+    except ValueError as error:
+        outcome = torch.tensor([UNKNOWN_NAMED if stranger in str(error) else UNKNOWN_NOT_NAMED])
+    except Exception:  # noqa: BLE001 - another kind of error: what the check reports
+        outcome = torch.tensor([UNKNOWN_OTHER_ERROR])
+    else:
+        try:
+            outcome = _int_list(returned, "encode")
+        except TypeError:
+            outcome = torch.tensor([UNKNOWN_NOT_A_LIST])
+    return (torch.tensor(size, dtype=torch.int64), encoded,
+            torch.tensor([ord(ch) for ch in decoded], dtype=torch.int64), outcome)
+
+
+class TokenizerExercise(Exercise):
+    """CharTokenizer: a class that is no nn.Module, with outputs that are a number, lists and strings; compared
+    as int64 tensors (`tokenizer_invoke`) and reported in words: the list, the string, what happened."""
+
+    def _compare(self, got, want, where):
+        for out_name, g, w in zip(self.outputs, got, want):
+            if g.shape == w.shape and bool((g == w).all()):
+                continue
+            if out_name == "vocab_size":
+                said = tr("`vocab_size` is {got}, expected {want}", got=int(g), want=int(w))
+            elif out_name == "encode(s)":
+                said = tr("`encode(s)` returned {got}, expected {want}", got=g.tolist(), want=w.tolist())
+            elif out_name == "decode(ids)":
+                said = tr("`decode(ids)` returned {got!r}, expected {want!r}", got="".join(map(chr, g.tolist())),
+                          want="".join(map(chr, w.tolist())))
+            else:
+                said = self._unknown_words(g)
+            return said + on_case(where)
+        return None
+
+    @staticmethod
+    def _unknown_words(got):
+        code = int(got[0]) if got.numel() == 1 and int(got[0]) < 0 else None
+        if code == UNKNOWN_NOT_NAMED:
+            return tr("`encode(unknown)` raised ValueError, but its message does not name the character outside the "
+                      "vocabulary")
+        if code == UNKNOWN_OTHER_ERROR:
+            return tr("`encode(unknown)` raised another exception than ValueError for the character outside the "
+                      "vocabulary")
+        if code == UNKNOWN_NOT_A_LIST:
+            return tr("`encode(unknown)` returned something else than a list of ints instead of raising ValueError "
+                      "for the character outside the vocabulary")
+        return tr("`encode(unknown)` returned {got} instead of raising ValueError for the character outside the "
+                  "vocabulary", got=got.tolist())
+
+    def _shape_words(self, got, want, case):
+        return []  # `_compare` already says what differs, in words
+
+    def _diagnose(self, student, cases):
+        found = super()._diagnose(student, cases)
+        if found or not any(m.name == UNSORTED for m in self.mistakes):
+            return found
+        runs = [(self._run(student, case)[0], self._run(self.reference, case)[0]) for case in cases]
+        mapping = {}  # the reference's id -> the learner's, per case: a consistent relabelling of the vocabulary?
+        for i, (got, want) in enumerate(runs):
+            if isinstance(got, BaseException) or isinstance(want, BaseException) or got[1].shape != want[1].shape \
+                    or int(got[0]) != int(want[0]):
+                return None
+            for mine, right in zip(got[1].tolist(), want[1].tolist()):
+                if not 0 <= mine < int(want[0]) or mapping.setdefault((i, right), mine) != mine:
+                    return None  # an id outside 0 .. V-1, or one character given two ids: not a relabelling
+        relabelled = any(mine != right for (_, right), mine in mapping.items())
+        return self._named(UNSORTED) if relabelled else None

@@ -341,10 +341,13 @@ class Exercise:
                 error.uses = getattr(failure, "uses", None)  # ... named in the message ("uses your X")
                 error.mistake = getattr(failure, "mistake", None)  # the catalog mistake named, in English
                 error.not_implemented = getattr(failure, "not_implemented", False)
+                if not error.not_implemented:  # an exercise not begun yet stays "not tried" in the progress view
+                    _record_verdict(exercise.name, False, error.mistake)
                 if debugging():  # a developer's run: every frame, the framework's failure included
                     raise error from failure
                 error._render_traceback_ = message_only(error)  # the notebook shows the message, no frame
                 raise error from None
+            _record_verdict(exercise.name, True)
 
         check.__name__ = check.__qualname__ = self.check_name
         check.__doc__ = (f"Check your `{self.name}` against the reference on seeded cases (values and "
@@ -777,6 +780,15 @@ class Exercise:
             said = tr("looks like {first} or {second} or {third} (these give the same outputs here). {hints}",
                       first=names[0], second=names[1], third=names[2], hints=hints)
         return Said(said, mistake=english)
+
+
+def _record_verdict(exercise: str, passed: bool, mistake: str | None = None):
+    """The learner's `check_<exercise>` call is over: announce its verdict (course_lib.verdicts; the progress
+    record listens). Only here: `Exercise.check` also runs for the grader, for a blamed earlier exercise and for an
+    experiment, none of which is a check the learner ran. Never raises."""
+    from ..verdicts import announce
+
+    announce(exercise, passed, mistake)
 
 
 def raised_in(error: BaseException, default: str) -> str:

@@ -1,4 +1,5 @@
-"""Checks for notebook 09: CausalSelfAttention (with a key-value cache), GPT, sample_next_token, generate.
+"""Checks for notebook 09: CausalSelfAttention (with a key-value cache), GPT, sample_next_token, generate,
+language_model_loss and train_step.
 
 The cache's format is the learner's choice, so the attention and GPT checks compare outputs only: each
 case runs the module twice, once on the whole sequence and once on a prefix followed by the remaining
@@ -7,6 +8,7 @@ tokens fed in with the returned cache (one at a time, or in chunks), and compare
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..solutions import gpt as ref
@@ -14,7 +16,7 @@ from ..solutions.multi_head_attention import merge_heads, split_heads
 from ..solutions.self_attention import scaled_dot_product_attention
 from ..solutions.training_deep_stacks import FeedForward
 from ..train import threads
-from ._harness import CachedModuleExercise, GenerateExercise, generator_invoke
+from ._harness import CachedModuleExercise, GenerateExercise, generator_invoke, train_step_invoke
 from ._standins import StandInGPT
 from .framework import Case, Exercise, Mistake, randn, seeded
 
@@ -402,5 +404,154 @@ GENERATE = GenerateExercise(
                 "append it at the end: torch.cat([idx, next_token[:, None]], dim=1)."),
         Mistake("one token too many generated", _generate_variant(count=1),
                 "loop max_new_tokens times: the result has T + max_new_tokens tokens."),
+    ],
+)
+
+
+# -- language_model_loss --------------------------------------------------------------------------------------
+def _loss_cases(seed):
+    g = seeded(seed)
+
+    def case(label, B, T, V):
+        return Case(label, (randn(g, B, T, V, scale=2.0), torch.randint(0, V, (B, T), generator=g)))
+
+    return [
+        case("B=3, T=5, V=7", 3, 5, 7),
+        case("batch 1, T=6, V=4", 1, 6, 4),
+        case("T=2: one prediction per row, B=4, V=9", 4, 2, 9),
+        case("B=2, T=8, V=11", 2, 8, 11),
+    ]
+
+
+def _flat(logits, idx):
+    return logits.reshape(-1, logits.size(-1)), idx.reshape(-1)
+
+
+def _loss_unshifted(logits, idx):
+    return F.cross_entropy(*_flat(logits, idx))
+
+
+def _loss_shifted_back(logits, idx):
+    return F.cross_entropy(*_flat(logits[:, 1:], idx[:, :-1]))
+
+
+def _loss_summed(logits, idx):
+    return F.cross_entropy(*_flat(logits[:, :-1], idx[:, 1:]), reduction="sum")
+
+
+def _loss_batch_mean_only(logits, idx):
+    B = logits.size(0)
+    return F.cross_entropy(*_flat(logits[:, :-1], idx[:, 1:]), reduction="none").reshape(B, -1).sum(1).mean()
+
+
+def _loss_on_b_t_v(logits, idx):
+    return F.cross_entropy(logits[:, :-1], idx[:, 1:])  # (B, T-1, V): F.cross_entropy reads axis 1 as the classes
+
+
+def _loss_softmax_over_positions(logits, idx):
+    logp = torch.log_softmax(logits[:, :-1], dim=1)  # over the positions, not the vocabulary
+    return -logp.gather(-1, idx[:, 1:, None]).mean()
+
+
+def _loss_no_log(logits, idx):
+    probs = torch.softmax(logits[:, :-1], dim=-1)
+    return -probs.gather(-1, idx[:, 1:, None]).mean()
+
+
+LOSS = Exercise(
+    "language_model_loss", ref.language_model_loss, _loss_cases, arg_names=["logits", "idx"], outputs=["loss"],
+    mistakes=[
+        Mistake("targets not shifted (each position scored on its own token)", _loss_unshifted,
+                "position t must predict the NEXT token: score logits[:, :-1] against idx[:, 1:]. Scored on its own "
+                "token, the model only learns to copy its input."),
+        Mistake("targets shifted the wrong way (each position scored on the token before it)", _loss_shifted_back,
+                "the prediction at position t is for the token at t + 1: logits[:, :-1] against idx[:, 1:], not "
+                "logits[:, 1:] against idx[:, :-1]."),
+        Mistake("the loss summed instead of averaged", _loss_summed,
+                "take the mean over all B·(T-1) predictions (F.cross_entropy's default reduction): a sum grows "
+                "with the batch and the length, and so would the step the optimizer takes."),
+        Mistake("the loss averaged over the batch only (summed over the positions)", _loss_batch_mean_only,
+                "average over every prediction, B·(T-1) of them, not only over the B rows: flatten (B, T-1, V) to "
+                "(B·(T-1), V) and let F.cross_entropy take the mean."),
+        Mistake("(B, T, V) logits passed to F.cross_entropy, which reads axis 1 as the classes", _loss_on_b_t_v,
+                "F.cross_entropy wants the classes on axis 1: flatten to (B·(T-1), V) and (B·(T-1),) with reshape, "
+                "or pass logits.transpose(1, 2), (B, V, T-1)."),
+        Mistake("the softmax taken over the positions instead of the vocabulary", _loss_softmax_over_positions,
+                "log_softmax over the last axis, the vocabulary (dim=-1): each position's V scores make one "
+                "distribution over the next token."),
+        Mistake("probabilities used where log-probabilities belong", _loss_no_log,
+                "cross-entropy is the mean of -log p(next token): use log_softmax (or F.cross_entropy), not softmax."),
+    ],
+)
+
+
+# -- train_step -----------------------------------------------------------------------------------------------
+class _Steps:
+    """Variants of train_step with one thing changed."""
+
+    @staticmethod
+    def build(train=True, zero="before backward", backward=True, step=True, returns="float", order="backward, step"):
+        def train_step(model, optimizer, idx):
+            if train:
+                model.train()
+            logits, _ = model(idx)
+            loss = ref.language_model_loss(logits, idx)
+            if zero == "before backward":
+                optimizer.zero_grad()
+            if order == "step, backward":
+                if step:
+                    optimizer.step()
+                loss.backward()
+            else:
+                if backward:
+                    loss.backward()
+                if zero == "after backward":
+                    optimizer.zero_grad()
+                if step:
+                    optimizer.step()
+            return loss.item() if returns == "float" else loss.detach() if returns == "tensor" else loss
+        return train_step
+
+
+def _step_cases(seed):
+    g = seeded(seed)
+
+    def case(label, B, T, V, d_model, num_layers, lr=0.5):
+        model = StandInGPT(vocab_size=V, max_len=T, d_model=d_model, num_layers=num_layers, g=g)
+        batches = torch.randint(0, V, (2, B, T), generator=g)  # two batches, one per call
+        return Case(label, (model, batches), {"lr": lr, "seed": int(torch.randint(0, 2**31 - 1, (1,), generator=g))})
+
+    return [
+        case("two steps, B=3, T=6, vocab 7", 3, 6, 7, 8, 1),
+        case("two steps, batch 1, T=5, vocab 5, two layers", 1, 5, 5, 6, 2),
+        case("two steps, B=4, T=2 (one prediction per row), vocab 9", 4, 2, 9, 8, 1),
+    ]
+
+
+TRAIN_STEP = Exercise(
+    "train_step", ref.train_step, _step_cases, arg_names=["model", "idx (two batches, one per call)"],
+    outputs=["losses returned", "optimizer steps per call", "gradient found by optimizer.step()",
+             "backward passes per call", "parameters after the two calls"],
+    invoke=train_step_invoke, gradients=False, rtol=1e-4, atol=1e-6,
+    mistakes=[
+        Mistake("the gradients never zeroed (they add up over the steps)", _Steps.build(zero="never"),
+                "PyTorch adds each backward's gradients to .grad: call optimizer.zero_grad() before "
+                "loss.backward() in every step, or the second step moves by the sum of both steps' gradients."),
+        Mistake("the gradients zeroed after backward (step() finds none)", _Steps.build(zero="after backward"),
+                "zero the gradients before loss.backward(), not between backward and step: step() then finds "
+                "the gradients zeroed and the parameters do not move."),
+        Mistake("loss.backward() missing", _Steps.build(backward=False),
+                "without loss.backward() no gradient is computed and step() has nothing to apply: "
+                "zero_grad, backward, step."),
+        Mistake("optimizer.step() missing", _Steps.build(step=False),
+                "backward only computes the gradients; optimizer.step() is what moves the parameters."),
+        Mistake("optimizer.step() called before loss.backward()", _Steps.build(order="step, backward"),
+                "step() applies the gradients .grad holds at that moment: compute them first, zero_grad, "
+                "backward, then step."),
+        Mistake("the model left in eval() mode", _Steps.build(train=False),
+                "call model.train() at the start of the step: a model left in eval() (as after sampling) trains "
+                "without its dropout."),
+        Mistake("the loss returned as a tensor, not a Python float", _Steps.build(returns="tensor"),
+                "return loss.item(): a float to print and plot, which keeps no graph alive."),
     ],
 )

@@ -1,4 +1,4 @@
-"""Checks for notebook 04: split_heads, merge_heads and MultiHeadAttention."""
+"""Checks for notebook 04: CharTokenizer, split_heads, merge_heads and MultiHeadAttention."""
 import math
 
 import torch
@@ -6,8 +6,146 @@ from torch import nn
 
 from ..solutions import multi_head_attention as ref
 from ..solutions.self_attention import scaled_dot_product_attention
-from ._harness import DROPOUT_AFTER_W_O, DROPOUT_BEFORE_W_O, DROPOUT_NOT_READ, AttentionDropoutExercise
+from ._harness import (
+    DROPOUT_AFTER_W_O,
+    DROPOUT_BEFORE_W_O,
+    DROPOUT_NOT_READ,
+    TOKENIZER_OUTPUTS,
+    UNSORTED,
+    AttentionDropoutExercise,
+    TokenizerExercise,
+    tokenizer_invoke,
+)
 from .framework import Case, Exercise, Mistake, randn, seeded
+
+# -- CharTokenizer ----------------------------------------------------------------------------------------
+_STRANGERS = "§¤¶€Ж"  # outside every text below, and in no natural error message
+
+
+def _tokenizer_cases(seed):
+    """(text, s, ids, unknown): a text to build the tokenizer on, a string of its characters to encode, ids to
+    decode, and a string with one character outside the text. Hidden tests (seed != 0) draw other texts."""
+    g = seeded(seed)
+
+    def draw(pool, n):
+        return "".join(pool[int(i)] for i in torch.randint(0, len(pool), (n,), generator=g))
+
+    def case(label, text, n=6):
+        vocab = "".join(sorted(set(text)))
+        s = draw(vocab, n)
+        ids = [int(i) for i in torch.randint(0, len(vocab), (n,), generator=g)]
+        stranger = next(ch for ch in _STRANGERS[int(torch.randint(0, 5, (), generator=g)):] + _STRANGERS
+                        if ch not in text)
+        unknown = draw(vocab, 1) + stranger + draw(vocab, 1)
+        return Case(label, (text, s, ids, unknown))
+
+    words = ["to", "be", "or", "not", "that", "is", "the", "question", "whether", "tis", "nobler", "in", "mind"]
+    hidden = seed != 0
+    sentence = " ".join(words[int(i)] for i in torch.randint(0, len(words), (6,), generator=g)) if hidden else \
+        "to be or not to be"
+    unsorted = draw("qwertyuiopzxcvbnm", 12) if hidden else "hello world"
+    mixed_pool = "Call me Ishmael.\nChapter 1, 2! (A-Z) ?;'"
+    mixed = draw(mixed_pool, 30) if hidden else "Call me Ishmael.\nChapter 1, 2!"
+    repeated = draw("bcxyz", 1) * (3 + seed % 4) if hidden else "aaaa"
+    short = draw("defghijk", 5) if hidden else "abc"
+    chinese_pool = "词元分析器把文字变成数字，再回。éü"
+    chinese = draw(chinese_pool, 14) if hidden else "词元分析器把文字变成数字。café"
+    return [
+        case("a short sentence", sentence),
+        case("first appearance differs from sorted order", unsorted),
+        case("capitals, digits, punctuation and a newline", mixed, n=9),
+        case("one character repeated", repeated, n=3),
+        case("non-ASCII characters", chinese),
+        Case("empty strings to encode and decode", (short, "", [], short[0] + _STRANGERS[seed % 5] + short[-1])),
+        case("a longer text, 300 characters", draw("abcdefghijklmnopqrstuvwxyzABCDEFGHIJ .,;\n", 300), n=40),
+    ]
+
+
+class _TokenizerVariant:
+    """CharTokenizer with one thing changed, to build the known mistakes."""
+
+    order, first_id, joiner, unknown, size, encoded_as, decoded_as = "sorted", 0, "", "raise", "distinct", "list", "str"
+
+    def __init__(self, text):
+        chars = {"sorted": sorted(set(text)), "first seen": list(dict.fromkeys(text)),
+                 "reversed": sorted(set(text), reverse=True)}[self.order]
+        self.chars = chars
+        self.ids = {ch: i + self.first_id for i, ch in enumerate(chars)}
+        self.vocab_size = {"distinct": len(chars), "text length": len(text), "one more": len(chars) + 1}[self.size]
+
+    def encode(self, s):
+        ids = []
+        for ch in s:
+            if ch in self.ids:
+                ids.append(self.ids[ch])
+            elif self.unknown == "raise":
+                raise ValueError(f"character {ch!r} is not in the vocabulary")
+            elif self.unknown == "unnamed":
+                raise ValueError("a character is not in the vocabulary")
+            elif self.unknown == "key error":
+                ids.append(self.ids[ch])
+            elif self.unknown in (0, -1):
+                ids.append(self.unknown)
+        if self.encoded_as == "tensor":
+            return torch.tensor(ids)
+        return "".join(str(i) for i in ids) if self.encoded_as == "str" else ids
+
+    def decode(self, ids):
+        chars = [self.chars[i - self.first_id] for i in ids]
+        return chars if self.decoded_as == "list" else self.joiner.join(chars)
+
+
+def _tokenizer_variant(**change):
+    return type("CharTokenizer", (_TokenizerVariant,), change)
+
+
+TOKENIZER = TokenizerExercise(
+    "CharTokenizer", ref.CharTokenizer, _tokenizer_cases, arg_names=["text", "s", "ids", "unknown"],
+    outputs=TOKENIZER_OUTPUTS, invoke=tokenizer_invoke, gradients=False,
+    mistakes=[
+        Mistake("the vocabulary in order of first appearance, not sorted", _tokenizer_variant(order="first seen"),
+                "the contract fixes the order so that two tokenizers built on the same characters agree: "
+                "chars = sorted(set(text)), and id i is chars[i]."),
+        Mistake(UNSORTED, _tokenizer_variant(order="reversed"),
+                "a set's order changes from run to run (and sorted(..., reverse=True) is another order): "
+                "chars = sorted(set(text)), ids 0, 1, 2, ... in that order."),
+        Mistake("ids starting at 1 instead of 0", _tokenizer_variant(first_id=1),
+                "id i is the position of the character in the sorted vocabulary, from 0 to vocab_size - 1: "
+                "an nn.Embedding(vocab_size, d) has rows 0 .. vocab_size - 1 and no row vocab_size."),
+        Mistake("decode joins the characters with spaces", _tokenizer_variant(joiner=" "),
+                "each id is one character, spaces included: join them with ''.join(...), so that "
+                "decode(encode(s)) == s."),
+        Mistake("a character outside the vocabulary dropped instead of raising ValueError",
+                _tokenizer_variant(unknown="drop"),
+                "dropping it silently changes the text: raise ValueError(f'character {ch!r} is not in the "
+                "vocabulary')."),
+        Mistake("a character outside the vocabulary mapped to 0 instead of raising ValueError",
+                _tokenizer_variant(unknown=0),
+                "0 is the id of a real character (the first of the sorted vocabulary): raise ValueError naming "
+                "the character instead."),
+        Mistake("a character outside the vocabulary mapped to -1 (str.find) instead of raising ValueError",
+                _tokenizer_variant(unknown=-1),
+                "str.find returns -1 for a character it does not find, and -1 indexes the last row of a table: "
+                "check for -1 and raise ValueError naming the character (str.index raises by itself)."),
+        Mistake("a ValueError that does not name the character", _tokenizer_variant(unknown="unnamed"),
+                "say which character it is, so that the learner sees what to remove: "
+                "raise ValueError(f'character {ch!r} is not in the vocabulary')."),
+        Mistake("a KeyError from the dict look-up instead of a ValueError", _tokenizer_variant(unknown="key error"),
+                "the contract asks for ValueError: test `if ch not in self.ids:` and raise ValueError naming ch "
+                "(or catch the KeyError and raise ValueError from it)."),
+        Mistake("vocab_size = len(text): every character counted, repeats too", _tokenizer_variant(size="text length"),
+                "the vocabulary holds each distinct character once: vocab_size = len(set(text)), the number of ids."),
+        Mistake("vocab_size one more than the number of distinct characters", _tokenizer_variant(size="one more"),
+                "this tokenizer reserves no id (no padding, no unknown): vocab_size = len(sorted(set(text)))."),
+        Mistake("encode returns a tensor instead of a list of ints", _tokenizer_variant(encoded_as="tensor"),
+                "return a plain list, [self.ids[ch] for ch in s]; the caller makes a tensor when it needs one "
+                "(torch.tensor(ids))."),
+        Mistake("encode returns a string instead of a list of ints", _tokenizer_variant(encoded_as="str"),
+                "return the ids themselves in a list, [self.ids[ch] for ch in s], not their digits joined."),
+        Mistake("decode returns a list of characters instead of a string", _tokenizer_variant(decoded_as="list"),
+                "join them into one string: ''.join(self.chars[i] for i in ids)."),
+    ],
+)
 
 
 # -- split_heads ------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
-"""Notebook 09: a decoder-only language model (GPT) with a key-value cache, sampling and generation."""
+"""Notebook 09: a decoder-only language model (GPT) with a key-value cache, sampling and generation, and the
+language-modelling loss and training step that train it."""
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .multi_head_attention import merge_heads, split_heads
 from .self_attention import scaled_dot_product_attention
 from .training_deep_stacks import FeedForward
 
-__all__ = ["CausalSelfAttention", "Block", "GPT", "sample_next_token", "generate"]
+__all__ = ["CausalSelfAttention", "Block", "GPT", "sample_next_token", "generate", "language_model_loss", "train_step"]
 
 
 class CausalSelfAttention(nn.Module):
@@ -109,3 +111,22 @@ def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, use_cache=
             next_token = sample_next_token(logits[:, -1, :], temperature, top_k, generator)  # (B,)
             idx = torch.cat([idx, next_token[:, None]], dim=1)  # (B, T + 1)
     return idx
+
+
+def language_model_loss(logits, idx):
+    """Mean cross-entropy of the predictions at positions 0..T-2 against the tokens at 1..T-1."""
+    V = logits.size(-1)
+    predictions = logits[:, :-1, :]  # (B, T-1, V): position t predicts the token at t + 1
+    targets = idx[:, 1:]  # (B, T-1): the tokens those positions should predict
+    return F.cross_entropy(predictions.reshape(-1, V), targets.reshape(-1))  # mean over all B·(T-1) predictions
+
+
+def train_step(model, optimizer, idx):
+    """One step of training on a batch idx (B, T): forward, loss, zero the gradients, backward, step."""
+    model.train()  # dropout on (a caller may have left the model in eval() to sample)
+    logits, _ = model(idx)  # (B, T, V); the cache is not needed to train
+    loss = language_model_loss(logits, idx)
+    optimizer.zero_grad()  # else this step's gradients add to the last step's
+    loss.backward()
+    optimizer.step()
+    return loss.item()  # a Python float: the graph is no longer needed

@@ -263,4 +263,12 @@ MESSAGES = {
     "Work per generated token": "每个生成词元的工作量",
     "cross-entropy (nats per character)": "交叉熵（每个字符的奈特数）",
     "Training the character GPT on the generated sentences": "在生成的句子上训练字符级 GPT",
+    # notebook 09: the real text and the heads (issue 31)
+    "training the character GPT on Shakespeare": "在莎士比亚文本上训练字符级 GPT",
+    "chance: the subject's share of the visible characters": "随机水平：主语在可见字符中所占的比例",
+    "L{layer} H{head}": "第{layer}层 头{head}",
+    "weight on the subject": "落在主语上的权重",
+    "From the verb to its subject: each head's weight": "从动词到它的主语：每个头的权重",
+    "key: the character attended to": "键：被注意的字符",
+    "query: the character attending": "查询：发出注意的字符",
 }

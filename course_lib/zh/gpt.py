@@ -122,4 +122,84 @@ MESSAGES = {
         ('成员 tok_embed、pos_embed、blocks（每个块含 ln_1、attn.'
          'w_q/w_k/w_v/w_o、ln_2、mlp.linear1/linear2）、ln_'
          'f 和 head'),
+    # language_model_loss
+    "targets not shifted (each position scored on its own token)":
+        "目标没有错开一位（每个位置都用它自己的词元来评分）",
+    ("position t must predict the NEXT token: score logits[:, :-1] against idx[:, 1:]. Scored on its own "
+     "token, the model only learns to copy its input."):
+        ("位置 t 要预测的是下一个词元：用 logits[:, :-1] 对照 idx[:, 1:] 来评分。如果用它自己的词元来评分，"
+         "模型只会学会照抄输入。"),
+    "targets shifted the wrong way (each position scored on the token before it)":
+        "目标错开的方向反了（每个位置都用它前一个词元来评分）",
+    ("the prediction at position t is for the token at t + 1: logits[:, :-1] against idx[:, 1:], not "
+     "logits[:, 1:] against idx[:, :-1]."):
+        ("位置 t 上的预测针对的是位置 t + 1 的词元：用 logits[:, :-1] 对照 idx[:, 1:]，"
+         "而不是 logits[:, 1:] 对照 idx[:, :-1]。"),
+    "the loss summed instead of averaged":
+        "损失求的是和，而不是平均值",
+    ("take the mean over all B·(T-1) predictions (F.cross_entropy's default reduction): a sum grows "
+     "with the batch and the length, and so would the step the optimizer takes."):
+        ("对全部 B·(T-1) 个预测取平均（F.cross_entropy 默认的 reduction）：求和会随批量大小和长度增长，"
+         "优化器迈出的步子也会跟着变大。"),
+    "the loss averaged over the batch only (summed over the positions)":
+        "损失只在批量上取平均（在位置上求和）",
+    ("average over every prediction, B·(T-1) of them, not only over the B rows: flatten (B, T-1, V) to "
+     "(B·(T-1), V) and let F.cross_entropy take the mean."):
+        ("要对全部 B·(T-1) 个预测取平均，而不只是对 B 行：把 (B, T-1, V) 展平成 (B·(T-1), V)，"
+         "再让 F.cross_entropy 取平均。"),
+    "(B, T, V) logits passed to F.cross_entropy, which reads axis 1 as the classes":
+        "把 (B, T, V) 的 logits 直接传给了 F.cross_entropy，而它把第 1 轴当作类别",
+    ("F.cross_entropy wants the classes on axis 1: flatten to (B·(T-1), V) and (B·(T-1),) with reshape, "
+     "or pass logits.transpose(1, 2), (B, V, T-1)."):
+        ("F.cross_entropy 要求类别在第 1 轴上：用 reshape 展平成 (B·(T-1), V) 和 (B·(T-1),)，"
+         "或者传入 logits.transpose(1, 2)，即 (B, V, T-1)。"),
+    "the softmax taken over the positions instead of the vocabulary":
+        "softmax 是在位置上取的，而不是在词表上",
+    ("log_softmax over the last axis, the vocabulary (dim=-1): each position's V scores make one "
+     "distribution over the next token."):
+        ("在最后一个轴（词表，dim=-1）上做 log_softmax：每个位置的 V 个分数构成一个关于下一个词元的分布。"),
+    "probabilities used where log-probabilities belong":
+        "该用对数概率的地方用了概率",
+    "cross-entropy is the mean of -log p(next token): use log_softmax (or F.cross_entropy), not softmax.":
+        "交叉熵是 -log p(下一个词元) 的平均：用 log_softmax（或 F.cross_entropy），而不是 softmax。",
+    # train_step
+    "the gradients never zeroed (they add up over the steps)":
+        "梯度从未清零（它们在各步之间不断累加）",
+    ("PyTorch adds each backward's gradients to .grad: call optimizer.zero_grad() before "
+     "loss.backward() in every step, or the second step moves by the sum of both steps' gradients."):
+        ("PyTorch 会把每次反向传播的梯度加到 .grad 上：每一步都要在 loss.backward() 之前调用 "
+         "optimizer.zero_grad()，否则第二步会按两步梯度之和来更新。"),
+    "the gradients zeroed after backward (step() finds none)":
+        "梯度在反向传播之后才清零（step() 找不到梯度）",
+    ("zero the gradients before loss.backward(), not between backward and step: step() then finds "
+     "the gradients zeroed and the parameters do not move."):
+        ("要在 loss.backward() 之前清零梯度，而不是在 backward 和 step 之间：否则 step() 看到的梯度已被清零，"
+         "参数不会移动。"),
+    "loss.backward() missing":
+        "缺少 loss.backward()",
+    ("without loss.backward() no gradient is computed and step() has nothing to apply: "
+     "zero_grad, backward, step."):
+        "没有 loss.backward()，就不会计算梯度，step() 也就无从更新：依次 zero_grad、backward、step。",
+    "optimizer.step() missing":
+        "缺少 optimizer.step()",
+    "backward only computes the gradients; optimizer.step() is what moves the parameters.":
+        "backward 只计算梯度；真正移动参数的是 optimizer.step()。",
+    "optimizer.step() called before loss.backward()":
+        "在 loss.backward() 之前调用了 optimizer.step()",
+    ("step() applies the gradients .grad holds at that moment: compute them first, zero_grad, "
+     "backward, then step."):
+        "step() 应用的是那一刻 .grad 中的梯度：先把它们算出来，依次 zero_grad、backward，然后才 step。",
+    "the model left in eval() mode":
+        "模型停留在 eval() 模式",
+    ("call model.train() at the start of the step: a model left in eval() (as after sampling) trains "
+     "without its dropout."):
+        "在这一步开始时调用 model.train()：停留在 eval() 模式的模型（例如刚采样完）训练时不会使用暂退法（dropout）。",
+    "the loss returned as a tensor, not a Python float":
+        "损失以张量返回，而不是 Python float",
+    "return loss.item(): a float to print and plot, which keeps no graph alive.":
+        "返回 loss.item()：一个可以打印和画图的 float，不会让计算图一直占着内存。",
+    ("train_step returned {type}, not a Python float: return loss.item(), the number (a tensor would keep the "
+     "whole graph of the step alive)"):
+        ("train_step 返回的是 {type}，而不是 Python float：返回 loss.item() 这个数"
+         "（张量会让这一步的整个计算图一直存活）"),
 }

@@ -1,8 +1,106 @@
-"""Notebook 04's catalog of mistakes in Chinese (course_lib/checks/multi_head_attention.py): split_heads,
+"""Notebook 04's catalog of mistakes in Chinese (course_lib/checks/multi_head_attention.py): CharTokenizer (with the
+messages of its harness in course_lib/checks/_harness.py), split_heads,
 merge_heads, MultiHeadAttention, and the members text its weights need. The masking mistakes shared by every
 attention exercise are in course_lib/zh/framework.py."""
 
 MESSAGES = {
+    # -- CharTokenizer: the catalog ----------------------------------------------------------------------------------
+    "the vocabulary in order of first appearance, not sorted": "词表按字符首次出现的顺序排列，而不是排序后的顺序",
+    ("the contract fixes the order so that two tokenizers built on the same characters agree: chars = "
+     "sorted(set(text)), and id i is chars[i]."):
+        "约定固定了顺序，这样用同一组字符构建的两个词元分析器给出相同的编号：chars = sorted(set(text))，"
+        "编号 i 就是 chars[i]。",
+    "the vocabulary in another order than sorted (list(set(text)) has no fixed order)":
+        "词表的顺序不是排序后的顺序（list(set(text)) 没有固定的顺序）",
+    ("a set's order changes from run to run (and sorted(..., reverse=True) is another order): chars = "
+     "sorted(set(text)), ids 0, 1, 2, ... in that order."):
+        "集合的顺序每次运行都可能不同（sorted(..., reverse=True) 也是另一种顺序）：chars = sorted(set(text))，"
+        "按这个顺序依次编号 0, 1, 2, ...。",
+    "ids starting at 1 instead of 0": "编号从 1 开始，而不是从 0 开始",
+    ("id i is the position of the character in the sorted vocabulary, from 0 to vocab_size - 1: an "
+     "nn.Embedding(vocab_size, d) has rows 0 .. vocab_size - 1 and no row vocab_size."):
+        "编号 i 是字符在排序后的词表中的位置，从 0 到 vocab_size - 1：nn.Embedding(vocab_size, d) 只有第 "
+        "0 .. vocab_size - 1 行，没有第 vocab_size 行。",
+    "decode joins the characters with spaces": "decode 用空格把字符连接起来",
+    ("each id is one character, spaces included: join them with ''.join(...), so that decode(encode(s)) == s."):
+        "每个编号就是一个字符，空格也是：用 ''.join(...) 连接，这样才有 decode(encode(s)) == s。",
+    "a character outside the vocabulary dropped instead of raising ValueError":
+        "词表之外的字符被悄悄丢掉了，而不是引发 ValueError",
+    ("dropping it silently changes the text: raise ValueError(f'character {ch!r} is not in the vocabulary')."):
+        "悄悄丢掉它会改变文本：应当 raise ValueError(f'character {ch!r} is not in the vocabulary')。",
+    "a character outside the vocabulary mapped to 0 instead of raising ValueError":
+        "词表之外的字符被映射成 0，而不是引发 ValueError",
+    ("0 is the id of a real character (the first of the sorted vocabulary): raise ValueError naming the character "
+     "instead."):
+        "0 是一个真实字符的编号（排序后词表中的第一个字符）：应当引发 ValueError，并在信息中指出是哪个字符。",
+    "a character outside the vocabulary mapped to -1 (str.find) instead of raising ValueError":
+        "词表之外的字符被映射成 -1（str.find 的返回值），而不是引发 ValueError",
+    ("str.find returns -1 for a character it does not find, and -1 indexes the last row of a table: check for -1 "
+     "and raise ValueError naming the character (str.index raises by itself)."):
+        "str.find 找不到字符时返回 -1，而 -1 会索引到表的最后一行：要检查 -1，并引发指出该字符的 ValueError"
+        "（str.index 自己就会引发）。",
+    "a ValueError that does not name the character": "引发的 ValueError 没有指出是哪个字符",
+    ("say which character it is, so that the learner sees what to remove: raise ValueError(f'character {ch!r} is "
+     "not in the vocabulary')."):
+        "要说出是哪个字符，让使用者知道该去掉什么：raise ValueError(f'character {ch!r} is not in the vocabulary')。",
+    "a KeyError from the dict look-up instead of a ValueError": "字典查找引发了 KeyError，而不是 ValueError",
+    ("the contract asks for ValueError: test `if ch not in self.ids:` and raise ValueError naming ch (or catch the "
+     "KeyError and raise ValueError from it)."):
+        "约定要求的是 ValueError：先判断 `if ch not in self.ids:`，再引发指出 ch 的 ValueError"
+        "（或者捕获 KeyError，再由它引发 ValueError）。",
+    "vocab_size = len(text): every character counted, repeats too":
+        "vocab_size = len(text)：把每个字符都数了一遍，重复的也算",
+    ("the vocabulary holds each distinct character once: vocab_size = len(set(text)), the number of ids."):
+        "词表中每个不同的字符只出现一次：vocab_size = len(set(text))，也就是编号的个数。",
+    "vocab_size one more than the number of distinct characters": "vocab_size 比不同字符的个数多 1",
+    ("this tokenizer reserves no id (no padding, no unknown): vocab_size = len(sorted(set(text)))."):
+        "这个词元分析器不保留任何编号（没有填充，也没有“未知”）：vocab_size = len(sorted(set(text)))。",
+    "encode returns a tensor instead of a list of ints": "encode 返回的是张量，而不是整数列表",
+    ("return a plain list, [self.ids[ch] for ch in s]; the caller makes a tensor when it needs one "
+     "(torch.tensor(ids))."):
+        "返回普通的列表 [self.ids[ch] for ch in s]；调用者需要张量时自己去做（torch.tensor(ids)）。",
+    "encode returns a string instead of a list of ints": "encode 返回的是字符串，而不是整数列表",
+    "return the ids themselves in a list, [self.ids[ch] for ch in s], not their digits joined.":
+        "把编号本身放进列表返回，[self.ids[ch] for ch in s]，而不是把它们的数字拼接起来。",
+    "decode returns a list of characters instead of a string": "decode 返回的是字符列表，而不是字符串",
+    "join them into one string: ''.join(self.chars[i] for i in ids).":
+        "把它们连接成一个字符串：''.join(self.chars[i] for i in ids)。",
+    # -- CharTokenizer: what the harness says (course_lib/checks/_harness.py) ----------------------------------------
+    ("{call} returned a torch.Tensor, not a list of ints: return a plain Python list (ids.tolist(), or build it "
+     "with a list comprehension)"):
+        "{call} 返回的是 torch.Tensor，而不是整数列表：请返回普通的 Python 列表（ids.tolist()，或用列表推导式构建）",
+    "{call} returned a string, not a list of ints: return [id of each character], e.g. [3, 0, 7]":
+        "{call} 返回的是字符串，而不是整数列表：请返回 [每个字符的编号]，例如 [3, 0, 7]",
+    "{call} should return a list of Python ints, got {type}": "{call} 应当返回 Python 整数的列表，得到的是 {type}",
+    ("vocab_size is a method: make it a number, an attribute set in __init__ (self.vocab_size = ...) or a "
+     "@property"):
+        "vocab_size 是一个方法：它应当是一个数，即在 __init__ 中设置的属性（self.vocab_size = ...），"
+        "或者一个 @property",
+    "vocab_size should be a Python int (the number of distinct characters), got {type}":
+        "vocab_size 应当是 Python 的 int（不同字符的个数），得到的是 {type}",
+    "decode(ids) should return a str, got {type}: join the characters with ''.join(...)":
+        "decode(ids) 应当返回 str，得到的是 {type}：用 ''.join(...) 把字符连接起来",
+    "`vocab_size` is {got}, expected {want}": "`vocab_size` 是 {got}，应为 {want}",
+    "`encode(s)` returned {got}, expected {want}": "`encode(s)` 返回了 {got}，应为 {want}",
+    "`decode(ids)` returned {got!r}, expected {want!r}": "`decode(ids)` 返回了 {got!r}，应为 {want!r}",
+    "`encode(unknown)` raised ValueError, but its message does not name the character outside the vocabulary":
+        "`encode(unknown)` 引发了 ValueError，但信息中没有指出哪个字符在词表之外",
+    "`encode(unknown)` raised another exception than ValueError for the character outside the vocabulary":
+        "对词表之外的字符，`encode(unknown)` 引发的不是 ValueError，而是别的异常",
+    ("`encode(unknown)` returned something else than a list of ints instead of raising ValueError for the "
+     "character outside the vocabulary"):
+        "对词表之外的字符，`encode(unknown)` 没有引发 ValueError，而是返回了一个不是整数列表的东西",
+    ("`encode(unknown)` returned {got} instead of raising ValueError for the character outside the vocabulary"):
+        "对词表之外的字符，`encode(unknown)` 没有引发 ValueError，而是返回了 {got}",
+    # -- the experiments' figures (course_lib/experiments/multi_head_attention.py) ---------------------------------
+    "tied": "共享",
+    "separate": "分开",
+    "tied W_q = W_k": "共享 W_q = W_k",
+    "separate W_q, W_k": "分开的 W_q、W_k",
+    "position t": "位置 t",
+    "mean length of the row x_t W_q": "行 x_t W_q 的平均长度",
+    "Free rows: how long is each position's row?": "长度不受约束的行：每个位置的行有多长？",
+    "Equal-length rows, {which}: accuracy {accuracy:.0%}": "等长的行，{which}：准确率 {accuracy:.0%}",
     # -- split_heads -------------------------------------------------------------------------------------------------
     "heads split with a reshape but no transpose": "拆分头时只用了 reshape，没有转置",
     "x.reshape(B, h, T, d) has the right shape but mixes positions into the heads: reshape to (B, T, h, d) first, "

@@ -1,5 +1,5 @@
 """Notebook 01: the RNN and the LSTM read a sequence one step at a time; we measure what that costs."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import sequence_models as ref
 
@@ -11,7 +11,7 @@ INTRO = bi("""# 01 · Sequence models: reading one step at a time
 **What you measure:** (a) the time to read a sequence against its length, with one thread and with several;
 (b) how much gradient reaches the first step from a loss `t` steps later, for an RNN and an LSTM;
 (c) whether an RNN and an LSTM can learn to recall a symbol seen `k` steps earlier.
-**Time:** about 60 minutes.
+**Time:** [[times]].
 
 Text, audio, prices: many inputs are sequences, and their length varies. A **recurrent** network reads such a
 sequence the way you read this sentence: one element after the other, carrying a summary of what it has read
@@ -39,7 +39,7 @@ recognises.
 
 **实现：** `rnn_cell`、`rnn_forward`、`lstm_cell`。
 **测量：** (a) 读完一个序列所需的时间如何随序列长度变化，分别用单线程和多线程；(b) 对 RNN 和 LSTM 而言，`t` 步之后的损失（loss）能有多少梯度（gradient）传回第一步；(c) RNN 和 LSTM 能否学会回忆 `k` 步之前见过的一个符号。
-**时间：** 约 60 分钟。
+**时间：** [[times]]。
 
 文本、音频、价格：许多输入都是序列（sequence），而且长度不一。**循环神经网络**（recurrent neural network，RNN）读这样的序列，就像你读这句话一样：一个元素接一个元素地读，同时带着一份对已读内容的摘要，即**隐状态**（hidden state）`h`。每一步，同一个小网络把新的输入和旧的状态合成为新的状态。这种设计很紧凑，能处理任意长度；它也有两项代价，本笔记本会把它们测量出来：第 `t` 步必须等第 `t - 1` 步算完才能开始；很久以前读到的内容，要撑过许多步才能对后面产生影响。
 
@@ -55,7 +55,7 @@ recognises.
 输入采用批量维在前（batch first）的布局：一批序列是形状为 `(B, T, D)` 的 `x`，`x[:, t]` 是每个序列的第 `t` 步，形状为 `(B, D)`。
 
 请先运行两个设置单元格：先是语言单元格，再是设置单元格。每个练习（exercise）后面都跟着一个检查（check）单元格：它会在远不到两秒的时间内作答，要么给出一行绿色的通过信息，要么给出一条消息，指出它认出的错误。
-""", of="f1022d9229")
+""", of="2c7d47cb33")
 
 SETUP = """# Set-up: imports, the course's checks and experiments, fixed seeds.
 # 设置：导入模块、课程的检查和实验，固定随机种子。
@@ -103,9 +103,23 @@ RNN_CELL_TEXT = bi("""`x_t` `(B, D)`, `h_prev` `(B, H)`, `W_xh` `(D, H)`, `W_hh`
 Do not write into the inputs.""",
 zh="""`x_t` `(B, D)`、`h_prev` `(B, H)`、`W_xh` `(D, H)`、`W_hh` `(H, H)`、`b_h` `(H,)`。返回 `h_t`，形状为 `(B, H)`。不要原地修改输入。""", of="1a43cdbb05")
 
-RNN_CELL_HINT = bi("""`x_t @ W_xh` is `(B, D) x (D, H) -> (B, H)` and `h_prev @ W_hh` is `(B, H) x (H, H) -> (B, H)`; `b_h` of shape
+RNN_CELL_HINT = stages(
+    idea=bi("""The new state mixes what the cell reads now (the input) with what it remembers (the previous state). Bring
+each to the state's width with its own weights, add the two and the bias, and squash the sum with tanh, so that
+the state stays between -1 and 1.""",
+            zh="""新状态融合了单元此刻读到的内容（输入）和它记住的内容（上一步的状态）。用各自的权重把两者都变换到状态的宽度，
+把两者与偏置相加，再用 tanh 压缩这个和，使状态保持在 -1 与 1 之间。""", of="d891de042f"),
+    shapes=bi("""1. The input times `W_xh`: `(B, D) x (D, H) -> (B, H)`.
+2. The previous state times `W_hh`: `(B, H) x (H, H) -> (B, H)`.
+3. Add the two, and the bias `b_h` `(H,)`, which broadcasts over the `B` rows: still `(B, H)`.
+4. tanh, element by element: `h_t`, `(B, H)`.""",
+              zh="""1. 输入乘以 `W_xh`：`(B, D) x (D, H) -> (B, H)`。
+2. 上一步的状态乘以 `W_hh`：`(B, H) x (H, H) -> (B, H)`。
+3. 把两者相加，再加上偏置 `b_h` `(H,)`，它沿 `B` 行广播：形状仍是 `(B, H)`。
+4. 逐元素取 tanh：得到 `h_t`，形状为 `(B, H)`。""", of="03b8b6d25c"),
+    code=bi("""`x_t @ W_xh` is `(B, D) x (D, H) -> (B, H)` and `h_prev @ W_hh` is `(B, H) x (H, H) -> (B, H)`; `b_h` of shape
 `(H,)` broadcasts over the batch. `W_hh` is square, so `h_prev @ W_hh.T` would run without an error and be wrong.""",
-zh="""`x_t @ W_xh` 是 `(B, D) x (D, H) -> (B, H)`，`h_prev @ W_hh` 是 `(B, H) x (H, H) -> (B, H)`；形状为 `(H,)` 的 `b_h` 会沿批量维广播。`W_hh` 是方阵，所以 `h_prev @ W_hh.T` 也能运行、不会报错，但结果是错的。""", of="1ed1a8f6e5")
+zh="""`x_t @ W_xh` 是 `(B, D) x (D, H) -> (B, H)`，`h_prev @ W_hh` 是 `(B, H) x (H, H) -> (B, H)`；形状为 `(H,)` 的 `b_h` 会沿批量维广播。`W_hh` 是方阵，所以 `h_prev @ W_hh.T` 也能运行、不会报错，但结果是错的。""", of="1ed1a8f6e5"))
 
 RNN_CELL_DEMO = bi("""# Yours against nn.RNNCell with the same weights (PyTorch stores them transposed, with two biases).
 cell = yours_or_reference("rnn_cell", rnn_cell)
@@ -147,9 +161,27 @@ RNN_FORWARD_TEXT = bi("""`x` `(B, T, D)`, `h0` `(B, H)`, and the cell's weights.
 the state after each step, `h_last` `(B, H)` the state after the last step. Use your `rnn_cell`.""",
 zh="""`x` `(B, T, D)`、`h0` `(B, H)`，以及单元的权重。返回 `(outputs, h_last)`：`outputs` `(B, T, H)` 存放每一步之后的状态，`h_last` `(B, H)` 是最后一步之后的状态。请调用你自己的 `rnn_cell`。""", of="1ccfceb916")
 
-RNN_FORWARD_HINT = bi("""Loop `for t in range(T)` and take `x[:, t]` (shape `(B, D)`); `for x_t in x` would walk the batch instead.
+RNN_FORWARD_HINT = stages(
+    idea=bi("""Read the sequence one step at a time with your `rnn_cell`: the state after step `t` is the previous state of
+step `t + 1`. Keep every step's state: together they are `outputs`, and the last one is `h_last`.""",
+            zh="""用你的 `rnn_cell` 一步一步地读这个序列：第 `t` 步之后的状态，就是第 `t + 1` 步的上一步状态。把每一步的状态都留下：
+它们合起来就是 `outputs`，最后一个就是 `h_last`。""", of="e302fb5762"),
+    shapes=bi("""1. Start from `h0`, `(B, H)`.
+2. For each step `t` from 0 to `T - 1`: take that step's input for the whole batch, `(B, D)` (a slice along the
+   time axis, the second one, not along the batch axis), and compute the new state `(B, H)` from it and the
+   current state.
+3. Stack the `T` states of shape `(B, H)` along a new axis in position 1, the time axis: `(B, T, H)`. Stacked
+   along a new first axis they would give `(T, B, H)`.
+4. Return that and the last state, `(B, H)`.""",
+              zh="""1. 从 `h0` 出发，形状为 `(B, H)`。
+2. 对每一步 `t`（从 0 到 `T - 1`）：取整个批量在这一步的输入 `(B, D)`（沿第二个轴，即时间轴取切片，而不是沿批量轴），
+   用它和当前状态算出新状态 `(B, H)`。
+3. 把这 `T` 个形状为 `(B, H)` 的状态沿位置 1 上的一个新轴（时间轴）堆叠：`(B, T, H)`。若沿新的第一个轴堆叠，
+   得到的是 `(T, B, H)`。
+4. 返回它，以及最后一个状态 `(B, H)`。""", of="7ff7c478d9"),
+    code=bi("""Loop `for t in range(T)` and take `x[:, t]` (shape `(B, D)`); `for x_t in x` would walk the batch instead.
 Collect the states in a list and `torch.stack(states, dim=1)`: the default `dim=0` gives `(T, B, H)`.""",
-zh="""用 `for t in range(T)` 循环，取 `x[:, t]`（形状为 `(B, D)`）；`for x_t in x` 遍历的却是批量。把各步状态收集到一个列表里，再用 `torch.stack(states, dim=1)` 堆叠：默认的 `dim=0` 会得到 `(T, B, H)`。""", of="664cec0179")
+zh="""用 `for t in range(T)` 循环，取 `x[:, t]`（形状为 `(B, D)`）；`for x_t in x` 遍历的却是批量。把各步状态收集到一个列表里，再用 `torch.stack(states, dim=1)` 堆叠：默认的 `dim=0` 会得到 `(T, B, H)`。""", of="664cec0179"))
 
 RNN_FORWARD_DEMO = bi("""# Yours against nn.RNN (batch_first=True), which runs the same loop in C++.
 forward = yours_or_reference("rnn_forward", rnn_forward)
@@ -224,10 +256,28 @@ Return `(h_t, c_t)`, both `(B, H)`. Columns `0:H` of the gate pre-activations ar
 are `g`, `3H:4H` are `o`.""",
 zh="""`x_t` `(B, D)`、`h_prev` `(B, H)`、`c_prev` `(B, H)`、`W_ih` `(D, 4H)`、`W_hh` `(H, 4H)`、`b` `(4H,)`。返回 `(h_t, c_t)`，两者的形状都是 `(B, H)`。门的预激活值中，第 `0:H` 列是 `i`，`H:2H` 列是 `f`，`2H:3H` 列是 `g`，`3H:4H` 列是 `o`。""", of="85d8a8247c")
 
-LSTM_HINT = bi("""`i, f, g, o = gates.chunk(4, dim=-1)` cuts the `(B, 4H)` pre-activations into four consecutive `(B, H)`
+LSTM_HINT = stages(
+    idea=bi("""One product computes the four blocks at once; then each block gets its own activation: sigmoid for the three
+gates (a fraction between 0 and 1: how much) and tanh for the candidate. The new cell keeps a fraction of the old
+cell and adds a fraction of the candidate; the new state shows a fraction of the squashed cell.""",
+            zh="""一次乘积同时算出全部四个块；然后每个块用各自的激活函数：三个门用 sigmoid（0 与 1 之间的一个比例：表示“多少”），
+候选记忆元用 tanh。新的记忆元保留旧记忆元的一部分，再加上候选内容的一部分；新的状态展示压缩后的记忆元的一部分。""", of="ef91e65409"),
+    shapes=bi("""1. The pre-activations, as in the RNN cell but four times wider:
+   `(B, D) x (D, 4H) + (B, H) x (H, 4H) + (4H,) -> (B, 4H)`.
+2. Cut the last axis into four consecutive blocks of `H` columns, in the order `i, f, g, o`: four `(B, H)` tensors.
+3. Sigmoid on `i`, `f` and `o`; tanh on `g`. The shapes do not change.
+4. The new cell, element by element: `c_t = f ⊙ c_prev + i ⊙ g`, `(B, H)`.
+5. The new state: `h_t = o ⊙ tanh(c_t)`, `(B, H)`. Return both, the state first.""",
+              zh="""1. 预激活值，与 RNN 单元的算法相同，只是宽了四倍：
+   `(B, D) x (D, 4H) + (B, H) x (H, 4H) + (4H,) -> (B, 4H)`。
+2. 把最后一个轴切成四个相邻的块，每块 `H` 列，顺序为 `i, f, g, o`：得到四个 `(B, H)` 张量。
+3. 对 `i`、`f` 和 `o` 取 sigmoid；对 `g` 取 tanh。形状不变。
+4. 逐元素计算新的记忆元：`c_t = f ⊙ c_prev + i ⊙ g`，形状为 `(B, H)`。
+5. 新的状态：`h_t = o ⊙ tanh(c_t)`，形状为 `(B, H)`。两者都返回，状态在前。""", of="44f129da35"),
+    code=bi("""`i, f, g, o = gates.chunk(4, dim=-1)` cuts the `(B, 4H)` pre-activations into four consecutive `(B, H)`
 blocks. Three of them go through `torch.sigmoid`, `g` through `torch.tanh`. Then the two formulas above, with `*`
 (element-wise).""",
-zh="""`i, f, g, o = gates.chunk(4, dim=-1)` 把 `(B, 4H)` 的预激活值切成四个相邻的 `(B, H)` 块。其中三个经过 `torch.sigmoid`，`g` 经过 `torch.tanh`。然后用 `*`（逐元素相乘）套用上面的两个公式。""", of="98c1aafeff")
+zh="""`i, f, g, o = gates.chunk(4, dim=-1)` 把 `(B, 4H)` 的预激活值切成四个相邻的 `(B, H)` 块。其中三个经过 `torch.sigmoid`，`g` 经过 `torch.tanh`。然后用 `*`（逐元素相乘）套用上面的两个公式。""", of="98c1aafeff"))
 
 LSTM_DEMO = bi("""# Yours against nn.LSTMCell with the same weights.
 cell = yours_or_reference("lstm_cell", lstm_cell)
@@ -454,6 +504,16 @@ sequence are computed at once, and **a short path between any two positions**, s
 127 in one hop instead of 127. Attention gives the short path first (notebook 02, still beside a recurrent
 encoder and decoder); self-attention, which drops the recurrence, gives both (notebook 03).
 
+**Where this comes from.** `rnn_cell` and `rnn_forward` are the simple recurrent network of Elman (1990,
+"Finding Structure in Time"); `lstm_cell` is the LSTM of Hochreiter and Schmidhuber (1997) with the forget gate
+of Gers, Schmidhuber and Cummins (2000). The fading gradient of section 5 is the difficulty that Bengio, Simard
+and Frasconi (1994, "Learning long-term dependencies with gradient descent is difficult") analysed.
+"Attention Is All You Need" (Vaswani et al., 2017) starts from the two costs measured here: its section 1
+(Introduction) says that the recurrence's "inherently sequential nature precludes parallelization within
+training examples", and its section 4 (Why Self-Attention) counts a recurrent layer's O(n) sequential
+operations and O(n) maximum path length between two positions: the time of section 4 and the fading of
+sections 5 and 6.
+
 **Next:** notebook 02 lets a decoder look back at every encoder state directly, with attention.""",
 zh="""## 小结
 
@@ -463,7 +523,9 @@ zh="""## 小结
 
 更好的设计需要两样东西：**在各个位置上并行的计算**，让一个序列的所有步骤同时算出；以及**任意两个位置之间的短路径**，让第 0 步一跳就能到达第 127 步，而不必走 127 步。注意力（attention）先带来了短路径（笔记本 02，它仍然搭配循环的编码器和解码器）；去掉了循环的自注意力（self-attention）则两样都能提供（笔记本 03）。
 
-**下一步：** 笔记本 02 用注意力让解码器（decoder）直接回看编码器（encoder）的每一个状态。""", of="7d144b99d1")
+**出处。** `rnn_cell` 和 `rnn_forward` 是 Elman（1990，"Finding Structure in Time"）的简单循环网络；`lstm_cell` 是 Hochreiter 和 Schmidhuber（1997）的 LSTM，加上 Gers、Schmidhuber 和 Cummins（2000）的遗忘门。第 5 节测得的梯度衰减，正是 Bengio、Simard 和 Frasconi（1994，"Learning long-term dependencies with gradient descent is difficult"）分析过的难题。"Attention Is All You Need"（Vaswani 等，2017）正是从这里测得的两项代价出发：论文第 1 节（Introduction）指出，循环“固有的顺序性使得一个训练样本之内无法并行”（inherently sequential nature precludes parallelization within training examples）；第 4 节（Why Self-Attention）统计出循环层需要 O(n) 次顺序操作，两个位置之间的最长路径长度为 O(n)：也就是本笔记本第 4 节测得的时间，以及第 5、6 节测得的衰减。
+
+**下一步：** 笔记本 02 用注意力让解码器（decoder）直接回看编码器（encoder）的每一个状态。""", of="7338379246")
 
 
 def build():
@@ -501,12 +563,16 @@ def build():
         code(TIME_CODE),
         code(TIME_PLOT),
         markdown(GRAD_WHY),
+        *question("01.lstm_gradient"),
         code(GRAD_CODE),
         code(GRAD_PLOT),
+        answer("01.lstm_gradient", "curves=list(curves.values()), steps=T_grad - 1"),
         markdown(TASK_WHY),
         code(TASK_SAMPLE),
+        *question("01.recall"),
         code(TASK_CODE),
         code(TASK_PLOT),
+        answer("01.recall", "ks=ks, accuracy=accuracy"),
         code(MEASURED),
         markdown(SUMMARY),
     ], title=TITLE)

@@ -1,6 +1,6 @@
 """Notebook 02: encoder-decoder attention (Bahdanau's additive attention), measured on a toy task, then set
 beside self-attention."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import classic_attention as ref
 
@@ -12,7 +12,7 @@ INTRO = bi("""# 02 · Classic attention: a decoder that looks back at the source
 **What you measure:** a small GRU encoder-decoder that reverses 12-digit sequences, trained with and without
 attention: its accuracy, which output steps fail without attention, and the alignment it learns (a heat map
 and the share of attention that lands on the right source digit).
-**Time:** about 40 minutes, of which under a minute of training.
+**Time:** [[times]]; the training itself runs in under a minute.
 
 Notebook 01 showed that a recurrent network reads a sequence one step at a time and that what it read long
 ago fades. This notebook shows what that does to a *translation* model, an encoder-decoder, and the fix that
@@ -36,7 +36,7 @@ recognises.
 
 **实现：** `additive_attention`，即 Bahdanau、Cho 和 Bengio（2015）提出的加性注意力（additive attention）。
 **测量：** 一个把 12 位数字序列倒过来的小型 GRU 编码器-解码器（encoder-decoder），分别在有注意力和没有注意力的情况下训练（training）：它的准确率，没有注意力时哪些输出步会出错，以及它学到的对齐（一张热图，以及落在正确源数字上的注意力所占的份额）。
-**时间：** 约 40 分钟，其中训练不到一分钟。
+**时间：** [[times]]；训练本身不到一分钟。
 
 笔记本 01 表明，循环神经网络（recurrent neural network，RNN）一次读一步，很久以前读到的内容会逐渐淡去。本笔记本展示这对一个*翻译*模型，即编码器-解码器，意味着什么，以及开启了通往 Transformer 之路的那个解决办法：注意力（attention）。
 
@@ -52,7 +52,7 @@ recognises.
 | `H` | 玩具编码器和解码器的隐藏宽度 |
 
 请先运行两个设置单元格：先是语言单元格，再是设置单元格。练习（exercise）后面跟着一个检查（check）单元格：它会在远不到两秒的时间内作答，要么给出一行绿色的通过信息，要么给出一条消息，指出它认出的错误。
-""", of="7092d49ace")
+""", of="3d3ece6fea")
 
 SETUP = """# Set-up: imports, the course's checks, fixed seeds.
 # 设置：导入模块、课程的检查，固定随机种子。
@@ -132,11 +132,32 @@ zh="""输入（每个批量行一个查询）：
 
 对所有 `t` 一次性算出 `score_t = v · tanh(query @ W_q + keys_t @ W_k)`，施加掩码（mask），在源位置上做 softmax，然后返回 `(context, weights)`：`context` `(B, Dv)`，`weights` `(B, T)`。请使用 `torch.softmax`；不要原地修改输入。""", of="56a71828a5")
 
-ADDITIVE_HINT = bi("""`query @ W_q` is `(B, A)` and `keys @ W_k` is `(B, T, A)`: give the first a time axis,
+ADDITIVE_HINT = stages(
+    idea=bi("""Each source position gets a score from a small network: project the query and that position's key into one
+space of width `A`, add them, squash with tanh, and read one number off with `v`. A masked position gets the
+score minus infinity, so the softmax over the positions gives it weight exactly 0; the context is the average of
+the values with those weights.""",
+            zh="""每个源位置的分数由一个小网络给出：把查询和这个位置的键投影到同一个宽度为 `A` 的空间，相加，用 tanh 压缩，再用 `v`
+读出一个数。被掩码屏蔽的位置，分数为负无穷，所以在各位置上做 softmax 之后，它的权重恰好为 0；上下文就是用这些权重
+对值求的加权平均。""", of="9804fe311d"),
+    shapes=bi("""1. Project the query, `(B, Dq) x (Dq, A) -> (B, A)`, and the keys, `(B, T, Dk) x (Dk, A) -> (B, T, A)`.
+2. Give the query's projection a time axis of size 1, `(B, 1, A)`, so that adding it to the keys' projection
+   broadcasts over the `T` positions: `(B, T, A)`.
+3. tanh, then the product with `v` `(A,)` over the last axis: the scores, `(B, T)`.
+4. Where the mask `(B, T)` is False, set the score to minus infinity; softmax over the `T` positions: the
+   weights, `(B, T)`, each row summing to 1.
+5. The context: the weights as `(B, 1, T)` times the values `(B, T, Dv)` give `(B, 1, Dv)`; drop the axis of
+   size 1: `(B, Dv)`.""",
+              zh="""1. 投影查询：`(B, Dq) x (Dq, A) -> (B, A)`；投影键：`(B, T, Dk) x (Dk, A) -> (B, T, A)`。
+2. 给查询的投影加一个大小为 1 的时间轴，变成 `(B, 1, A)`，这样它与键的投影相加时会沿 `T` 个位置广播：`(B, T, A)`。
+3. 取 tanh，再沿最后一个轴与 `v` `(A,)` 相乘：得到分数 `(B, T)`。
+4. 在掩码 `(B, T)` 为 False 的位置，把分数设为负无穷；在 `T` 个位置上做 softmax：得到权重 `(B, T)`，每行和为 1。
+5. 上下文：把权重看作 `(B, 1, T)`，乘以值 `(B, T, Dv)`，得到 `(B, 1, Dv)`；去掉大小为 1 的轴：`(B, Dv)`。""", of="f69e20a362"),
+    code=bi("""`query @ W_q` is `(B, A)` and `keys @ W_k` is `(B, T, A)`: give the first a time axis,
 `(query @ W_q)[:, None, :]`, so that it broadcasts over the `T` positions. `tensor_of_shape_B_T_A @ v` gives
 `(B, T)`. `scores.masked_fill(~mask, float("-inf"))` blocks the positions where the mask is False. For the
 context, `(weights[:, None, :] @ values).squeeze(1)`: `(B, 1, T) x (B, T, Dv) -> (B, Dv)`.""",
-zh="""`query @ W_q` 是 `(B, A)`，`keys @ W_k` 是 `(B, T, A)`：给前者加一个时间轴，`(query @ W_q)[:, None, :]`，让它沿 `T` 个位置广播。`tensor_of_shape_B_T_A @ v` 得到 `(B, T)`。`scores.masked_fill(~mask, float("-inf"))` 屏蔽掩码为 False 的位置。至于上下文，用 `(weights[:, None, :] @ values).squeeze(1)`：`(B, 1, T) x (B, T, Dv) -> (B, Dv)`。""", of="7058c8b02c")
+zh="""`query @ W_q` 是 `(B, A)`，`keys @ W_k` 是 `(B, T, A)`：给前者加一个时间轴，`(query @ W_q)[:, None, :]`，让它沿 `T` 个位置广播。`tensor_of_shape_B_T_A @ v` 得到 `(B, T)`。`scores.masked_fill(~mask, float("-inf"))` 屏蔽掩码为 False 的位置。至于上下文，用 `(weights[:, None, :] @ values).squeeze(1)`：`(B, 1, T) x (B, T, Dv) -> (B, Dv)`。""", of="7058c8b02c"))
 
 ADDITIVE_DEMO = bi("""# One decoder query over 4 encoder states; the last source position is padding.
 additive = yours_or_reference("additive_attention", additive_attention)
@@ -428,6 +449,14 @@ SUMMARY = bi("""## Summary
   output step, and the recurrence stays. **Self-attention** makes every position of one sequence a query,
   `(B, T, d)`, and answers all of them in one matrix product.
 
+**Where this comes from.** `additive_attention` is the alignment model of Bahdanau, Cho and Bengio (2015,
+"Neural Machine Translation by Jointly Learning to Align and Translate"): their section 3.1 (Decoder: General
+Description) defines the weights and the context vector, and their appendix A.1.2 (Alignment Model) gives the
+score $v_a^\\top\\tanh(W_a s_{i-1} + U_a h_j)$, which you wrote as $v^\\top\\tanh(qW_q + kW_k)$. The encoder-decoder
+without attention is the one of Sutskever, Vinyals and Le (2014) and Cho et al. (2014). "Attention Is All You
+Need" (Vaswani et al., 2017) names this function *additive attention* in its section 3.2.1 (Scaled
+Dot-Product Attention) and chooses a dot product instead, which is faster in practice.
+
 **Next:** notebook 03 builds that matrix product, scaled dot-product self-attention, and its masks.""",
 zh="""## 小结
 
@@ -435,7 +464,9 @@ zh="""## 小结
 * **加性注意力**用 $v^\\top\\tanh(qW_q + kW_k)$ 把每个编码器状态与解码器的状态对照打分，再用 softmax 把分数变成权重（被掩码屏蔽的位置得到 $-\\infty$，因此权重为 0），并在每一步交给解码器一份新的加权平均。对齐完全是从任务本身学来的。
 * 经典注意力的查询是解码器在某一步的状态，`(B, Dq)`；每个输出步调用一次注意力，循环依然存在。**自注意力**让同一个序列的每个位置都成为查询，`(B, T, d)`，并在一次矩阵乘法中回答全部查询。
 
-**下一步：** 笔记本 03 实现这次矩阵乘法，即缩放点积自注意力（scaled dot-product self-attention），以及它的掩码。""", of="c0a4445daa")
+**出处。** `additive_attention` 是 Bahdanau、Cho 和 Bengio（2015，"Neural Machine Translation by Jointly Learning to Align and Translate"）的对齐模型：他们论文的第 3.1 节（Decoder: General Description）定义了权重和上下文（context）向量，附录 A.1.2（Alignment Model）给出评分 $v_a^\\top\\tanh(W_a s_{i-1} + U_a h_j)$，也就是你写的 $v^\\top\\tanh(qW_q + kW_k)$。没有注意力的编码器-解码器来自 Sutskever、Vinyals 和 Le（2014）以及 Cho 等（2014）。"Attention Is All You Need"（Vaswani 等，2017）在第 3.2.1 节（Scaled Dot-Product Attention）把这个函数称为*加性注意力*，并改用点积，因为它在实践中更快。
+
+**下一步：** 笔记本 03 实现这次矩阵乘法，即缩放点积自注意力（scaled dot-product self-attention），以及它的掩码。""", of="41c9dcb4c8")
 
 
 def build():
@@ -455,10 +486,14 @@ def build():
                                "(分数相同，各位置的权重就必须相同)\""),
         code(ADDITIVE_DEMO),
         markdown(EXPERIMENT_WHY),
+        *question("02.steps"),
         code(TRAIN_CODE),
         code(STEP_PLOT_CODE),
+        answer("02.steps", "without=list(scores.values())[0]"),
         markdown(ALIGN_WHY),
+        *question("02.alignment"),
         code(ALIGN_CODE),
+        answer("02.alignment", "with_attention=list(scores.values())[1]"),
         code(MEASURED),
         markdown(CONTRAST_WHY),
         code(CONTRAST_CODE),

@@ -1,5 +1,5 @@
 """Notebook 03: scaled dot-product self-attention, its masks, and why the scores are divided by sqrt(d_k)."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import self_attention as ref
 
@@ -10,10 +10,11 @@ INTRO = bi("""# 03 · Self-attention: a soft dictionary look-up
 **What you build:** `softmax`, `scaled_dot_product_attention`, `causal_mask`, `padding_mask`.
 **What you measure:** how the softmax saturates as the width `d_k` grows, with and without the `1/sqrt(d_k)`
 scaling, and what that does to the gradients.
-**Time:** about 60 minutes.
+**Time:** [[times]].
 
-Notebooks 01 and 02 showed the price of recurrence: a sequence is read one step at a time, and what was read
-long ago fades. Self-attention removes the recurrence. Every position asks a question (a **query**), every
+Notebook 02 ended with attention still tied to a recurrence: the decoder's state is the only query, attention
+is called once per output step, and the encoder and decoder still read one step at a time, which notebook 01
+measured to be slow and forgetful. Self-attention removes the recurrence. Every position asks a question (a **query**), every
 position advertises what it holds (a **key**) and what it would hand over (a **value**). A position's output
 is an average of all the values, weighted by how well its query matches each key. Where do the three come
 from? Each is a learned linear projection of the same input token, `q = x W_q`, `k = x W_k`, `v = x W_v`;
@@ -42,10 +43,10 @@ recognises.
 **你要实现：** `softmax`、`scaled_dot_product_attention`、`causal_mask`、`padding_mask`。
 **你要测量：** 随着宽度 `d_k` 增大，有 `1/sqrt(d_k)` 缩放和没有缩放时，softmax 分别如何饱和，以及这对梯度（gradient）
 有什么影响。
-**时间：** 约 60 分钟。
+**时间：** [[times]]。
 
-笔记本 01 和 02 展示了循环的代价：序列（sequence）只能一步一步地读，很久以前读到的内容会渐渐淡去。自注意力
-（self-attention）去掉了循环。每个位置提出一个问题（**查询**，query），每个位置声明自己持有什么（**键**，key）以及
+笔记本 02 结束时，注意力仍然绑在循环上：解码器的状态是唯一的查询，每个输出步调用一次注意力，编码器和解码器仍然一步
+一步地读序列（sequence），而笔记本 01 测得这样读既慢又健忘。自注意力（self-attention）去掉了循环。每个位置提出一个问题（**查询**，query），每个位置声明自己持有什么（**键**，key）以及
 愿意交出什么（**值**，value）。一个位置的输出是所有值的加权平均，权重取决于它的查询与每个键匹配得有多好。这三者从
 哪里来？它们都是同一个输入词元（token）的可学习线性投影：`q = x W_q`、`k = x W_k`、`v = x W_v`；笔记本 04 会实现
 这些投影。本笔记本中的 `q`、`k`、`v` 就是直接给定的张量。所有位置同时完成这一计算，任意两个位置之间只隔一步。
@@ -65,7 +66,7 @@ recognises.
 
 先运行两个设置单元格：先运行语言单元格，再运行设置单元格。每个练习后面都跟着一个检查单元格：它在远不到两秒内给出
 回答，要么是一行绿色的通过信息，要么是一条消息，指出它认出的错误。
-""", of="4faa99f845")
+""", of="b6b21aa364")
 
 SETUP = """# Set-up: imports, the course's checks, fixed seeds.
 # 设置：导入、课程的检查、固定的随机种子。
@@ -119,10 +120,32 @@ Use only `torch.exp`, `amax`/`max` and `sum` (not `torch.softmax`): the point is
 只用 `torch.exp`、`amax`/`max` 和 `sum`（不要用 `torch.softmax`）：目的正是看清它为什么数值稳定。""",
                   of="6da193343a")
 
-SOFTMAX_HINT = bi("""`m = x.amax(dim=dim, keepdim=True)` keeps the reduced dimension with size 1, so `x - m`
+SOFTMAX_HINT = stages(
+    idea=bi("""Adding the same number to every score of a row does not change its softmax, so subtract the row's largest score
+first: the largest exponential is then 1, and nothing overflows. Then exponentiate, and divide by the sum along
+`dim`.""",
+            zh="""给一行中的每个分数都加上同一个数，softmax 的结果不变；所以先减去这一行最大的分数：最大的指数项于是为 1，什么都不会
+溢出。然后取指数，再除以沿 `dim` 的和。""", of="dd3beec079"),
+    shapes=bi("""For `x` of shape `(B, Tq, Tk)` and `dim=-1`:
+1. The maximum along `dim`, with that axis kept at size 1: `(B, Tq, 1)`, one per row.
+2. Subtract it from `x`: `(B, Tq, Tk) - (B, Tq, 1)` broadcasts along the keys; each row's largest entry is now 0.
+3. Exponentiate: `(B, Tq, Tk)`, every entry in `(0, 1]`.
+4. The sum along `dim`, again kept at size 1, `(B, Tq, 1)`; divide by it: `(B, Tq, Tk)`, each row summing to 1.
+
+Without the kept axis the maximum is `(B, Tq)`, which lines up with the last axis of `x` instead of the rows: an
+error, or, when `Tq == Tk`, wrong numbers and no error.""",
+              zh="""对于形状为 `(B, Tq, Tk)` 的 `x` 和 `dim=-1`：
+1. 沿 `dim` 求最大值，并把这个轴保留为大小 1：`(B, Tq, 1)`，每行一个。
+2. 用 `x` 减去它：`(B, Tq, Tk) - (B, Tq, 1)` 沿键的方向广播；现在每行最大的元素是 0。
+3. 取指数：`(B, Tq, Tk)`，每个元素都在 `(0, 1]` 之内。
+4. 沿 `dim` 求和，同样保留为大小 1，得到 `(B, Tq, 1)`；再除以它：`(B, Tq, Tk)`，每行和为 1。
+
+如果不保留这个轴，最大值的形状就是 `(B, Tq)`，它对齐的是 `x` 的最后一个轴，而不是各行：要么报错，要么（当
+`Tq == Tk` 时）不报错，却算出错误的数。""", of="25f16deafa"),
+    code=bi("""`m = x.amax(dim=dim, keepdim=True)` keeps the reduced dimension with size 1, so `x - m`
 broadcasts along the right axis. Do the same for the sum.""",
                   zh="""`m = x.amax(dim=dim, keepdim=True)` 把被归约的维度保留下来（大小为 1），这样 `x - m` 会沿正确的轴
-广播。求和时也这样做。""", of="b0b39d335c")
+广播。求和时也这样做。""", of="b0b39d335c"))
 
 SOFTMAX_DEMO = bi("""# The literal formula against yours, on scores of a size that dot products of wide vectors reach.
 stable_softmax = yours_or_reference("softmax", softmax)
@@ -180,10 +203,29 @@ Use your `softmax` (or `torch.softmax`, if yours is not finished). Do not write 
 `(..., Tq, Tk)`。返回 `(output, weights)`：`output` 为 `(..., Tq, d_v)`，`weights` 为 `(..., Tq, Tk)`。
 使用你的 `softmax`（如果它还没写完，也可以用 `torch.softmax`）。不要原地修改输入。""", of="762dc7f43e")
 
-SDPA_HINT = bi("""`k.transpose(-2, -1)` swaps the last two axes whatever the number of batch dimensions
+SDPA_HINT = stages(
+    idea=bi("""Each query scores every key with a dot product, divided by the square root of `d_k` so that the scores keep a
+standard deviation near 1 whatever the width. Blocked positions get minus infinity; a softmax over the keys turns
+each query's scores into weights; the output is the values averaged with those weights.""",
+            zh="""每个查询用点积给每个键打分，再除以 `d_k` 的平方根，使分数的标准差无论宽度多大都保持在 1 附近。被屏蔽的位置设为
+负无穷；在键上做 softmax，把每个查询的分数变成权重；输出就是用这些权重对值求的加权平均。""", of="4e10c4ca38"),
+    shapes=bi("""1. The scores: `q` `(..., Tq, d_k)` times `k` with its last two axes swapped, `(..., d_k, Tk)`, gives
+   `(..., Tq, Tk)`. Name the two axes from the end (the last and the one before it), so that any number of
+   batch axes in front works.
+2. Divide by the square root of `d_k`, the size of the last axis of `q`.
+3. Where the mask, broadcast to `(..., Tq, Tk)`, is False, set the score to minus infinity.
+4. Softmax over the last axis, the keys: the weights, `(..., Tq, Tk)`.
+5. The weights times `v` `(..., Tk, d_v)`: the output, `(..., Tq, d_v)`. Return both.""",
+              zh="""1. 分数：`q` `(..., Tq, d_k)` 乘以交换了最后两个轴的 `k`，即 `(..., d_k, Tk)`，得到 `(..., Tq, Tk)`。用从末尾数的
+   方式指明这两个轴（最后一个和倒数第二个），这样前面不论有多少个批量轴都能用。
+2. 除以 `d_k`（`q` 最后一个轴的大小）的平方根。
+3. 在掩码（广播到 `(..., Tq, Tk)`）为 False 的位置，把分数设为负无穷。
+4. 沿最后一个轴（键）做 softmax：得到权重 `(..., Tq, Tk)`。
+5. 权重乘以 `v` `(..., Tk, d_v)`：得到输出 `(..., Tq, d_v)`。两者都返回。""", of="acb02dc069"),
+    code=bi("""`k.transpose(-2, -1)` swaps the last two axes whatever the number of batch dimensions
 (`k.T` and `k.transpose(1, 2)` do not). `scores.masked_fill(~mask, float("-inf"))` fills where the mask is False.""",
                zh="""无论有多少个批量维度，`k.transpose(-2, -1)` 都交换最后两个轴（`k.T` 和 `k.transpose(1, 2)` 做不到）。
-`scores.masked_fill(~mask, float("-inf"))` 在掩码为 False 的位置填入 `-inf`。""", of="c4877696ff")
+`scores.masked_fill(~mask, float("-inf"))` 在掩码为 False 的位置填入 `-inf`。""", of="c4877696ff"))
 
 SDPA_COMPARE = bi("""# Yours against PyTorch's fused kernel, with a causal mask (True = may attend, the same convention).
 attend = yours_or_reference("scaled_dot_product_attention", scaled_dot_product_attention)
@@ -232,18 +274,42 @@ see columns `0..i` (keys `0..i`).""",
                  zh="""返回一个 dtype 为 `torch.bool` 的 `(T, T)` 张量，在对角线上及其下方为 `True`：第 `i` 行（查询 `i`）
 可以看到第 `0..i` 列（键 `0..i`）。""", of="afef45bd4a")
 
-CAUSAL_HINT = bi("""`torch.ones(T, T, dtype=torch.bool).tril()` keeps the lower triangle, diagonal included.""",
-                 zh="""`torch.ones(T, T, dtype=torch.bool).tril()` 保留下三角部分，包括对角线。""", of="4f5e5f265c")
+CAUSAL_HINT = stages(
+    idea=bi("""Query `i` may see the keys at positions `0..i`, itself included, and none after it: in the `(T, T)` grid of
+(query, key) pairs the allowed entries are those on and below the diagonal, the lower triangle.""",
+            zh="""查询 `i` 可以看到位置 `0..i` 上的键（包括它自己），看不到它之后的任何键：在由（查询，键）对构成的 `(T, T)` 网格中，
+允许的元素位于对角线上及其下方，即下三角部分。""", of="5b6eb410a8"),
+    shapes=bi("""1. Start from a `(T, T)` boolean grid of all True: every link allowed.
+2. Keep the lower triangle, diagonal included, and make every entry above the diagonal False (a key after its
+   query: column greater than row).
+3. Check by eye: row 0 holds one True, row `T - 1` holds `T`, and the dtype is bool, not a float of 0s and 1s.""",
+              zh="""1. 从一个全为 True 的 `(T, T)` 布尔网格出发：所有连接都允许。
+2. 保留下三角部分（包括对角线），把对角线上方的每个元素设为 False（键在查询之后：列号大于行号）。
+3. 用眼睛检查一下：第 0 行有一个 True，第 `T - 1` 行有 `T` 个；dtype 是 bool，而不是由 0 和 1 组成的浮点数。""", of="4dc147b445"),
+    code=bi("""`torch.ones(T, T, dtype=torch.bool).tril()` keeps the lower triangle, diagonal included.""",
+                 zh="""`torch.ones(T, T, dtype=torch.bool).tril()` 保留下三角部分，包括对角线。""", of="4f5e5f265c"))
 
 PADDING_TEXT = bi("""`lengths` is a `(B,)` integer tensor, `max_len` an int at least `lengths.max()`. Return a `(B, max_len)` bool
 tensor, `True` at positions `0..lengths[b]-1` of row `b` (the real tokens).""",
                   zh="""`lengths` 是一个 `(B,)` 的整数张量，`max_len` 是不小于 `lengths.max()` 的整数。返回一个 `(B, max_len)`
 的布尔张量，第 `b` 行在位置 `0..lengths[b]-1`（真实的词元）上为 `True`。""", of="7dda8bcd2a")
 
-PADDING_HINT = bi("""Compare `torch.arange(max_len)` of shape `(1, max_len)` with `lengths` of shape `(B, 1)`: broadcasting
+PADDING_HINT = stages(
+    idea=bi("""Position `p` of sequence `b` holds a real token exactly when `p` is less than that sequence's length. Compare
+every position with every length at once, by broadcasting, rather than looping over the batch.""",
+            zh="""序列 `b` 的位置 `p` 是真实词元，当且仅当 `p` 小于这个序列的长度。借助广播，一次把每个位置与每个长度都比较一遍，
+而不是对批量写循环。""", of="e8a65cee38"),
+    shapes=bi("""1. The positions `0, 1, ..., max_len - 1` as a row: `(1, max_len)`, on the same device as `lengths`.
+2. The lengths as a column: `(B, 1)`.
+3. Compare "position less than length": broadcasting gives `(B, max_len)`, True on the real tokens of each row
+   and False on its padding.""",
+              zh="""1. 把位置 `0, 1, ..., max_len - 1` 排成一行：`(1, max_len)`，与 `lengths` 放在同一个设备上。
+2. 把长度排成一列：`(B, 1)`。
+3. 比较“位置小于长度”：广播得到 `(B, max_len)`，每行在真实词元上为 True，在填充上为 False。""", of="2533067983"),
+    code=bi("""Compare `torch.arange(max_len)` of shape `(1, max_len)` with `lengths` of shape `(B, 1)`: broadcasting
 gives `(B, max_len)`.""",
                   zh="""把形状为 `(1, max_len)` 的 `torch.arange(max_len)` 与形状为 `(B, 1)` 的 `lengths` 作比较：广播得到
-`(B, max_len)`。""", of="7446a920e7")
+`(B, max_len)`。""", of="7446a920e7"))
 
 MASK_DEMO = bi("""# A causal mask and a padding mask combined, as a decoder uses them.
 causal = yours_or_reference("causal_mask", causal_mask)
@@ -397,6 +463,17 @@ MEASURE_SUMMARY = bi("""## Summary
 * Boolean masks in this course are `True` where attention is allowed; causal and padding masks combine with `&`.
 * Dividing by $\\sqrt{d_k}$ keeps the softmax out of saturation, measured above.
 
+**In the paper** ("Attention Is All You Need", Vaswani et al., 2017). `scaled_dot_product_attention` is equation
+(1) of section 3.2.1 (Scaled Dot-Product Attention), $\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})\\,V$, and the
+section's footnote gives the reason for the scaling that section 4 above measured: the dot product of two
+vectors whose `d_k` components are independent, of mean 0 and variance 1, has variance `d_k`. The causal mask
+is the decoder's masking of section 3.2.3 (Applications of Attention in our Model), which sets the scores of
+illegal connections to $-\\infty$ before the softmax. The padding mask is not in the paper; batches of
+sentences of different lengths need it.
+
+What one attention cannot do: each query gets **one** softmax over the keys and reads **one** weighted average
+of the values, and `q`, `k`, `v` were given tensors rather than learned projections.
+
 **Next:** notebook 04 runs several attentions side by side, each on its own slice of the features.""",
                      zh="""## 小结
 
@@ -406,7 +483,11 @@ MEASURE_SUMMARY = bi("""## Summary
 * 本课程中的布尔掩码在允许注意的位置为 `True`；因果掩码和填充掩码用 `&` 组合。
 * 除以 $\\sqrt{d_k}$ 让 softmax 不进入饱和区，上面已经测量过。
 
-**下一步：** 笔记本 04 把多个注意力并排运行，每个只处理属于自己的那一段特征。""", of="dcaef84d37")
+**对应论文**（"Attention Is All You Need"，Vaswani 等，2017）。`scaled_dot_product_attention` 就是第 3.2.1 节（Scaled Dot-Product Attention）的公式 (1)，$\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})\\,V$；该节的脚注给出了缩放的理由，也就是上面第 4 节测量的现象：两个向量的 `d_k` 个分量相互独立、均值为 0、方差为 1 时，它们的点积方差为 `d_k`。因果掩码就是第 3.2.3 节（Applications of Attention in our Model）中解码器的掩码：在 softmax 之前把非法连接的分数设为 $-\\infty$。填充掩码论文里没有讲；把长短不一的句子放进同一个批量（batch）时就需要它。
+
+一个注意力做不到的事：每个查询只有**一个**在键上的 softmax，只读到值的**一个**加权平均；而且 `q`、`k`、`v` 是直接给定的张量，而不是学出来的投影（projection）。
+
+**下一步：** 笔记本 04 把多个注意力并排运行，每个只处理属于自己的那一段特征。""", of="f85c5507ba")
 
 
 def build():
@@ -440,8 +521,12 @@ def build():
                                "\"True marks the real tokens (True 标记真实的词元)\""),
         code(MASK_DEMO),
         markdown(MEASURE_WHY),
+        *question("03.saturation"),
+        *question("03.gradient_fall"),
         code(MEASURE_CODE),
         code(PLOT_CODE),
+        answer("03.saturation", "widths=widths, results=results"),
+        answer("03.gradient_fall", "widths=widths, results=results"),
         code(MEASURED),
         markdown(MEASURE_SUMMARY),
     ], title=TITLE)

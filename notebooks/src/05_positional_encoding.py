@@ -1,5 +1,5 @@
 """Notebook 05: attention alone is blind to order; sinusoidal, learned and (optional) rotary positions."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import positional_encoding as ref
 
@@ -14,10 +14,11 @@ input and the output comes out shuffled the same way) and that adding positions 
 sinusoidal code of position `p + k` is one fixed matrix times the code of `p`; that the dot product of two
 codes depends only on their distance; and that a small attention model cannot tell which of two tokens comes
 first without positions, and can with them.
-**Time:** about 50 minutes, and 20 more for the optional extension.
+**Time:** [[times]].
 
-Notebook 03 built attention from matrix products over all positions at once: no recurrence, any two
-positions one step apart. The price is hidden in the same formula. Nothing in `softmax(q kᵀ / √d_k) v` says
+Notebooks 03 and 04 built attention from matrix products over all positions at once, with one head and with
+several: no recurrence, any two positions one step apart. Notebook 04 ended on what no number of heads
+changes, and the price is hidden in the same formula. Nothing in `softmax(q kᵀ / √d_k) v` says
 *where* a query or a key sits in the sequence: position 3 and position 30 are treated alike. "dog bites man"
 and "man bites dog" hold the same words, and to attention they are the same set. This notebook measures that
 blindness, then gives the model the positions back.
@@ -45,10 +46,10 @@ recognises.
 输出也按同样的方式被打乱；加上位置信息后这一性质就被打破；位置 `p + k` 的正弦编码等于一个固定矩阵乘以位置 `p`
 的编码；两个编码的点积只取决于它们之间的距离；一个小型注意力模型在没有位置信息时分辨不出两个词元（token）谁先谁后，
 有了位置信息就能分辨。
-**用时：** 约 50 分钟，选做扩展另需约 20 分钟。
+**用时：** [[times]]。
 
-笔记本 03 用矩阵乘法一次性地对所有位置计算注意力（attention）：没有循环，任意两个位置之间只隔一步。代价就藏在同一个
-公式里：`softmax(q kᵀ / √d_k) v` 中没有任何东西表明一个查询（query）或键（key）位于序列（sequence）的*哪个位置*，
+笔记本 03 和 04 用矩阵乘法一次性地对所有位置计算注意力（attention），先用一个头，再用多个头：没有循环，任意两个
+位置之间只隔一步。笔记本 04 结束时指出了头再多也改变不了的一点，代价就藏在同一个公式里：`softmax(q kᵀ / √d_k) v` 中没有任何东西表明一个查询（query）或键（key）位于序列（sequence）的*哪个位置*，
 位置 3 和位置 30 被一视同仁。“dog bites man”（狗咬人）和“man bites dog”（人咬狗）包含同样的词，在注意力看来它们是
 同一个集合。本笔记本先测量这种“看不见顺序”的现象，再把位置信息还给模型。
 
@@ -66,7 +67,7 @@ recognises.
 
 请先运行设置单元格：先运行语言单元格，再运行设置单元格。每个练习后面都有一个检查单元格：它会在远不到两秒内给出
 答复，要么是一行绿色的通过信息，要么是一条指出它所识别出的错误的信息。
-""", of="39be9bc281")
+""", of="329f604320")
 
 SETUP = """# Set-up: imports, the course's checks, fixed seeds.
 # 设置：导入、课程的检查、固定随机种子。
@@ -212,7 +213,23 @@ the vectorised version is a few lines.""", zh=r"""`max_len` 和 `d_model` 是整
 偶数列放正弦，奇数列放余弦，交错排列。请使用 torch（不要用 NumPy，它会给出 float64）；写循环也可以，但向量化的
 写法只需几行。""", of="15ba4cdadf")
 
-SINUSOIDAL_HINT = bi(r"""Build a column of positions, `(max_len, 1)`, and a row of exponents `2i/d` from
+SINUSOIDAL_HINT = stages(
+    idea=bi(r"""Row `p`, pair `i` holds the sine and the cosine of one angle, `p · ω_i` with
+`ω_i = 1/10000^(2i/d)`: a position times a frequency. Rather than loop over positions, compute the whole table
+of angles at once by broadcasting, then take its sines and cosines.""",
+            zh=r"""第 `p` 行、第 `i` 对的两个元素是同一个角度 `p · ω_i` 的正弦和余弦，其中
+`ω_i = 1/10000^(2i/d)`：角度是位置与频率的乘积。不必逐个位置循环，用广播一次算出全部角度组成的表，再取它的正弦
+和余弦即可。""", of="727cabc7b4"),
+    shapes=bi(r"""1. The positions `0 .. max_len-1` as a column, `(max_len, 1)`, in float32.
+2. The exponents `2i/d_model`, one per pair (`i = 0 .. d_model/2 - 1`), as a row, `(d_model/2,)`.
+3. Divide the column by 10000 raised to the row: broadcasting gives the angles, `(max_len, d_model/2)`.
+4. Start from zeros, `(max_len, d_model)`; the sines of the angles fill the even columns `0, 2, 4, ...`, the
+   cosines the odd columns `1, 3, 5, ...`, each a `(max_len, d_model/2)` block.""",
+              zh=r"""1. 位置 `0 .. max_len-1` 排成一列，形状 `(max_len, 1)`，用 float32。
+2. 每一对一个指数 `2i/d_model`（`i = 0 .. d_model/2 - 1`），排成一行，形状 `(d_model/2,)`。
+3. 用这一列除以 10000 的这一行次方：广播得到全部角度，形状 `(max_len, d_model/2)`。
+4. 从形状为 `(max_len, d_model)` 的全零张量开始；角度的正弦填入偶数列 `0, 2, 4, ...`，余弦填入奇数列 `1, 3, 5, ...`，各占一块 `(max_len, d_model/2)`。""", of="c79357b4d9"),
+    code=bi(r"""Build a column of positions, `(max_len, 1)`, and a row of exponents `2i/d` from
 `torch.arange(0, d_model, 2) / d_model`, `(d_model/2,)`; dividing one by `10000 **` the other broadcasts to
 the angles, `(max_len, d_model/2)`. Then `pe[:, 0::2] = torch.sin(angle)` and
 `pe[:, 1::2] = torch.cos(angle)` on a `torch.zeros(max_len, d_model)`. (The exp form
@@ -220,7 +237,7 @@ the angles, `(max_len, d_model/2)`. Then `pe[:, 0::2] = torch.sin(angle)` and
                      zh=r"""构造一列位置，形状 `(max_len, 1)`，再用 `torch.arange(0, d_model, 2) / d_model` 构造一行指数
 `2i/d`，形状 `(d_model/2,)`；用前者除以 `10000 **` 后者，广播得到所有角度，形状 `(max_len, d_model/2)`。然后在
 `torch.zeros(max_len, d_model)` 上执行 `pe[:, 0::2] = torch.sin(angle)` 和 `pe[:, 1::2] = torch.cos(angle)`。
-（指数函数的写法 `torch.exp(two_i * -(math.log(10000.0) / d_model))` 给出同样的频率；注意其中的负号。）""", of="4b5a7e5db3")
+（指数函数的写法 `torch.exp(two_i * -(math.log(10000.0) / d_model))` 给出同样的频率；注意其中的负号。）""", of="4b5a7e5db3"))
 
 SINUSOIDAL_DEMO = bi("""# Row p is position p: PE[0] = [0, 1, 0, 1, ...]; pair 0 turns by 1 radian per step.
 sinusoidal = yours_or_reference("sinusoidal_positional_encoding", sinusoidal_positional_encoding)
@@ -465,12 +482,29 @@ Do not write into `x`.""", zh=r"""`LearnedPositionalEmbedding(max_len, d_model)`
 要对）。`forward(x)` 接收形状为 `(B, T, d_model)` 的 `x`，`T <= max_len`，返回 `x` 加上位置 `0 .. T-1` 的向量，
 形状为 `(B, T, d_model)`。不要写入 `x`。""", of="a9c7996488")
 
-LEARNED_HINT = bi(r"""`__init__` starts with `super().__init__()`, then creates the member.
+LEARNED_HINT = stages(
+    idea=bi(r"""The learned table is an embedding with one row per position: look up the rows of positions
+`0 .. T-1` and add them to every sequence of the batch. The vector a position gets does not depend on the token
+that sits there.""",
+            zh=r"""可学习的位置表就是一个嵌入，每个位置一行：查出位置 `0 .. T-1` 的那些行，加到批量中的每个序列上。
+一个位置得到的向量与该位置上是哪个词元无关。""", of="2ccb953b04"),
+    shapes=bi(r"""1. In `__init__`, the parent's constructor comes first: a module can register members only after it.
+   Then the embedding: `max_len` rows of width `d_model`.
+2. In `forward`, `x` is `(B, T, d_model)`: `T` is its second axis, not its first.
+3. The positions `0 .. T-1`, integers of shape `(T,)`, on the device of `x`; looked up, they give `(T, d_model)`.
+4. Add them to `x`: broadcasting over the batch gives `(B, T, d_model)`. Return the sum as a new tensor (an
+   in-place addition would write into `x`).""",
+              zh=r"""1. 在 `__init__` 中先调用父类的构造函数：模块只有在此之后才能注册成员。然后创建嵌入：`max_len` 行，每行宽 `d_model`。
+2. 在 `forward` 中，`x` 的形状是 `(B, T, d_model)`：`T` 是它的第二个轴，不是第一个。
+3. 位置 `0 .. T-1` 是形状为 `(T,)` 的整数张量，放在 `x` 所在的设备上；查表后得到 `(T, d_model)`。
+4. 把它们加到 `x` 上：沿批量维广播，得到 `(B, T, d_model)`。把和作为一个新张量返回（原地加法会写入 `x`）。""",
+              of="279475897b"),
+    code=bi(r"""`__init__` starts with `super().__init__()`, then creates the member.
 In `forward`, `self.embedding(torch.arange(T, device=x.device))` is `(T, d_model)`; adding it to
 `(B, T, d_model)` broadcasts over the batch. `T` is `x.size(1)`, not `x.size(0)`.""",
                   zh=r"""`__init__` 先调用 `super().__init__()`，再创建这个成员。在 `forward` 中，
 `self.embedding(torch.arange(T, device=x.device))` 的形状是 `(T, d_model)`；把它加到 `(B, T, d_model)` 上会沿
-批量维广播。`T` 是 `x.size(1)`，不是 `x.size(0)`。""", of="2189d2f780")
+批量维广播。`T` 是 `x.size(1)`，不是 `x.size(0)`。""", of="2189d2f780"))
 
 ORDER_WHY = bi(r"""## 5. Measured: an order task, without positions and with yours
 
@@ -583,13 +617,31 @@ Do not write into `x`.""", zh=r"""`x` 的形状为 `(..., T, D)`，`D` 为偶数
 LLaMA 则把 `i` 与 `i + D/2` 配对，即“rotate_half”约定；如果你用了这种约定，检查会指出来）。不要写入 `x`。""",
                of="936840cce6")
 
-ROPE_HINT = bi(r"""Angles `(T, D/2)` as in your sinusoidal table (compute them in `x.dtype`);
+ROPE_HINT = stages(
+    idea=bi(r"""Treat features `2i` and `2i+1` of row `t` as a point in the plane, and rotate it by the angle
+`positions[t] · ω_i`, with the frequencies `ω_i` of the sinusoidal table. Every pair of every row turns at once:
+compute all the angles, then rotate with their cosines and sines.""",
+            zh=r"""把第 `t` 行的特征 `2i` 和 `2i+1` 看作平面上的一个点，让它转过角度 `positions[t] · ω_i`，频率
+`ω_i` 与正弦位置表相同。所有行的所有特征对同时旋转：先算出全部角度，再用它们的余弦和正弦完成旋转。""", of="19f6f705d1"),
+    shapes=bi(r"""1. The positions `(T,)` (by default `0 .. T-1`) and the `D/2` frequencies give the angles
+   `(T, D/2)`, computed in the dtype of `x`; their cosines and sines are `(T, D/2)` each and broadcast over the
+   leading dimensions of `x`.
+2. Split `x` `(..., T, D)` into the first features of the pairs (the even ones) and the second (the odd ones),
+   `(..., T, D/2)` each.
+3. Rotate: new first = first · cos − second · sin; new second = first · sin + second · cos.
+4. Put every rotated pair back in its own place, interleaved (not all the firsts, then all the seconds): pair
+   them on a new last axis, `(..., T, D/2, 2)`, then merge the last two axes into `(..., T, D)`.""",
+              zh=r"""1. 位置 `(T,)`（默认为 `0 .. T-1`）和 `D/2` 个频率给出角度 `(T, D/2)`，用 `x` 的 dtype 计算；它们的余弦和正弦各为 `(T, D/2)`，会在 `x` 前面的各维上广播。
+2. 把 `x` `(..., T, D)` 拆成每一对的第一个特征（偶数位）和第二个特征（奇数位），各为 `(..., T, D/2)`。
+3. 旋转：新的第一个 = 第一个 · cos − 第二个 · sin；新的第二个 = 第一个 · sin + 第二个 · cos。
+4. 把每一对旋转后的特征放回原位，交错排列（而不是先放全部第一个，再放全部第二个）：在新的最后一个轴上把它们配成对，得到 `(..., T, D/2, 2)`，再把最后两个轴合并为 `(..., T, D)`。""", of="837a72ee7d"),
+    code=bi(r"""Angles `(T, D/2)` as in your sinusoidal table (compute them in `x.dtype`);
 `x1, x2 = x[..., 0::2], x[..., 1::2]` are `(..., T, D/2)`; the rotated pair is `x1·cos - x2·sin` and
 `x1·sin + x2·cos`;
 `torch.stack([a, b], dim=-1).flatten(-2)` interleaves them back into `(..., T, D)`.""",
                zh=r"""角度 `(T, D/2)` 的算法与你的正弦位置表相同（用 `x.dtype` 计算）；
 `x1, x2 = x[..., 0::2], x[..., 1::2]` 的形状是 `(..., T, D/2)`；旋转后的一对是 `x1·cos - x2·sin` 和
-`x1·sin + x2·cos`；`torch.stack([a, b], dim=-1).flatten(-2)` 把它们交错放回 `(..., T, D)`。""", of="ae6ffe7cc8")
+`x1·sin + x2·cos`；`torch.stack([a, b], dim=-1).flatten(-2)` 把它们交错放回 `(..., T, D)`。""", of="ae6ffe7cc8"))
 
 ROPE_DEMO = bi("""# Measured: after the rotation, a query-key score depends only on the distance n - m.
 rope = yours_or_reference("apply_rope", apply_rope)
@@ -668,6 +720,18 @@ SUMMARY = bi(r"""## Summary
 * Rotary embeddings rotate queries and keys rather than adding a code, so scores see relative positions
   only.
 
+**In the paper** ("Attention Is All You Need", Vaswani et al., 2017). Section 3.5 (Positional Encoding) opens
+with the blindness measured in section 1: the model "contains no recurrence and no convolution", so the order
+must be injected. `sinusoidal_positional_encoding` is its $PE_{(pos, 2i)} = \sin(pos/10000^{2i/d_{model}})$,
+$PE_{(pos, 2i+1)} = \cos(pos/10000^{2i/d_{model}})$, added to the embeddings at the bottom of the encoder and
+decoder stacks. The paper chose it because $PE_{pos+k}$ is a linear function of $PE_{pos}$ for any fixed
+offset `k` (the shift matrix of section 3), and because it may extrapolate to longer sequences than training
+saw. `LearnedPositionalEmbedding` is the alternative the same section reports as giving nearly identical
+results (Table 3, row (E)). Rotary embeddings came later (Su et al., 2021).
+
+The recurrence is gone and the order is back; what dropping the recurrence buys in time has not been
+measured yet.
+
 **Next:** notebook 06 measures what the lack of recurrence buys: all positions computed at once.""",
              zh=r"""## 小结
 
@@ -678,7 +742,11 @@ SUMMARY = bi(r"""## Summary
   `max_len` 的位置它无能为力。
 * 旋转位置编码旋转查询和键，而不是加上一个编码，因此注意力分数只看到相对位置。
 
-**下一步：** 笔记本 06 测量没有循环带来了什么：所有位置同时计算。""", of="05ef90daf1")
+**对应论文**（"Attention Is All You Need"，Vaswani 等，2017）。第 3.5 节（Positional Encoding）一开头讲的就是第 1 节测得的“看不见顺序”：模型“既没有循环也没有卷积”（contains no recurrence and no convolution），所以必须把顺序信息注入进去。`sinusoidal_positional_encoding` 就是该节的 $PE_{(pos, 2i)} = \sin(pos/10000^{2i/d_{model}})$、$PE_{(pos, 2i+1)} = \cos(pos/10000^{2i/d_{model}})$，加在编码器和解码器堆叠底部的嵌入（embedding）上。论文选它的理由是：对任意固定的偏移 `k`，$PE_{pos+k}$ 都是 $PE_{pos}$ 的线性函数（即第 3 节的平移矩阵），而且它也许能外推到比训练时更长的序列。`LearnedPositionalEmbedding` 是同一节报告的替代方案，两者结果几乎相同（表 3 的 (E) 行）。旋转位置编码出现得更晚（Su 等，2021）。
+
+循环已经去掉，顺序也找回来了；去掉循环在时间上换来了什么，还没有测量过。
+
+**下一步：** 笔记本 06 测量没有循环带来了什么：所有位置同时计算。""", of="94aa20e6a4")
 
 
 def build():
@@ -687,7 +755,9 @@ def build():
         language_cell(),
         locked_code(SETUP, "setup"),
         markdown(BLIND_WHY),
+        *question("05.pooled"),
         code(BLIND_CODE),
+        answer("05.pooled", "pooled=pooled_gap.item()"),
         markdown(SINUSOIDAL_WHY),
         *exercise(1, ref.sinusoidal_positional_encoding, points=3, seed=5021, difficulty=2, importance=5,
                   minutes=20, text=SINUSOIDAL_TEXT, hint=SINUSOIDAL_HINT,
@@ -716,7 +786,9 @@ def build():
                                "assert torch.equal(_module(torch.zeros(1, 4, 3))[0], _module.embedding.weight), "
                                "\"on a zero input the output is the table itself (输入为零时，输出就是位置表本身)\""),
         markdown(ORDER_WHY),
+        *question("05.learned"),
         code(ORDER_CODE),
+        answer("05.learned", "accuracies=list(accuracies.values()), steps=steps"),
         markdown(ROPE_WHY),
         *exercise(3, ref.apply_rope, points=1, seed=5519, difficulty=3, importance=3, minutes=20,
                   text=ROPE_TEXT, hint=ROPE_HINT, signature="def apply_rope(x, positions=None) -> torch.Tensor",

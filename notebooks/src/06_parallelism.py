@@ -1,5 +1,5 @@
 """Notebook 06: no recurrence, all positions at once; depth and work of a recurrence and of attention, measured."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import parallelism as ref
 
@@ -15,9 +15,11 @@ layers) and its depth (counted on real autograd graphs); the wall time of an RNN
 layer on this machine, with their spread and the machine's load, and a simple model fitted to them (with its
 error); how the gradient from one position reaches
 another; what a fused attention kernel buys.
-**Time:** about 60 minutes.
+**Time:** [[times]].
 
-The paper that introduced the Transformer says that self-attention "connects all positions with a constant
+Notebooks 03 to 05 removed the recurrence and gave the order back with positions; notebook 05 ended on what
+has not been measured yet, the speed that was the reason for removing it. The paper that introduced the
+Transformer says that self-attention "connects all positions with a constant
 number of sequentially executed operations, whereas a recurrent layer requires O(n) sequential operations",
 and that it costs more work per layer once the sequence is longer than the width. That is two claims in one:
 
@@ -28,8 +30,15 @@ and that it costs more work per layer once the sequence is longer than the width
   every position with every other, `T²` pairs of `D` work.
 
 Which one wins on a real machine depends on how many operations the machine can do *at the same time*. We
-measure both halves separately, then put them together. Notebook 01 timed an RNN against `T` and saw a fixed
-cost per step; here the recurrence meets attention.
+measure both halves separately, then put them together.
+
+**What this adds to notebook 01.** Notebook 01 measured the recurrence alone: the time to read a sequence
+against its length, with one thread and with several, and the gradient that reaches the first step from a
+distant loss. Sections 4 and 6 repeat those two measurements with attention beside the recurrence: the same kind of timing for an RNN,
+an LSTM and a self-attention layer, forward and backward, and the same gradient measurement for one causal
+attention layer. What is new is the explanation: the work and the depth of each layer, counted on the real
+layers (sections 1 and 2), and a model built from those two counts that accounts for the times (section 5)
+and says when attention wins.
 
 **Timing on a laptop.** A wall time depends on what else the machine is doing. So every time in this notebook
 is the **median of several runs, printed with its range**: the middle half of the runs (from the fastest
@@ -61,9 +70,10 @@ recognises.""", zh=r"""# 06 · 并行：没有循环，所有位置同时计算
 求导图上计数）；循环神经网络（RNN）、长短期记忆网络（LSTM）和自注意力（self-attention）层在这台机器上的墙钟时间，
 连同其波动范围和机器的负载，以及据此拟合的一个简单模型（连同它的误差）；梯度（gradient）如何从一个位置传到另一个
 位置；融合的注意力内核带来了什么。
-**用时：** 约 60 分钟。
+**用时：** [[times]]。
 
-提出 Transformer 的那篇论文说，自注意力“用常数个顺序执行的操作连接所有位置，而循环层需要 O(n) 个顺序操作”，
+笔记本 03 到 05 去掉了循环，又用位置把顺序找了回来；笔记本 05 结束时指出了一件还没有测量的事：速度，而它正是
+去掉循环的初衷。提出 Transformer 的那篇论文说，自注意力“用常数个顺序执行的操作连接所有位置，而循环层需要 O(n) 个顺序操作”，
 并且一旦序列（sequence）长度超过宽度，它每层的计算量就更大。这其实是两个论断合在一起：
 
 * **深度**：有多少个操作必须彼此等待。RNN 必须先算完第 `t - 1` 步才能算第 `t` 步：它的深度随 `T` 增长。注意力
@@ -71,8 +81,13 @@ recognises.""", zh=r"""# 06 · 并行：没有循环，所有位置同时计算
 * **计算量**：总共有多少个操作。RNN 做 `T` 步，每步 `D²` 的计算量；注意力把每个位置与其他所有位置比较，共 `T²`
   对，每对 `D` 的计算量。
 
-在真实的机器上谁更快，取决于机器能*同时*做多少个操作。我们分别测量这两个方面，再把它们合起来。笔记本 01 测量了
-RNN 的耗时随 `T` 的变化，看到每一步的耗时固定；这里，循环与注意力正面交锋。
+在真实的机器上谁更快，取决于机器能*同时*做多少个操作。我们分别测量这两个方面，再把它们合起来。
+
+**本笔记本在笔记本 01 之上增加了什么。** 笔记本 01 只测量了循环本身：读完一个序列所需的时间如何随长度变化（用单线程
+和多线程），以及远处的损失有多少梯度传回第一步。第 4 节和第 6 节重复这两项测量，并把注意力放在循环旁边：用同样的方式给
+RNN、LSTM 和一个自注意力层计时，包括前向和反向；对一个因果注意力层做同样的梯度测量。新的是解释：在真实的层上数出
+每一层的计算量和深度（第 1、2 节），再用这两个数建立一个模型，用它解释测得的时间（第 5 节），并说明注意力在什么时候
+胜出。
 
 **在笔记本电脑上计时。** 墙钟时间取决于机器同时还在做什么。所以本笔记本中的每个时间都是**多次运行的中位数，并附上
 其范围**：即中间一半运行的范围（从第 25 百分位到第 75 百分位，这样某一次被打断的运行不会算进去），旁边还给出负载：
@@ -92,7 +107,7 @@ RNN 的耗时随 `T` 的变化，看到每一步的耗时固定；这里，循�
 | 深度 | 最长的一条运算链上的运算个数，链上每个运算都要等待前一个 |
 
 请先运行设置单元格：先运行语言单元格，再运行设置单元格。每个练习后面都有一个检查单元格：它会在远不到两秒内给出
-答复，要么是一行绿色的通过信息，要么是一条指出它所识别出的错误的信息。""", of="c56420292a")
+答复，要么是一行绿色的通过信息，要么是一条指出它所识别出的错误的信息。""", of="4250cab45e")
 
 SETUP = """# Set-up: imports, the course's checks, fixed seeds.
 # 设置：导入、课程的检查、固定随机种子。
@@ -172,18 +187,46 @@ sequence of `T` positions: the two matrix products of every step, 2 FLOPs per mu
               zh="""`T` 和 `d_model` 是 Python 整数。返回一个 RNN 层在一个长度为 `T` 的序列上做一次前向传播的 FLOP 数
 （一个 `int`）：每一步的两次矩阵乘法，每次乘加算 2 个 FLOP。""", of="eec0dc3d11")
 
-RNN_HINT = bi("""One step is two `(1, D) x (D, D)` products: `2 · 2·D²` FLOPs. There are `T` steps.""",
-              zh="""一步是两次 `(1, D) x (D, D)` 乘法：`2 · 2·D²` 个 FLOP。一共 `T` 步。""", of="9fd01c12f3")
+RNN_HINT = stages(
+    idea=bi("""A recurrence does the same work at every step: count the FLOPs of one step, its two matrix products,
+then multiply by the number of steps. The bias and the `tanh` are left out, as the rules above say.""",
+            zh="""循环在每一步做的工作都一样：先数出一步的 FLOP，即它的两次矩阵乘法，再乘以步数。按上面的约定，偏置和 `tanh` 不计。""",
+            of="85e01752a8"),
+    shapes=bi("""1. One step multiplies the input `x_t` `(1, D)` by `W_xh` `(D, D)`, and the previous state `h_prev`
+   `(1, D)` by `W_hh` `(D, D)`.
+2. A product `(m, n) x (n, p)` does `m·n·p` multiply-adds, so `2·m·n·p` FLOPs.
+3. Add the two products of one step, multiply by `T`, and return an `int`.""",
+              zh="""1. 一步要把输入 `x_t` `(1, D)` 乘以 `W_xh` `(D, D)`，再把上一步的状态 `h_prev` `(1, D)` 乘以 `W_hh` `(D, D)`。
+2. 乘积 `(m, n) x (n, p)` 做 `m·n·p` 次乘加，即 `2·m·n·p` 个 FLOP。
+3. 把一步中两次乘法的 FLOP 相加，乘以 `T`，返回一个 `int`。""", of="f2b3cbd865"),
+    code=bi("""One step is two `(1, D) x (D, D)` products: `2 · 2·D²` FLOPs. There are `T` steps.""",
+              zh="""一步是两次 `(1, D) x (D, D)` 乘法：`2 · 2·D²` 个 FLOP。一共 `T` 步。""", of="9fd01c12f3"))
 
 ATT_TEXT = bi("""Return the FLOPs (an `int`) of one self-attention layer's forward pass over one sequence of `T` positions:
 the four projections `w_q`, `w_k`, `w_v`, `w_o`, the scores `q @ kᵀ` and the mixing `weights @ v`, 2 FLOPs
 per multiply-add.""", zh="""返回一个自注意力层在一个长度为 `T` 的序列上做一次前向传播的 FLOP 数（一个 `int`）：四个投影
 `w_q`、`w_k`、`w_v`、`w_o`，分数 `q @ kᵀ`，以及混合 `weights @ v`，每次乘加算 2 个 FLOP。""", of="38da8b5c28")
 
-ATT_HINT = bi("""Four `(T, D) x (D, D)` products, then `(T, D) x (D, T)` for the scores and `(T, T) x (T, D)` for the
+ATT_HINT = stages(
+    idea=bi("""Attention's work is six matrix products: four projections, which grow as `T·D²`, and two products
+across positions, the scores and the mixing, which grow as `T²·D`. Count each with the rule `2·m·n·p` and add
+them up.""",
+            zh="""注意力的工作量是六次矩阵乘法：四个投影，随 `T·D²` 增长；两次跨位置的乘法，即分数和混合，随 `T²·D` 增长。用 `2·m·n·p` 的规则逐个计数，再加起来。""",
+            of="cd3ea62a26"),
+    shapes=bi("""1. The sequence `x` is `(T, D)`; each of the four projections is a `(T, D) x (D, D)` product.
+2. The scores: the queries `(T, D)` times the keys transposed `(D, T)` give `(T, T)`.
+3. The mixing: the weights `(T, T)` times the values `(T, D)` give `(T, D)`.
+4. Heads split `D` into `h` widths of `D / h`, but the totals over the heads are the same: count one head of
+   width `D`. Add the six terms and return an `int`.""",
+              zh="""1. 序列 `x` 为 `(T, D)`；四个投影每个都是一次 `(T, D) x (D, D)` 乘法。
+2. 分数：查询 `(T, D)` 乘以转置后的键 `(D, T)`，得到 `(T, T)`。
+3. 混合：权重 `(T, T)` 乘以值 `(T, D)`，得到 `(T, D)`。
+4. 多头把 `D` 分成 `h` 份宽度为 `D / h` 的头，但各头加起来的总数不变：按一个宽度为 `D` 的头计数。把六项相加，返回一个 `int`。""",
+              of="fba3bda747"),
+    code=bi("""Four `(T, D) x (D, D)` products, then `(T, D) x (D, T)` for the scores and `(T, T) x (T, D)` for the
 mixing. Write each term on its own line with a comment: it is easier to check, and to read later.""",
               zh="""四次 `(T, D) x (D, D)` 乘法，然后分数是 `(T, D) x (D, T)`，混合是 `(T, T) x (T, D)`。把每一项写在单独
-的一行并加上注释：这样更容易核对，以后也更容易读懂。""", of="2c49bcc42a")
+的一行并加上注释：这样更容易核对，以后也更容易读懂。""", of="2c49bcc42a"))
 
 WORK_MEASURE = bi(r"""### Measured: your formulas against `FlopCounterMode`, and the memory that grows with `T`
 
@@ -311,7 +354,25 @@ also works for graphs thousands of operations deep.""", zh="""`output` 是一个
 这样每个节点只计算一次。对这里用到的规模，递归函数就够用；参考实现用的是显式的栈，对几千个运算深的图也适用。""",
                 of="d15646459e")
 
-DEPTH_HINT = bi("""```python
+DEPTH_HINT = stages(
+    idea=bi("""The depth of a node is 1 plus the greatest depth among its inputs, and 1 when it has no inputs left
+to count: a recursion down the graph. Remember every node's answer, so that a node reached along many paths is
+computed only once.""",
+            zh="""一个节点的深度是 1 加上其各输入深度中的最大值；没有需要计数的输入时为 1：这是沿计算图往下的递归。记住每个节点的结果，这样经由多条路径到达的节点也只计算一次。""",
+            of="b1942c1456"),
+    shapes=bi("""1. A leaf (its `grad_fn` is `None`) has depth 0; otherwise start from the output's `grad_fn`.
+2. A node's inputs are the first members of its `next_functions` pairs; skip the `None` entries (constants)
+   and the `AccumulateGrad` nodes (leaves, not operations).
+3. The depth of a node is 1 plus the largest depth of its inputs (1 when none remain). Keep a dict from node to
+   depth and look a node up there before computing it.
+4. The answer is the depth of the output's `grad_fn`, an `int`. A recursive function is enough here; an
+   explicit stack also handles graphs deeper than Python's recursion limit.""",
+              zh="""1. 叶子（其 `grad_fn` 为 `None`）的深度为 0；否则从输出的 `grad_fn` 开始。
+2. 一个节点的输入是它的 `next_functions` 中每一对的第一个元素；跳过 `None` 项（常数）和 `AccumulateGrad` 节点（它们是叶子，不是运算）。
+3. 一个节点的深度是 1 加上其输入中最大的深度（没有剩下的输入时为 1）。用一个 dict 记录节点到深度的映射，计算一个节点之前先在其中查找。
+4. 答案是输出的 `grad_fn` 的深度，一个 `int`。这里用递归函数就够了；显式的栈还能处理比 Python 递归上限更深的图。""",
+              of="fbe00d2e01"),
+    code=bi("""```python
 memo = {}
 def depth(node):
     if node not in memo:
@@ -325,7 +386,7 @@ def depth(node):
         inputs = [n for n, _ in node.next_functions if n is not None and type(n).__name__ != "AccumulateGrad"]
         memo[node] = 1 + max((depth(n) for n in inputs), default=0)
     return memo[node]
-```""", of="d0ee73c704")
+```""", of="d0ee73c704"))
 
 DEPTH_MEASURE = bi(r"""### Measured: depth of a recurrence and of attention, on their real graphs
 
@@ -419,14 +480,31 @@ over positions gives right values, but is not this exercise.""", zh="""`q` 为 `
 `(T, Tk)` 的布尔掩码（mask）（查询 `t` 只能看到键 `0 .. t`），一次 softmax，再与 `v` 做一次乘法。检查还会数你的输出
 的自动求导图中的运算个数：对位置循环能得到正确的值，但那不是本练习要做的。""", of="e481e85768")
 
-ALL_HINT = bi("""`scores = q @ k.transpose(-2, -1) / math.sqrt(d)` gives `(..., T, Tk)`. For the causal case,
+ALL_HINT = stages(
+    idea=bi("""One matrix product computes every query's scores against every key at once. The causal rule becomes a
+fixed `(T, Tk)` mask: the hidden scores are set to minus infinity before the softmax, so that their weights are
+exactly zero. Nothing loops over positions.""",
+            zh="""一次矩阵乘法就能同时算出每个查询对每个键的分数。因果规则变成一个固定的 `(T, Tk)` 掩码：在 softmax 之前把被遮住的分数设为负无穷，它们的权重就恰好为零。不需要对位置做任何循环。""",
+            of="af04c2322a"),
+    shapes=bi("""1. The scores: `q` `(..., T, d)` times `k` with its last two axes swapped, `(..., d, Tk)`, divided by
+   `sqrt(d)`: `(..., T, Tk)`.
+2. If `causal`: a boolean `(T, Tk)` table, True on and below the diagonal (key `j <= t`), made on the device of
+   `q`; the scores where it is False become `-inf`. It broadcasts over the leading dimensions.
+3. The softmax over the last axis, the keys: `(..., T, Tk)`, each row summing to 1.
+4. The weights times `v` `(..., Tk, d_v)`: `(..., T, d_v)`.""",
+              zh="""1. 分数：`q` `(..., T, d)` 乘以交换了最后两个轴的 `k`，即 `(..., d, Tk)`，再除以 `sqrt(d)`：得到 `(..., T, Tk)`。
+2. 如果 `causal` 为真：在 `q` 所在的设备上构造一个 `(T, Tk)` 的布尔表，对角线及其下方为 True（键 `j <= t`）；表中为 False 处的分数设为 `-inf`。它会在前面的各维上广播。
+3. 在最后一个轴（键）上做 softmax：得到 `(..., T, Tk)`，每一行之和为 1。
+4. 权重乘以 `v` `(..., Tk, d_v)`：得到 `(..., T, d_v)`。""",
+              of="f6059edf5e"),
+    code=bi("""`scores = q @ k.transpose(-2, -1) / math.sqrt(d)` gives `(..., T, Tk)`. For the causal case,
 `torch.ones(T, Tk, dtype=torch.bool, device=q.device).tril()` is True where key `j <= t` (`device=` keeps the
 mask where `q` is, on a GPU in section 8); `scores.masked_fill(~allowed, float("-inf"))` hides the rest. Then
 `torch.softmax(scores, dim=-1) @ v`. Import `math` in the cell if you use it.""",
               zh="""`scores = q @ k.transpose(-2, -1) / math.sqrt(d)` 得到 `(..., T, Tk)`。对于因果的情形，
 `torch.ones(T, Tk, dtype=torch.bool, device=q.device).tril()` 在键 `j <= t` 处为 True（`device=` 让掩码与 `q` 在
 同一设备上，第 8 节在 GPU 上运行时需要它）；`scores.masked_fill(~allowed, float("-inf"))` 把其余的遮住。然后是
-`torch.softmax(scores, dim=-1) @ v`。如果用到 `math`，请在单元格中导入它。""", of="14bcc4a169")
+`torch.softmax(scores, dim=-1) @ v`。如果用到 `math`，请在单元格中导入它。""", of="14bcc4a169"))
 
 LOOP_DEMO = bi("""# The batched version equals the loop; count the operations of each graph, and time both.
 loop = experiments.loop_versus_batched(attention, attention_one_query_at_a_time, graph_depth_, T=256,
@@ -770,6 +848,15 @@ SUMMARY = bi(r"""## Summary
   attention trains faster than a recurrence on GPUs; this notebook times the CPU, and a GPU only in section 8
   where there is one. What *your* machine showed is printed below, from the numbers measured above.
 
+**In the paper** ("Attention Is All You Need", Vaswani et al., 2017). This notebook measures section 4 (Why
+Self-Attention) and its Table 1, which compares layers by three counts: the work per layer (self-attention
+$O(n^2 \cdot d)$, recurrent $O(n \cdot d^2)$: your `attention_flops` and `rnn_flops` with their constants),
+the sequential operations ($O(1)$ against $O(n)$: the depth `graph_depth` counted) and the maximum path length
+between two positions ($O(1)$ against $O(n)$: the gradient of section 6). Table 1 leaves the four projections
+out of the self-attention layer's work, so the paper finds self-attention cheaper than a recurrence when
+`n < d`; with the projections counted, as `FlopCounterMode` counts them, it is never cheaper, and its advantage
+is the depth. Section 1 (Introduction) states the same argument in words.
+
 **Next:** notebook 07 stacks attention layers into a deep network and makes it trainable: residual
 connections, layer norm, the feed-forward block and warm-up.""", zh=r"""## 小结
 
@@ -784,8 +871,15 @@ connections, layer norm, the feed-forward block and warm-up.""", zh=r"""## 小�
   训练得更快，原因正在于此，而不在于 FLOP 更少；本笔记本只在 CPU 上计时，只有当机器有 GPU 时，第 8 节才会在 GPU 上
   计时。*你的*机器表现出了什么，打印在下面，来自上面测得的数字。
 
+**对应论文**（"Attention Is All You Need"，Vaswani 等，2017）。本笔记本测量的是第 4 节（Why Self-Attention）及其表 1。
+表 1 用三个量比较各种层：每层的计算量（自注意力 $O(n^2 \cdot d)$，循环 $O(n \cdot d^2)$：即你的 `attention_flops` 和
+`rnn_flops`，外加常数）、顺序操作数（$O(1)$ 对 $O(n)$：即 `graph_depth` 数出的深度），以及两个位置之间的最长路径
+长度（$O(1)$ 对 $O(n)$：即第 6 节的梯度）。表 1 没有把四个投影算进自注意力层的计算量，所以论文得出：当 `n < d` 时
+自注意力比循环便宜；像 `FlopCounterMode` 那样把投影也算上，它就从来不会更便宜，它的优势在于深度。论文第 1 节
+（Introduction）用文字讲了同样的论证。
+
 **下一步：** 笔记本 07 把注意力层堆叠成一个深层网络，并让它能够训练：残差连接（residual connection）、层归一化
-（layer normalization）、前馈块和预热（warm-up）。""", of="fde44b2d84")
+（layer normalization）、前馈块和预热（warm-up）。""", of="f96a63b3e0")
 
 RECAP = bi("""# What this machine showed, printed from the measurements above (thresholds: course_lib/experiments/claims.py).
 print(f"Work: {whose} {'match' if agree else 'do NOT match'} FlopCounterMode; attention did "
@@ -847,10 +941,14 @@ def build():
                                'torch.arange(3.0).view(1, 3, 1), causal=True)[0, :, 0].tolist() == [0.0, 0.5, 1.0], '
                                '"query t averages the values 0..t (查询 t 对值 0..t 取平均)"'),
         markdown(WORK_MEASURE),
+        *question("06.work"),
         code(WORK_CODE),
+        answer("06.work", "work=work, D=D"),
         code(WORK_SUMMARY),
         markdown(DEPTH_MEASURE),
+        *question("06.attention_depth"),
         code(DEPTH_CODE),
+        answer("06.attention_depth", "depths=depths"),
         code(DEPTH_SUMMARY),
         code(LOOP_DEMO),
         markdown(TIME_WHY),

@@ -1,6 +1,6 @@
 """Notebook 07: what makes a deep stack trainable: layer norm, the feed-forward block, residual connections,
 warm-up and label smoothing."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import training_deep_stacks as ref
 
@@ -14,9 +14,11 @@ schedule `noam_lr` and `label_smoothed_cross_entropy`.
 layer norm does to the scale of the activations through depth; how the gradient reaching each layer of a
 12-layer stack depends on the residual connections and on where the norm sits; how a deep post-LN stack
 trains with and without warm-up, over several seeds, and at which learning rate each stops learning.
-**Time:** about 75 minutes.
+**Time:** [[times]].
 
-Notebooks 03 to 05 built one attention layer. The Transformer stacks many: 6 in the 2017 paper, dozens in
+Notebooks 03 to 05 built one attention layer, and notebook 06 measured what it buys: a depth that does not
+grow with the length, which is what lets many cores work at once, for more work per layer. Notebook 06
+measured one layer. The Transformer stacks many: 6 in the 2017 paper, dozens in
 today's language models. Stacking is where training gets hard. A signal that passes through 12 layers is
 multiplied by 12 Jacobians on the way back; if each one shrinks it a little, the first layers learn nothing,
 and if each one grows it a little, the updates blow up. The Transformer's answer is a handful of small
@@ -51,9 +53,10 @@ recognises.""",
 影响激活值在深度方向上的尺度；在 12 层的堆叠中，到达每一层的梯度（gradient）如何取决于残差连接以及归一化放在
 哪里；一个深层的后置层归一化（post-LN）堆叠在有预热和无预热时如何训练（training），换多个随机种子看，以及
 两者各自在哪个学习率下学不动。
-**时间：** 约 75 分钟。
+**时间：** [[times]]。
 
-笔记本 03 到 05 搭出了一个注意力（attention）层。Transformer 把许多这样的层堆叠起来：2017 年的论文用了 6 层，
+笔记本 03 到 05 搭出了一个注意力（attention）层，笔记本 06 测量了它带来的好处：深度不随长度增长，许多核心因此
+能同时工作，代价是每层的计算量更大。笔记本 06 测的是一层。Transformer 把许多这样的层堆叠起来：2017 年的论文用了 6 层，
 如今的语言模型（language model）有几十层。训练的难处正出在堆叠上。一个信号穿过 12 层，反向传播时就要乘上
 12 个雅可比矩阵：如果每一个都让它缩小一点，最前面几层就什么也学不到；如果每一个都让它放大一点，更新就会
 失控。Transformer 的对策是几个小部件，本笔记本逐一实现它们，再逐一测量：
@@ -78,7 +81,7 @@ recognises.""",
 | `L` | 堆叠的层数 |
 
 请先运行开头的两个单元格：先运行语言单元格，再运行设置单元格。每个练习后面都跟着一个检查单元格：它在远不到两秒内
-给出一行绿色的通过信息，或者给出一条消息，指出它认出的错误。""", of="67afa73aee")
+给出一行绿色的通过信息，或者给出一条消息，指出它认出的错误。""", of="6e26b6213f")
 
 SETUP = """# Set-up: imports, the course's checks, notebook 04's attention, fixed seeds.
 # 设置：导入、课程的检查、笔记本 04 的注意力、固定的随机种子。
@@ -150,10 +153,26 @@ tensor of the shape of `x`: every vector `x[..., :]` normalised to mean 0 and (b
 的张量：每个向量 `x[..., :]` 在它的 `D` 个特征上归一化为均值 0、（有偏）方差 1，再乘以 `gamma`、加上 `beta`。
 使用传给你的 `eps`。""", of="3b54efa25e")
 
-LN_HINT = bi("""`x.mean(dim=-1, keepdim=True)` and `x.var(dim=-1, keepdim=True, unbiased=False)` keep a dimension of size 1,
+LN_HINT = stages(
+    idea=bi("""Normalise every vector on its own: subtract the mean of its `D` features and divide by their standard
+deviation (the biased one, with `eps` inside the square root); then scale by `gamma` and shift by `beta`, feature
+by feature.""",
+            zh="""每个向量单独归一化：减去它 `D` 个特征的均值，再除以它们的标准差（有偏的那种，`eps` 放在平方根里面）；然后逐个特征乘以 `gamma`、加上 `beta`。""",
+            of="2ec66dff65"),
+    shapes=bi("""1. `x` is `(..., D)`. The mean over the last axis, kept as an axis of size 1: `(..., 1)`.
+2. The variance over the last axis, dividing by `D` (not `D - 1`), also kept: `(..., 1)`.
+3. Subtract the mean and divide by the square root of variance plus `eps`: the size-1 axis broadcasts, `(..., D)`.
+4. Multiply by `gamma` `(D,)` and add `beta` `(D,)`: they broadcast over all the leading dimensions. The result
+   has the shape of `x`.""",
+              zh="""1. `x` 为 `(..., D)`。在最后一个轴上求均值，并把这个轴保留为大小 1：`(..., 1)`。
+2. 在最后一个轴上求方差，除以 `D`（不是 `D - 1`），同样保留：`(..., 1)`。
+3. 减去均值，再除以“方差加 `eps`”的平方根：大小为 1 的轴会广播，得到 `(..., D)`。
+4. 乘以 `gamma` `(D,)`，加上 `beta` `(D,)`：它们在前面所有的维上广播。结果与 `x` 形状相同。""",
+              of="38f702b2b7"),
+    code=bi("""`x.mean(dim=-1, keepdim=True)` and `x.var(dim=-1, keepdim=True, unbiased=False)` keep a dimension of size 1,
 so they broadcast against `x`. Then `(x - mean) / torch.sqrt(var + eps) * gamma + beta`.""",
              zh="""`x.mean(dim=-1, keepdim=True)` 和 `x.var(dim=-1, keepdim=True, unbiased=False)` 会保留一个大小为 1 的维度，
-因此能与 `x` 广播。然后计算 `(x - mean) / torch.sqrt(var + eps) * gamma + beta`。""", of="de0c0a55f0")
+因此能与 `x` 广播。然后计算 `(x - mean) / torch.sqrt(var + eps) * gamma + beta`。""", of="de0c0a55f0"))
 
 LN_DEMO = bi("""# Your layer_norm against PyTorch's, on a batch of token vectors far from mean 0 and variance 1.
 norm = yours_or_reference("layer_norm", layer_norm)
@@ -285,10 +304,25 @@ checks that dropout acts in `train()`.""",
 权重载入 `linear1` 和 `linear2`（所以名字很重要），在 `eval()` 下运行，然后检查 dropout 在 `train()` 下确实起作用。""",
               of="72b73719f3")
 
-FFN_HINT = bi("""`nn.Linear` acts on the last dimension whatever the leading ones, so `(B, T, D)` needs no reshaping.
+FFN_HINT = stages(
+    idea=bi("""Two linear layers with a ReLU between them, applied to every position on its own: widen from `d_model`
+to `d_ff`, apply the ReLU and the dropout there, then narrow back to `d_model`.""",
+            zh="""两个线性层，中间夹一个 ReLU，对每个位置单独作用：先从 `d_model` 加宽到 `d_ff`，在那里做 ReLU 和 dropout，再收窄回 `d_model`。""",
+            of="9e094bb343"),
+    shapes=bi("""1. In `__init__`: the parent's constructor first, then `linear1` (`d_model -> d_ff`), `linear2`
+   (`d_ff -> d_model`) and the dropout module.
+2. In `forward`: `x` `(..., d_model)`, through `linear1`: `(..., d_ff)`; the ReLU, then the dropout, on that
+   hidden layer, still `(..., d_ff)`; through `linear2`: `(..., d_model)`.
+3. A linear layer acts on the last axis, so no reshaping. The dropout module acts by itself in `train()` mode
+   and does nothing in `eval()` mode: no flag to check.""",
+              zh="""1. 在 `__init__` 中：先调用父类的构造函数，再创建 `linear1`（`d_model -> d_ff`）、`linear2`（`d_ff -> d_model`）和 dropout 模块。
+2. 在 `forward` 中：`x` `(..., d_model)` 经过 `linear1` 得到 `(..., d_ff)`；在这个隐藏层上先做 ReLU，再做 dropout，形状仍是 `(..., d_ff)`；经过 `linear2` 得到 `(..., d_model)`。
+3. 线性层作用于最后一个轴，所以不需要改变形状。dropout 模块在 `train()` 模式下自动起作用，在 `eval()` 模式下什么也不做：无需检查任何标志。""",
+              of="6a07f2cd51"),
+    code=bi("""`nn.Linear` acts on the last dimension whatever the leading ones, so `(B, T, D)` needs no reshaping.
 Dropout goes after the ReLU, on the hidden layer of width `d_ff`.""",
               zh="""`nn.Linear` 只作用于最后一个维度，不管前面有哪些维度，所以 `(B, T, D)` 无需改变形状。Dropout 放在 ReLU
-之后，作用在宽度为 `d_ff` 的隐藏层上。""", of="31b3fbd86f")
+之后，作用在宽度为 `d_ff` 的隐藏层上。""", of="31b3fbd86f"))
 
 ENC_WHY = bi(r"""## 3. The encoder layer: residual connections, and where the norm goes
 
@@ -359,7 +393,25 @@ and a causal mask `(T, T)`.""",
 广播，原样传给自注意力。返回 `(B, T, D)`，按上表中与给定的 `norm_first` 对应的方式计算。检查会运行两种放置方式，
 分别使用填充掩码（padding mask）`(B, 1, 1, T)` 和因果掩码（causal mask）`(T, T)`。""", of="10b7871ebd")
 
-ENC_HINT = bi("""```python
+ENC_HINT = stages(
+    idea=bi("""Two sublayers, each wrapped in a residual connection: self-attention, then the feed-forward block.
+`norm_first` decides only where each layer norm goes: after the residual sum (post-LN), or on the sublayer's
+input, leaving the residual sum itself unnormalised (pre-LN).""",
+            zh="""两个子层，每个都包在残差连接里：先是自注意力，再是前馈块。`norm_first` 只决定每个层归一化放在哪里：放在残差求和之后（post-LN），或者放在子层的输入上，而残差之和本身不做归一化（pre-LN）。""",
+            of="b0ff42e613"),
+    shapes=bi("""Everything stays `(B, T, D)`.
+1. Post-LN: self-attention with `x` as query, key and value and the mask (keep its output, not its weights),
+   then `dropout1`, add `x`, then `norm1`. Then the feed-forward block (`linear1`, ReLU, `dropout`, `linear2`),
+   `dropout2`, add, `norm2`.
+2. Pre-LN: `norm1` of `x`; self-attention on that normalised copy (as query, key and value), `dropout1`, added to
+   the unnormalised `x`. Then `norm2`, the feed-forward block, `dropout2`, added the same way.
+3. The mask goes to the attention unchanged: it already broadcasts against the scores `(B, h, T, T)`.""",
+              zh="""所有张量都保持 `(B, T, D)`。
+1. post-LN：以 `x` 同时作为查询、键和值，连同掩码做自注意力（取它的输出，不要权重），然后 `dropout1`，加上 `x`，再 `norm1`。接着是前馈块（`linear1`、ReLU、`dropout`、`linear2`），然后 `dropout2`，相加，再 `norm2`。
+2. pre-LN：先对 `x` 做 `norm1`；在这个归一化后的副本上做自注意力（同时作为查询、键和值），`dropout1`，加到未归一化的 `x` 上。然后 `norm2`、前馈块、`dropout2`，同样加回去。
+3. 掩码原样传给注意力：它本来就能与分数 `(B, h, T, T)` 广播。""",
+              of="b4085c7992"),
+    code=bi("""```python
 def forward(self, x, mask=None):
     if self.norm_first:
         x = x + self._attend(self.norm1(x), mask)
@@ -374,7 +426,7 @@ def forward(self, x, mask=None):
         ...
 ```
 其中 `_attend(x, mask)` 返回 `self.dropout1(self.self_attn(x, x, x, mask)[0])`（注意力返回的是
-`(output, weights)`）。""", of="95209332c8")
+`(output, weights)`）。""", of="95209332c8"))
 
 TORCH_WHY = bi(r"""### Measured: the same function as `torch.nn.TransformerEncoderLayer`
 
@@ -563,10 +615,19 @@ $$\mathrm{lr}(s) = D^{-0.5}\cdot\min\left(s^{-0.5},\; s\cdot \mathrm{warmup}^{-1
 NOAM_TEXT = bi("""`step` (an int ≥ 1), `d_model`, `warmup`: return the learning rate as a Python float.""",
                zh="""`step`（一个 ≥ 1 的整数）、`d_model`、`warmup`：以 Python float 返回学习率。""", of="af3885ebe8")
 
-NOAM_HINT = bi("""`d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)`. The smaller of the two branches is the ramp
+NOAM_HINT = stages(
+    idea=bi("""The rate follows the smaller of two curves, a linear ramp and an inverse square-root decay, scaled by
+`d_model` to the power -0.5. The two cross at `step = warmup`, the peak.""",
+            zh="""学习率取两条曲线中较小的那一条：一条线性上升，一条按平方根的倒数衰减，再乘以 `d_model` 的 -0.5 次方。两条曲线在 `step = warmup` 处相交，那里就是峰值。""",
+            of="0171a5711b"),
+    shapes=bi("""Plain numbers, no tensors: 1. the decay, `step` to the power -0.5; 2. the ramp, `step` times `warmup`
+to the power -1.5; 3. the smaller of the two; 4. times `d_model` to the power -0.5. Return a Python float.""",
+              zh="""只有普通的数，没有张量：1. 衰减项，`step` 的 -0.5 次方；2. 上升项，`step` 乘以 `warmup` 的 -1.5 次方；3. 取两者中较小的；4. 乘以 `d_model` 的 -0.5 次方。以 Python float 返回。""",
+              of="e8be1c8174"),
+    code=bi("""`d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)`. The smaller of the two branches is the ramp
 while `step < warmup`, and the decay after.""",
                zh="""`d_model ** -0.5 * min(step ** -0.5, step * warmup ** -1.5)`。当 `step < warmup` 时，两个分支中较小的是线性
-上升的那一支；之后较小的是衰减的那一支。""", of="3c3c4188fe")
+上升的那一支；之后较小的是衰减的那一支。""", of="3c3c4188fe"))
 
 NOAM_PLOT = bi("""noam = yours_or_reference("noam_lr", noam_lr)
 steps = range(1, 20001)
@@ -692,12 +753,31 @@ equal to `F.cross_entropy(logits, target, label_smoothing=smoothing, ignore_inde
 `ignore_index` 的那些位置上的平均损失（`ignore_index` 为 None 时就是全部位置），一个标量张量，等于
 `F.cross_entropy(logits, target, label_smoothing=smoothing, ignore_index=...)`。""", of="64ea314510")
 
-LS_HINT = bi("""`logp = torch.log_softmax(logits, dim=-1)`; `-logp.gather(-1, target[:, None])` is the true class's term and
+LS_HINT = stages(
+    idea=bi("""The loss at one position mixes two terms of its log-probabilities: minus the true class's, weighted
+`1 - smoothing`, and minus their mean over all `K` classes, weighted `smoothing`. Then average over the positions
+that count: an ignored position is left out of the sum and of the count you divide by.""",
+            zh="""一个位置上的损失混合了其对数概率的两项：真实类别的对数概率取负，权重为 `1 - smoothing`；全部 `K` 个类别的对数概率的均值取负，权重为 `smoothing`。然后在计入的位置上求平均：被忽略的位置既不计入求和，也不计入作除数的个数。""",
+              of="689b90a5f3"),
+    shapes=bi("""1. The log-softmax over the classes: `(N, K)`.
+2. Which positions count: a boolean `(N,)`, all True when `ignore_index` is None.
+3. The true class's log-probability, one per row, picked by index: `(N,)`. An ignored row may hold a target that
+   is no class at all: give those rows class 0 first, so that indexing is legal; their loss is dropped anyway.
+4. The mean of every row over the `K` classes: `(N,)`.
+5. Combine the two terms into a loss per position, `(N,)`; sum it over the positions that count and divide by
+   their number: a scalar tensor.""",
+              zh="""1. 在类别维上做 log-softmax：`(N, K)`。
+2. 哪些位置计入：一个布尔张量 `(N,)`，`ignore_index` 为 None 时全为 True。
+3. 按下标取出每一行真实类别的对数概率：`(N,)`。被忽略的行的目标可能根本不是一个类别：先把这些行的类别设为 0，让索引合法；反正它们的损失之后会被丢掉。
+4. 每一行在 `K` 个类别上的均值：`(N,)`。
+5. 把两项合成每个位置的损失 `(N,)`；在计入的位置上求和，再除以这些位置的个数：得到一个标量张量。""",
+              of="81a754680e"),
+    code=bi("""`logp = torch.log_softmax(logits, dim=-1)`; `-logp.gather(-1, target[:, None])` is the true class's term and
 `-logp.mean(dim=-1)` the uniform one. Positions with `target == ignore_index` must not index `gather` with an
 invalid class: replace their target by 0 first (`masked_fill`), then drop their loss.""",
              zh="""`logp = torch.log_softmax(logits, dim=-1)`；`-logp.gather(-1, target[:, None])` 是真实类别那一项，
 `-logp.mean(dim=-1)` 是均匀分布那一项。`target == ignore_index` 的位置不能拿无效的类别去索引 `gather`：先把它们的
-目标替换为 0（`masked_fill`），再丢掉它们的损失。""", of="c5dcd7db4a")
+目标替换为 0（`masked_fill`），再丢掉它们的损失。""", of="c5dcd7db4a"))
 
 LS_DEMO = bi("""loss_fn = yours_or_reference("label_smoothed_cross_entropy", label_smoothed_cross_entropy)
 torch.manual_seed(0)
@@ -788,6 +868,18 @@ SUMMARY = bi("""## Summary
 * `label_smoothed_cross_entropy` trains against a target with `ε` spread over all classes, so the best
   prediction is confident but finite.
 
+**In the paper** ("Attention Is All You Need", Vaswani et al., 2017). `EncoderLayer` with `norm_first=False` is
+one layer of the encoder stack of section 3.1 (Encoder and Decoder Stacks): two sublayers, each wrapped as
+$\\mathrm{LayerNorm}(x + \\mathrm{Sublayer}(x))$, the residual connection of He et al. (2016) and the layer norm
+of Ba et al. (2016), stacked `N = 6` times at `d_model = 512`. `FeedForward` is section 3.3 (Position-wise
+Feed-Forward Networks), $\\max(0, xW_1 + b_1)W_2 + b_2$ with `d_ff = 2048`. `noam_lr` is the schedule of section
+5.3 (Optimizer), used with Adam ($\\beta_1 = 0.9$, $\\beta_2 = 0.98$, $\\epsilon = 10^{-9}$) and `warmup_steps = 4000`.
+`label_smoothed_cross_entropy` is the label smoothing of section 5.4 (Regularization), with $\\epsilon_{ls} = 0.1$,
+which the paper says hurts perplexity but improves accuracy and BLEU; the same section applies dropout of 0.1
+to each sublayer's output before the residual sum (the `dropout` argument of your layers). The pre-LN
+placement is not the paper's: Xiong et al. (2020, "On Layer Normalization in the Transformer Architecture")
+analysed it, and GPT-2 and most later models use it.
+
 The cell below gathers the numbers behind each claim, as the cells above measured them with your code.
 
 **Next:** notebook 08 stacks your `EncoderLayer` with a decoder into the whole encoder-decoder Transformer and
@@ -806,10 +898,12 @@ trains it on a toy task.""",
   下它只是多花了时间。
 * `label_smoothed_cross_entropy` 以一个把 `ε` 分到所有类别上的目标来训练，因此最佳预测是自信的，但有限度。
 
+**对应论文**（"Attention Is All You Need"，Vaswani 等，2017）。`norm_first=False` 的 `EncoderLayer` 就是第 3.1 节（Encoder and Decoder Stacks）中编码器堆叠的一层：两个子层，每个都包成 $\\mathrm{LayerNorm}(x + \\mathrm{Sublayer}(x))$，即 He 等（2016）的残差连接加上 Ba 等（2016）的层归一化，在 `d_model = 512` 下堆叠 `N = 6` 次。`FeedForward` 就是第 3.3 节（Position-wise Feed-Forward Networks）的 $\\max(0, xW_1 + b_1)W_2 + b_2$，`d_ff = 2048`。`noam_lr` 是第 5.3 节（Optimizer）的学习率调度，与 Adam 优化器（optimizer）一起使用（$\\beta_1 = 0.9$、$\\beta_2 = 0.98$、$\\epsilon = 10^{-9}$），`warmup_steps = 4000`。`label_smoothed_cross_entropy` 是第 5.4 节（Regularization）的标签平滑，$\\epsilon_{ls} = 0.1$；论文指出它会让困惑度变差，但能提高准确率和 BLEU。同一节还在每个子层的输出加到残差上之前施加 0.1 的暂退法（dropout），即你的各层的 `dropout` 参数。pre-LN 的放置方式不是论文里的：Xiong 等（2020，"On Layer Normalization in the Transformer Architecture"）分析了它，GPT-2 和此后的大多数模型都采用它。
+
 下面的单元格汇总了每条结论背后的数字，它们都是上面的单元格用你的代码测得的。
 
 **下一步：** 笔记本 08 把你的 `EncoderLayer` 和解码器（decoder）堆叠在一起，组成完整的编码器-解码器
-（encoder-decoder）Transformer，并在一个玩具任务上训练它。""", of="ea471fa76f")
+（encoder-decoder）Transformer，并在一个玩具任务上训练它。""", of="a24afd685f")
 
 
 def build():
@@ -838,10 +932,14 @@ def build():
         markdown(TORCH_WHY),
         code(TORCH_CODE),
         markdown(SCALE_WHY),
+        *question("07.pre_ln"),
         code(SCALE_CODE),
+        answer("07.pre_ln", "scales=scales"),
         code(SCALE_SUMMARY),
         markdown(GRAD_WHY),
+        *question("07.layer_one"),
         code(GRAD_CODE),
+        answer("07.layer_one", "norms=norms"),
         code(GRAD_SUMMARY),
         markdown(NOAM_WHY),
         *exercise(4, ref.noam_lr, points=2, seed=7411, difficulty=1, importance=3, minutes=5,

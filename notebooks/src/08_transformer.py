@@ -1,5 +1,5 @@
 """Notebook 08: the whole encoder-decoder Transformer, trained on a digit task in seconds, an LSTM beside it."""
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import transformer as ref
 
@@ -14,11 +14,13 @@ and `torch.nn.Transformer` compute with the same weights; that the model learns 
 to about 99 % exact-sequence accuracy in seconds on a laptop CPU; how an LSTM encoder-decoder without attention,
 given the same seconds, compares as the sequences grow, and whether it was still learning when its time ran out;
 and what the trained cross-attention looks at.
-**Time:** about 90 minutes.
+**Time:** [[times]].
 
-Every piece is here already. Notebook 03 gave attention and its masks, 04 several heads, 05 positions,
-07 the encoder layer: attention and a feed-forward block, each inside a residual connection and a layer norm.
-This notebook adds the last piece, the **decoder**, and assembles the model of "Attention Is All You Need"
+Notebook 07 ended with a stack that trains, but only an encoder's: it reads a sequence and writes none. Every
+other piece is here already. Notebook 03 gave attention and its masks, 04 several heads, 05 positions, 06 the
+reason to drop the recurrence (every position at once, which training uses here: one pass scores every target
+position), 07 the encoder layer: attention and a feed-forward block, each inside a residual connection and a
+layer norm. This notebook adds the last piece, the **decoder**, and assembles the model of "Attention Is All You Need"
 (Vaswani et al., 2017):
 
 * the **encoder** reads the whole source at once: embeddings plus positions, then a stack of encoder layers.
@@ -63,11 +65,12 @@ recognises.""",
 计算的结果相同；模型在笔记本电脑的 CPU 上几秒钟就学会反转数字序列（sequence），整序列准确率约达 99 %；一个没有
 注意力（attention）的长短期记忆网络（LSTM）编码器-解码器（encoder-decoder）在相同秒数内表现如何、随着序列变长
 又如何，以及它的时间用完时是否仍在学习；训练好的交叉注意力（cross-attention）看向哪里。
-**时间：** 约 90 分钟。
+**时间：** [[times]]。
 
-所有部件都已齐备。笔记本 03 给出了注意力及其掩码（mask），04 给出了多个头（head），05 给出了位置，
-07 给出了编码器层：注意力和前馈块，各自放在残差连接（residual connection）和层归一化（layer normalization）之中。
-本笔记本补上最后一块——**解码器**，并组装出《Attention Is All You Need》（Vaswani 等，2017）中的模型：
+笔记本 07 结束时得到了一个能训练的堆叠，但只是编码器的：它读入一个序列，却不写出任何序列。其余部件都已齐备。
+笔记本 03 给出了注意力及其掩码（mask），04 给出了多个头（head），05 给出了位置，06 给出了去掉循环的理由（所有位置
+同时计算，本笔记本的训练正是利用这一点：一次前向就给每个目标位置打分），07 给出了编码器层：注意力和前馈块，各自
+放在残差连接（residual connection）和层归一化（layer normalization）之中。本笔记本补上最后一块——**解码器**，并组装出《Attention Is All You Need》（Vaswani 等，2017）中的模型：
 
 * **编码器**（encoder）一次读入整个源序列：嵌入（embedding）加上位置，再经过一叠编码器层。
   它的输出（每个源词元（token）一个向量）称为**记忆**（memory）；
@@ -98,7 +101,7 @@ Transformer 让注意力无处不在，并去掉了循环：在编码器中，�
 掩码遵循本课程的约定：布尔掩码在**允许**注意的位置为 `True`，并能与分数 `(B, h, T_query, T_key)` 广播。
 
 请先运行设置单元格（先运行语言单元格，再运行设置单元格）。每个练习（exercise）后面都有一个检查（check）单元格：
-它在远不到两秒内作答，要么给出一行绿色的通过信息，要么给出一条消息，说出它认出的错误。""", of="6fe7f3f2bc")
+它在远不到两秒内作答，要么给出一行绿色的通过信息，要么给出一条消息，说出它认出的错误。""", of="7095950332")
 
 SETUP = """# Set-up: imports, the course's checks, the pieces you built in earlier notebooks, fixed seeds.
 # 设置：导入、课程的检查、你在前面笔记本中实现的部件、固定的随机种子。
@@ -191,7 +194,28 @@ compares with the reference in `eval()` and `train()` modes.""",
 检查会把它自己的权重载入你的成员（所以名字很重要），两种归一化位置都试，并在 `eval()` 和 `train()` 两种模式下
 与参考答案比较。""", of="9cdeb392be")
 
-DECODER_HINT = bi(r"""Post-LN, in three lines:
+DECODER_HINT = stages(
+    idea=bi(r"""Notebook 07's encoder layer with a third sublayer in the middle: masked self-attention over the
+target, then cross-attention in which the target's positions query the encoder's memory, then the feed-forward
+block. Each sublayer sits in a residual connection with its own dropout and its own layer norm.""",
+            zh=r"""就是笔记本 07 的编码器层，中间再加一个子层：先是目标序列上带掩码的自注意力，然后是交叉注意力（目标序列的各个位置作为查询去读编码器的记忆），最后是前馈块。每个子层都处在一个残差连接中，有自己的 dropout 和层归一化。""",
+            of="392d8a7388"),
+    shapes=bi(r"""`x` is `(B, T, D)`, `memory` `(B, S, D)`; every sublayer returns `(B, T, D)`.
+1. Self-attention: queries, keys and values all from `x`, with `tgt_mask`; its weights are `(B, h, T, T)`.
+2. Cross-attention: queries from `x`, keys and values from `memory`, with `memory_mask`; weights `(B, h, T, S)`.
+3. The feed-forward block on each position: `linear1`, ReLU, `dropout`, `linear2`.
+4. Each sublayer's output goes through its dropout (`dropout1`, `dropout2`, `dropout3`) and is added to the
+   residual. Post-LN normalises after each sum (`norm1`, `norm2`, `norm3`); pre-LN normalises the sublayer's
+   input instead, and in cross-attention only the queries: the memory is used as it is.
+5. The attention modules return `(output, weights)`: keep the output.""",
+              zh=r"""`x` 为 `(B, T, D)`，`memory` 为 `(B, S, D)`；每个子层都返回 `(B, T, D)`。
+1. 自注意力：查询、键、值都来自 `x`，使用 `tgt_mask`；注意力权重为 `(B, h, T, T)`。
+2. 交叉注意力：查询来自 `x`，键和值来自 `memory`，使用 `memory_mask`；注意力权重为 `(B, h, T, S)`。
+3. 对每个位置做前馈块：`linear1`、ReLU、`dropout`、`linear2`。
+4. 每个子层的输出经过各自的 dropout（`dropout1`、`dropout2`、`dropout3`），再加到残差上。post-LN 在每次求和之后归一化（`norm1`、`norm2`、`norm3`）；pre-LN 则对子层的输入归一化，而在交叉注意力中只归一化查询：记忆按原样使用。
+5. 注意力模块返回 `(output, weights)`：保留输出。""",
+              of="6ea1abc1d2"),
+    code=bi(r"""Post-LN, in three lines:
 ```python
 x = self.norm1(x + self.dropout1(self.self_attn(x, x, x, tgt_mask)[0]))
 x = self.norm2(x + self.dropout2(self.cross_attn(x, memory, memory, memory_mask)[0]))
@@ -208,7 +232,7 @@ x = self.norm3(x + self.dropout3(self.linear2(self.dropout(torch.relu(self.linea
 ```
 `MultiHeadAttention` 返回 `(output, weights)`：取 `[0]`。前置层归一化则先归一化：`h = self.norm1(x)`，
 `x = x + self.dropout1(self.self_attn(h, h, h, tgt_mask)[0])`，依此类推；在交叉注意力中只对查询归一化，
-记忆按原样使用。""", of="178f9f153f")
+记忆按原样使用。""", of="178f9f153f"))
 
 DECODER_TORCH = bi("""# Measured: the same function as torch.nn.TransformerDecoderLayer, both norm placements.
 torch.manual_seed(0)
@@ -322,7 +346,27 @@ The check builds your model with two layers each side (and one), loads its own w
 检查会用每侧两层（以及一层）构建你的模型，载入它自己的权重，比较 `forward`，也比较单独调用的 `encode` 和
 `decode`（贪心解码（greedy decoding）调用的正是这两个）。""", of="7e2aeca6d9")
 
-MODEL_HINT = bi(r"""```python
+MODEL_HINT = stages(
+    idea=bi(r"""Each side does the same four things: embed the tokens, add the positions, run its stack of layers,
+normalise. `encode` does them for the source; `decode` for the target, always with the causal mask and reading
+the memory; `forward` chains the two and reads out the logits.""",
+            zh=r"""两侧做的都是同样四件事：嵌入词元、加上位置、穿过自己的那一叠层、归一化。`encode` 对源序列做这些；`decode` 对目标序列做，并且总是带着因果掩码、读取记忆；`forward` 把两者串起来，再输出 logits。""",
+            of="85daa5709f"),
+    shapes=bi(r"""1. In `__init__`: the sinusoidal table `(max_len, D)` is registered as a non-persistent buffer; the two
+   stacks are module lists of `num_layers` layers each; keep `d_model`.
+2. `encode`: `src` `(B, S)`, embedded `(B, S, D)` and multiplied by `sqrt(D)`, plus the first `S` rows of the
+   table `(S, D)`, which broadcast over the batch; dropout; every encoder layer with `src_mask`; `enc_norm`: the
+   memory `(B, S, D)`.
+3. `decode`: `tgt` `(B, T)`, the same with `tgt_embed` and the first `T` rows; the causal mask `(T, T)`, combined
+   with `tgt_mask` by a logical and when one is given; every decoder layer with `memory` and `memory_mask`;
+   `dec_norm`: `(B, T, D)`.
+4. `forward`: encode, decode with the source's mask as the memory mask, then `out`: `(B, T, tgt_vocab)`.""",
+              zh=r"""1. 在 `__init__` 中：把正弦位置表 `(max_len, D)` 注册为非持久的缓冲区；两个堆叠都是模块列表，各有 `num_layers` 层；保存 `d_model`。
+2. `encode`：`src` `(B, S)` 经嵌入得到 `(B, S, D)`，乘以 `sqrt(D)`，再加上位置表的前 `S` 行 `(S, D)`（在批量维上广播）；dropout；带着 `src_mask` 依次经过每个编码器层；`enc_norm`：得到记忆 `(B, S, D)`。
+3. `decode`：`tgt` `(B, T)`，做法相同，只是换成 `tgt_embed` 和位置表的前 `T` 行；因果掩码 `(T, T)`，给出 `tgt_mask` 时用逻辑与把两者合并；带着 `memory` 和 `memory_mask` 依次经过每个解码器层；`dec_norm`：得到 `(B, T, D)`。
+4. `forward`：先编码，再以源序列的掩码作为记忆的掩码解码，最后经过 `out`：得到 `(B, T, tgt_vocab)`。""",
+              of="3ee98c94c4"),
+    code=bi(r"""```python
 x = self.dropout(self.src_embed(src) * math.sqrt(self.d_model) + self.pe[:S])  # (B, S, D)
 for layer in self.encoder_layers:
     x = layer(x, src_mask)
@@ -339,7 +383,7 @@ return self.enc_norm(x)
 ```
 `decode` 与之相同，只是换成 `tgt_embed`、掩码 `causal_mask(T)`（给出 `tgt_mask` 时用 `&` 与之合并）、
 `layer(x, memory, mask, memory_mask)` 和 `dec_norm`。`self.pe[:T]` 的形状是 `(T, D)`，会在批量维度上广播。""",
-                of="2e68d8fa42")
+                of="2e68d8fa42"))
 
 MODEL_DEMO = bi("""# The shapes through your model, and the same function as torch.nn.Transformer.
 torch.manual_seed(0)
@@ -416,7 +460,24 @@ given, positions whose **target** is `pad_id` count for nothing. Return a scalar
 
 `F.cross_entropy` 需要 logits `(N, V)` 和目标 `(N,)`：把批量维和时间维展平。""", of="e7e3621159")
 
-LOSS_HINT = bi(r"""```python
+LOSS_HINT = stages(
+    idea=bi(r"""Teacher forcing: the decoder reads the target without its last token and is scored against the
+target without its first, so that position `t` predicts token `t + 1`. Positions whose answer is padding are
+left out of the mean.""",
+            zh=r"""强制教学：解码器读入去掉最后一个词元的目标序列，并以去掉第一个词元的目标序列来评分，这样位置 `t` 预测的就是词元 `t + 1`。答案是填充的位置不计入平均。""",
+            of="027a90b1a7"),
+    shapes=bi(r"""1. `tgt` is `(B, T)`: the decoder's input is `tgt` without its last column, `(B, T-1)`; the answers
+   are `tgt` without its first column, also `(B, T-1)`.
+2. The model on `src`, that input and `src_mask` gives logits `(B, T-1, V)`.
+3. Cross-entropy wants logits `(N, V)` and targets `(N,)`: merge the batch and time axes, `N = B·(T-1)`.
+4. Ignore the positions whose answer is `pad_id`; when `pad_id` is None, ignore a value that no token has. The
+   mean over the rest is a scalar tensor.""",
+              zh=r"""1. `tgt` 为 `(B, T)`：解码器的输入是去掉最后一列的 `tgt`，`(B, T-1)`；答案是去掉第一列的 `tgt`，同样是 `(B, T-1)`。
+2. 把 `src`、这个输入和 `src_mask` 交给模型，得到 logits `(B, T-1, V)`。
+3. 交叉熵需要 logits `(N, V)` 和目标 `(N,)`：把批量维和时间维合并，`N = B·(T-1)`。
+4. 忽略答案为 `pad_id` 的位置；`pad_id` 为 None 时，忽略一个任何词元都不会取到的值。其余位置上的平均是一个标量张量。""",
+              of="8b5983f7bb"),
+    code=bi(r"""```python
 logits = model(src, tgt[:, :-1], src_mask)  # (B, T-1, V)
 F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=...)
 ```
@@ -427,7 +488,7 @@ logits = model(src, tgt[:, :-1], src_mask)  # (B, T-1, V)
 F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=...)
 ```
 `ignore_index` 必须是整数：用 `pad_id`；`pad_id` 为 None 时用 `-100`（`F.cross_entropy` 的默认值，不是任何
-真实词元）。""", of="24e6b2df3e")
+真实词元）。""", of="24e6b2df3e"))
 
 GREEDY_WHY = bi(r"""## 4. Greedy decoding
 
@@ -465,7 +526,24 @@ as soon as **every** sequence has produced it (so `L` may be shorter than `max_l
 就立即停止（因此 `L` 可能小于 `max_len`）。用 `@torch.no_grad()` 装饰：解码不训练任何东西。检查会用它自己的一个
 固定的小模型来驱动你的函数。""", of="f76e96ae9e")
 
-GREEDY_HINT = bi(r"""```python
+GREEDY_HINT = stages(
+    idea=bi(r"""Run the encoder once, then grow the output one token at a time: decode everything produced so far,
+take the argmax of the last position's logits, append it, and repeat, until `max_len` tokens or until every
+sequence has produced `eos_id`.""",
+            zh=r"""编码器只运行一次，然后一次一个词元地延长输出：对到目前为止生成的全部内容解码，取最后一个位置 logits 的 argmax，接到末尾，如此反复，直到有 `max_len` 个词元，或者每个序列都已生成 `eos_id`。""",
+            of="14b9847f73"),
+    shapes=bi(r"""1. The memory `(B, S, D)`, once, from `src` and `src_mask`.
+2. Start from a `(B, 1)` long tensor filled with `bos_id`, on the device of `src`.
+3. Each step: decoder states `(B, L, D)` (with `src_mask` as the memory mask), then `out`: logits `(B, L, V)`;
+   the last position `(B, V)`; its argmax `(B,)`; appended as a new column: `(B, L + 1)`.
+4. With `eos_id`: a boolean `done` `(B,)`, all False at first. A finished row gets `eos_id` whatever its
+   argmax; then mark the rows that have just produced `eos_id`; stop when all are done.""",
+              zh=r"""1. 记忆 `(B, S, D)`：由 `src` 和 `src_mask` 计算，只算一次。
+2. 从一个填满 `bos_id` 的 `(B, 1)` long 张量开始，放在 `src` 所在的设备上。
+3. 每一步：解码器状态 `(B, L, D)`（以 `src_mask` 作为记忆的掩码），经过 `out` 得到 logits `(B, L, V)`；取最后一个位置 `(B, V)`；它的 argmax 为 `(B,)`；作为新的一列接上：`(B, L + 1)`。
+4. 给出 `eos_id` 时：维护一个布尔张量 `done` `(B,)`，起初全为 False。已经结束的行无论 argmax 是什么，都接上 `eos_id`；然后标记刚刚生成了 `eos_id` 的行；全部结束时就停止。""",
+              of="4bc360916b"),
+    code=bi(r"""```python
 memory = model.encode(src, src_mask)
 ys = torch.full((B, 1), bos_id, dtype=torch.long)
 while ys.size(1) < max_len:
@@ -485,7 +563,7 @@ while ys.size(1) < max_len:
     ys = torch.cat([ys, next_token[:, None]], dim=1)
 ```
 维护一个布尔张量 `done` `(B,)`：先 `next_token.masked_fill(done, eos_id)`，再 `done |= next_token == eos_id`。""",
-                 of="fc590b9bdc")
+                 of="fc590b9bdc"))
 
 TRAIN_WHY = bi(r"""## 5. Measured: reversing digits, trained in seconds
 
@@ -835,6 +913,17 @@ SUMMARY = bi("""## Summary
   when its time ran out (where it was, the gap mixes under-training with architecture); and how much of the
   cross-attention sits on the digit that the task needs. The cells above print each of these from their numbers.
 
+**In the paper** ("Attention Is All You Need", Vaswani et al., 2017). `Transformer` is the model of section 3
+and Figure 1. `DecoderLayer` is the decoder layer of section 3.1 (Encoder and Decoder Stacks), whose third
+sublayer attends over the encoder's output; cross-attention is the "encoder-decoder attention" of section 3.2.3
+(Applications of Attention in our Model), queries from the decoder, keys and values from the memory. The
+embeddings scaled by $\\sqrt{d_{model}}$ and the linear read-out are section 3.4 (Embeddings and Softmax); the
+paper also shares one weight matrix between the two embeddings and the read-out, which this model does not.
+The sinusoidal table is section 3.5. The shift of `seq2seq_loss`, reading `tgt[:, :-1]` to predict
+`tgt[:, 1:]`, is the "output embeddings are offset by one position" of section 3.1. The final layer norm of
+each stack follows `torch.nn.Transformer`; the paper does not describe one. `greedy_decode` keeps one candidate
+per step where the paper's translations used beam search with 4 (section 6.1).
+
 **Next:** notebook 09 keeps only the decoder (no encoder, no cross-attention), trains it as a language model,
 and makes decoding fast with a cache of keys and values.""",
              zh="""## 小结
@@ -851,8 +940,10 @@ and makes decoding fast with a cache of keys and values.""",
   处于什么位置，以及它的时间用完时是否仍在学习（若是，差距就混杂了训练不足与架构两个因素）；交叉注意力有多少落在
   任务需要的那个数字上。上面的单元格都根据各自的数字打印出了这些结论。
 
+**对应论文**（"Attention Is All You Need"，Vaswani 等，2017）。`Transformer` 就是论文第 3 节和图 1 的模型。`DecoderLayer` 是第 3.1 节（Encoder and Decoder Stacks）中的解码器层，它的第三个子层对编码器的输出做注意力；交叉注意力就是第 3.2.3 节（Applications of Attention in our Model）中的“编码器-解码器注意力”（encoder-decoder attention）：查询来自解码器，键和值来自记忆。乘以 $\\sqrt{d_{model}}$ 的嵌入和最后的线性读出是第 3.4 节（Embeddings and Softmax）；论文还让两个嵌入和读出层共用一个权重矩阵，本模型没有这样做。正弦表是第 3.5 节。`seq2seq_loss` 的错位（读入 `tgt[:, :-1]`，预测 `tgt[:, 1:]`）就是第 3.1 节所说的“输出嵌入错开一个位置”（output embeddings are offset by one position）。每个堆叠末尾的层归一化沿用 `torch.nn.Transformer` 的做法，论文没有描述。`greedy_decode` 每一步只保留一个候选，而论文的翻译用的是宽度为 4 的束搜索（beam search，第 6.1 节）。
+
 **下一步：** 笔记本 09 只保留解码器（没有编码器，也没有交叉注意力），把它当作语言模型（language model）来训练，
-并用键值缓存让解码变快。""", of="858100fb4a")
+并用键值缓存让解码变快。""", of="f179f17ac6")
 
 
 def build():
@@ -884,11 +975,15 @@ def build():
                  final_assert="assert greedy_decode.__name__ == \"greedy_decode\", "
                               "\"keep the function's name (保留函数名)\""),
         markdown(TRAIN_WHY),
+        *question("08.lstm_race"),
         code(TRAIN_CODE),
+        answer("08.lstm_race", "main=main"),
         code(EXAMPLES_CODE),
         code(TRAIN_SUMMARY),
         markdown(LENGTH_WHY),
+        *question("08.short"),
         code(LENGTH_CODE),
+        answer("08.short", "rows=rows"),
         code(LENGTH_SUMMARY),
         markdown(MAPS_WHY),
         code(MAPS_CODE),

@@ -1,7 +1,7 @@
 """Notebook 09: a decoder-only language model, sampling, and the key-value cache that makes generation fast."""
 import inspect
 
-from author import bi, code, exercise, language_cell, locked_code, markdown, notebook
+from author import answer, bi, code, exercise, language_cell, locked_code, markdown, notebook, question, stages
 
 from course_lib.solutions import gpt as ref
 
@@ -9,12 +9,14 @@ TITLE = bi("09 GPT", zh="09 GPT", of="af7dd274b7")
 
 INTRO = bi(r"""# 09 · GPT: a decoder-only language model, sampling, and the key-value cache
 
-**What you build:** `CausalSelfAttention` with a key-value cache, `GPT`, `sample_next_token`, `generate`.
+**What you build:** `CausalSelfAttention` with a key-value cache, `GPT`, `sample_next_token`, `generate`, and
+the language-modelling loss and training step that train it (`language_model_loss`, `train_step`).
 **What you measure:** that a small character-level GPT learns to write the sentences of a toy grammar in
-about twenty seconds of CPU training; that generating with the cache gives exactly the tokens of generating
+about twenty seconds of CPU training; whether any of its heads reads a verb's subject; how many real words the
+same GPT writes after twenty seconds on Shakespeare, against random characters; that generating with the cache gives exactly the tokens of generating
 without it, greedy or sampled; how the work per token grows with the position with and without the cache,
 and what the cache costs in memory.
-**Time:** about 75 minutes.
+**Time:** [[times]].
 
 Notebook 08 built the whole encoder-decoder Transformer: an encoder reads a source sentence, a decoder writes
 the target one token at a time. A **language model** keeps only the decoder, without the cross-attention:
@@ -39,7 +41,7 @@ cell: it answers in well under two seconds with a green line, or with a message 
 recognises.""",
            zh=r"""# 09 · GPT：仅解码器的语言模型、采样与键值缓存
 
-**你要实现：** 带键值缓存的 `CausalSelfAttention`、`GPT`、`sample_next_token`、`generate`。**你要测量：** 一个字符级的小 GPT 在 CPU 上训练约二十秒，就能学会写出一个玩具语法的句子；无论贪心还是采样，使用缓存生成的词元与不使用缓存生成的完全相同；有缓存和没有缓存时，每个词元的工作量如何随位置增长；以及缓存要占用多少内存。**时间：** 约 75 分钟。
+**你要实现：** 带键值缓存的 `CausalSelfAttention`、`GPT`、`sample_next_token`、`generate`，以及训练它所用的语言模型损失和训练步（`language_model_loss`、`train_step`）。**你要测量：** 一个字符级的小 GPT 在 CPU 上训练约二十秒，就能学会写出一个玩具语法的句子；它的头中有没有一个在读动词的主语；同一个 GPT 在莎士比亚文本上训练二十秒后，写出的真实单词与随机字符相比有多少；无论贪心还是采样，使用缓存生成的词元与不使用缓存生成的完全相同；有缓存和没有缓存时，每个词元的工作量如何随位置增长；以及缓存要占用多少内存。**时间：** [[times]]。
 
 笔记本 08 搭建了完整的编码器-解码器（encoder-decoder）Transformer：编码器（encoder）读入源句子，解码器（decoder）逐个词元（token）地写出目标句子。**语言模型**（language model）只保留解码器，并去掉其中的交叉注意力（cross-attention）：没有源句子，只有到目前为止的文本，模型据此预测下一个词元。这就是 GPT。训练（training）很便宜，因为一次因果的前向传播就能同时在*每个*位置上预测下一个词元（笔记本 06 的论证）。生成却不然：文本一次只增长一个词元，而朴素的循环每生成一个新词元，都要把整个不断变长的序列（sequence）重新送进模型一遍。**键值缓存**（key-value cache）消除了这种重复。
 
@@ -55,7 +57,7 @@ recognises.""",
 | `L` | `max_len`，模型有嵌入（embedding）的最大位置数 |
 
 请先运行设置单元格（先运行语言单元格，再运行设置单元格）。每个练习（exercise）之后都有一个检查（check）单元格：它会在远不到两秒的时间内作答，要么给出一行绿色的通过信息，要么给出一条消息，指出它识别出的错误。""",
-           of="6601f929a5")
+           of="fbe43c1082")
 
 SETUP = """# Set-up: imports, the course's checks, the pieces of earlier notebooks, fixed seeds.
 # 设置：导入、课程的检查、前面笔记本中的组件、固定的随机种子。
@@ -63,13 +65,16 @@ import os
 
 import matplotlib.pyplot as plt
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from course_lib.checks import (
     check_causal_self_attention,
     check_generate,
     check_gpt,
+    check_language_model_loss,
     check_sample_next_token,
+    check_train_step,
 )
 from course_lib.experiments import (
     claims,  # the thresholds every printed conclusion uses / 每条打印出的结论所用的阈值
@@ -159,7 +164,25 @@ followed by the remaining positions fed in with the cache (one at a time, or in 
 请使用设置单元格中导入的 `split_heads`、`merge_heads`（笔记本 04）和 `scaled_dot_product_attention`（笔记本 03）。检查会在每个输入上把你的模块运行两次：一次一次性处理整个序列，另一次先处理一个前缀，再带着缓存送入其余的位置（逐个送入，或分块送入）；两次的结果必须一致。""",
                of="655c1b9b42")
 
-ATTN_HINT = bi("""```python
+ATTN_HINT = stages(
+    idea=bi("""Project only the new positions, append their keys and values to the cached ones, and attend from the
+new queries to all the keys so far, with the causal mask aligned to the bottom right of the `(T, T_all)`
+rectangle. The extended keys and values are the cache you return.""",
+            zh="""只对新位置做投影，把它们的键和值接在缓存的键和值之后，再让新的查询对迄今为止的全部键做注意力，因果掩码对齐到 `(T, T_all)` 矩形的右下角。接长后的键和值就是你返回的缓存。""",
+            of="a90ecd3745"),
+    shapes=bi("""1. `x` `(B, T, D)`: the three projections, each split into heads: `q`, `k`, `v`, each `(B, h, T, d)`.
+2. With a cache (two tensors `(B, h, T_past, d)`), put the cached keys before the new ones along the positions
+   axis (axis 2), and the same for the values: `(B, h, T_all, d)`.
+3. The mask `(T, T_all)`: new query `i` sits at position `T_all - T + i` and sees keys up to there, so the lower
+   triangle is shifted right by `T_all - T`; it broadcasts over `B` and `h`.
+4. Attention: `(B, h, T, d)`; merge the heads, `(B, T, D)`; then `w_o` and the dropout. Return it with the
+   extended `(k, v)`.""",
+              zh="""1. `x` `(B, T, D)`：做三个投影，每个都拆成多个头：`q`、`k`、`v` 各为 `(B, h, T, d)`。
+2. 有缓存时（两个 `(B, h, T_past, d)` 张量），沿位置轴（第 2 轴）把缓存的键放在新键之前，值也一样：得到 `(B, h, T_all, d)`。
+3. 掩码 `(T, T_all)`：新查询 `i` 位于位置 `T_all - T + i`，能看到直到该位置的键，所以下三角要向右移动 `T_all - T`；它在 `B` 和 `h` 上广播。
+4. 注意力：得到 `(B, h, T, d)`；合并各头，`(B, T, D)`；再经过 `w_o` 和 dropout。把它和接长后的 `(k, v)` 一起返回。""",
+              of="900f1b95fb"),
+    code=bi("""```python
 if cache is not None:
     k = torch.cat([cache[0], k], dim=2)  # (B, h, T_past + T, d)
 ```
@@ -170,7 +193,7 @@ if cache is not None:
     k = torch.cat([cache[0], k], dim=2)  # (B, h, T_past + T, d)
 ```
 然后用 `.tril(diagonal=T_all - T)` 构造 `(T, T_all)` 的掩码，把它传给 `scaled_dot_product_attention(q, k, v, mask)`，后者会把它在 `B` 和 `h` 两个维度上广播。""",
-               of="e39aa6c4b3")
+               of="e39aa6c4b3"))
 
 BLOCK_WHY = bi(r"""## 2. The block and the model
 
@@ -250,7 +273,26 @@ that pass the cache along.""",
 `forward(idx, cache=None)`：`idx` 为 `(B, T)` 的 long 张量；`cache` 为 `None`，或者是本模型上一次返回的列表，每层一个 `(k, v)`。返回 `(logits, cache)`：logits 为 `(B, T, vocab_size)`，以及由每一层的 `(k, v)` 组成的新列表。检查只比较 logits（缓存的格式由你决定）：一次调用算出的，和在多次调用之间传递缓存算出的。""",
               of="023e2b6926")
 
-GPT_HINT = bi("""```python
+GPT_HINT = stages(
+    idea=bi("""Embed the tokens and add the learned vectors of their positions, counted on from the length of the
+cache; run every block with its own layer's cache, collecting the new ones; normalise; score every token of the
+vocabulary at every position.""",
+            zh="""嵌入词元，再加上各自位置的可学习向量，位置从缓存的长度接着往下数；让每个块带着自己那一层的缓存运行，并收集新的缓存；归一化；在每个位置上为词表中的每个词元打分。""",
+            of="0dfa1218d5"),
+    shapes=bi("""1. `idx` `(B, T)`. The number of cached positions, `past`, is the length of the positions axis of the
+   first layer's keys (0 without a cache).
+2. The positions `past .. past + T - 1`, `(T,)`, on the device of `idx`.
+3. Token embedding `(B, T, D)` plus position embedding `(T, D)`, broadcast over the batch: `(B, T, D)`; dropout.
+4. Block `i` takes `x` and layer `i`'s cache (or none) and returns `(B, T, D)` and its new `(k, v)`; collect
+   those in a list, one per layer.
+5. `ln_f`, then `head`: logits `(B, T, vocab_size)`. Return the logits and the list.""",
+              zh="""1. `idx` 为 `(B, T)`。缓存中已有的位置数 `past`，就是第一层的键在位置轴上的长度（没有缓存时为 0）。
+2. 位置 `past .. past + T - 1`，形状 `(T,)`，放在 `idx` 所在的设备上。
+3. 词元嵌入 `(B, T, D)` 加上位置嵌入 `(T, D)`（在批量维上广播）：得到 `(B, T, D)`；然后 dropout。
+4. 第 `i` 个块接收 `x` 和第 `i` 层的缓存（或者没有缓存），返回 `(B, T, D)` 和它新的 `(k, v)`；把这些收集到一个列表里，每层一个。
+5. 先 `ln_f`，再 `head`：得到 logits `(B, T, vocab_size)`。返回 logits 和这个列表。""",
+              of="7b57239986"),
+    code=bi("""```python
 past = 0 if cache is None else cache[0][0].size(2)  # positions already cached
 positions = torch.arange(past, past + T)  # (T,)
 ```
@@ -260,7 +302,7 @@ past = 0 if cache is None else cache[0][0].size(2)  # 缓存中已有的位置�
 positions = torch.arange(past, past + T)  # (T,)
 ```
 然后遍历 `self.blocks`：`x, layer_cache = block(x, None if cache is None else cache[i])`。""",
-              of="8b552441bb")
+              of="8b552441bb"))
 
 GPT_DEMO = bi("""# The shapes, and the cache doing its job: logits of the last 3 positions computed two ways.
 torch.manual_seed(0)
@@ -330,11 +372,29 @@ The check compares your tokens with the reference's on seeded generators, 64 row
 检查会用设定了种子的生成器，把你的词元与参考答案的词元进行比较，每次 64 行。""",
                  of="6158871dbd")
 
-SAMPLE_HINT = bi("""`torch.topk(logits, k, dim=-1).values[:, -1:]` is the `k`-th largest logit of each row, shape `(B, 1)`;
+SAMPLE_HINT = stages(
+    idea=bi("""At temperature 0, take the argmax. Otherwise reshape the distribution before drawing from it: divide
+the logits by the temperature, hide every logit below the `k` largest of its row by setting it to minus infinity,
+take the softmax, and draw one token per row with the caller's generator.""",
+            zh="""温度为 0 时取 argmax。否则先改造分布，再从中抽取：把 logits 除以温度；把每一行中排不进前 `k` 大的 logit 设为负无穷，将其隐藏；取 softmax；用调用者传入的生成器为每一行抽取一个词元。""",
+            of="e3b5da8908"),
+    shapes=bi("""1. `logits` `(B, V)`. Temperature 0: the argmax over `V`, `(B,)`, and nothing else.
+2. Divide by the temperature: still `(B, V)`.
+3. With `top_k`: the `k`-th largest value of each row, kept as `(B, 1)` so that it broadcasts; every logit
+   strictly below it becomes `-inf` (ties with it are kept).
+4. The softmax over `V`: probabilities `(B, V)`.
+5. One draw per row with the multinomial sampler and the generator: `(B, 1)`; drop the last axis: `(B,)`.""",
+              zh="""1. `logits` 为 `(B, V)`。温度为 0：在 `V` 上取 argmax，得到 `(B,)`，别的什么都不做。
+2. 除以温度：仍为 `(B, V)`。
+3. 给定 `top_k` 时：每一行第 `k` 大的值，保留为 `(B, 1)` 以便广播；严格小于它的 logit 都设为 `-inf`（与它相等的保留）。
+4. 在 `V` 上取 softmax：概率 `(B, V)`。
+5. 用多项分布采样器和生成器为每一行抽取一次：`(B, 1)`；去掉最后一个轴：`(B,)`。""",
+              of="a9aa022a82"),
+    code=bi("""`torch.topk(logits, k, dim=-1).values[:, -1:]` is the `k`-th largest logit of each row, shape `(B, 1)`;
 `logits.masked_fill(logits < kth, float("-inf"))` keeps the `k` largest. `torch.multinomial` returns `(B, 1)`:
 `.squeeze(-1)`.""",
                  zh="""`torch.topk(logits, k, dim=-1).values[:, -1:]` 是每一行第 `k` 大的 logit，形状为 `(B, 1)`；`logits.masked_fill(logits < kth, float("-inf"))` 保留最大的 `k` 个。`torch.multinomial` 返回 `(B, 1)`：再接一个 `.squeeze(-1)`。""",
-                 of="31392cbcb0")
+                 of="31392cbcb0"))
 
 SAMPLE_DEMO = bi("""# What temperature and top-k do to one distribution over 5 tokens: shares of 2000 draws.
 logits = torch.tensor([[2.0, 1.0, 0.5, 0.0, -1.0]]).repeat(2000, 1)  # (2000, 5): the same row 2000 times
@@ -377,7 +437,24 @@ the cache, and compares your tokens with the reference's.""",
 检查用课程中一个设定了种子的小 GPT 来驱动你的函数，分别采用贪心、采样和 top-k 三种设置，每种都分别使用和不使用缓存，并把你的词元与参考答案的词元进行比较。""",
                    of="176dc4f6a6")
 
-GENERATE_HINT = bi("""```python
+GENERATE_HINT = stages(
+    idea=bi("""A loop of `max_new_tokens` steps: get the logits of the last position, pick a token with your
+`sample_next_token`, append it. With the cache, only the first step feeds the whole prompt; every later step
+feeds the newest token alone, together with the cache the model returned.""",
+            zh="""循环 `max_new_tokens` 步：取得最后一个位置的 logits，用你的 `sample_next_token` 选出一个词元，接到末尾。使用缓存时，只有第一步送入整个提示；之后的每一步只送入最新的那个词元，连同模型上一次返回的缓存。""",
+            of="26a552b686"),
+    shapes=bi("""1. `idx` `(B, T)`; no gradients anywhere; the cache starts empty.
+2. Each step, with the cache: the input is all of `idx` on the first step and its last column `(B, 1)` after
+   that; keep the cache the model returns. Without the cache: the input is all of `idx`, `(B, L)`.
+3. The logits `(B, L_in, V)`; their last position `(B, V)`; your sampler gives `(B,)`; appended as a new column,
+   `(B, L + 1)`.
+4. After `max_new_tokens` steps: `(B, T + max_new_tokens)`, long.""",
+              zh="""1. `idx` 为 `(B, T)`；全程不计算梯度；缓存起初为空。
+2. 每一步，使用缓存时：第一步的输入是整个 `idx`，之后是它的最后一列 `(B, 1)`；保存模型返回的缓存。不使用缓存时：输入总是整个 `idx`，`(B, L)`。
+3. logits 为 `(B, L_in, V)`；取最后一个位置 `(B, V)`；你的采样函数给出 `(B,)`；作为新的一列接上：`(B, L + 1)`。
+4. 经过 `max_new_tokens` 步之后：得到 `(B, T + max_new_tokens)` 的 long 张量。""",
+              of="22db0ec7d6"),
+    code=bi("""```python
 if use_cache:
     logits, cache = model(idx if cache is None else idx[:, -1:], cache)
 else:
@@ -389,9 +466,121 @@ if use_cache:
 else:
     logits, _ = model(idx)
 ```""",
-                   of="f2801925d1")
+                   of="f2801925d1"))
 
-TRAIN_WHY = bi(r"""## 5. Measured: a character-level GPT learns to write
+LOSS_WHY = bi(r"""## 5. The loss and the training step: yours
+
+Until now every notebook handed you its training loop. A language model's training is two small pieces, and
+here you write both; section 6 then trains the GPT with them.
+
+**The loss.** The model reads `idx` `(B, T)` and returns logits `(B, T, V)`: at position `t`, a score for every
+token of the vocabulary as the token at `t + 1`. Position `t` sees the tokens `0 .. t` only (the causal mask),
+so its output is a prediction, not a copy. The last position predicts a token this batch does not hold, and
+nothing predicts the token at position 0. So the predictions at positions `0 .. T-2` are scored against the
+tokens at `1 .. T-1`: `B·(T-1)` predictions, each scored by its cross-entropy, `-log p(the right next token)`,
+and averaged. A model that guesses uniformly among `V` tokens scores `log V`.
+
+**The step.** One step of training: put the model in `train()` mode (a caller may have left it in `eval()` to
+sample, which turns dropout off), run it forward, compute the loss, zero the gradients (PyTorch *adds* every
+backward pass's gradients to each parameter's `.grad`), backpropagate, and let the optimizer take its step.
+Return the loss as a Python number, for printing and plotting.""",
+              zh=r"""## 5. 损失与训练步：由你来写
+
+到目前为止，每个笔记本都把训练循环（training loop）直接交给你。语言模型的训练只由两个小部件组成，这里两个都由你来写；第 6 节再用它们训练 GPT。
+
+**损失。** 模型读入 `idx` `(B, T)`，返回 logits `(B, T, V)`：在位置 `t` 上，为词表中的每个词元打一个分，作为位置 `t + 1` 上那个词元的候选。位置 `t` 只能看到词元 `0 .. t`（因果掩码），所以它的输出是预测，而不是照抄。最后一个位置预测的词元不在这个批量里，而位置 0 上的词元也没有谁来预测。因此，位置 `0 .. T-2` 上的预测要对照位置 `1 .. T-1` 上的词元来评分：共 `B·(T-1)` 个预测，每个按它的交叉熵（cross-entropy）`-log p(正确的下一个词元)` 评分，再取平均。在 `V` 个词元中均匀乱猜的模型，得分是 `log V`。
+
+**训练步。** 一步训练：把模型置于 `train()` 模式（调用者可能为了采样把它留在了 `eval()` 模式，那会关闭 dropout），做前向传播，计算损失，把梯度（gradient）清零（PyTorch 会把每次反向传播的梯度*加到*每个参数的 `.grad` 上），反向传播，再让优化器（optimizer）迈出一步。把损失作为一个 Python 数返回，以便打印和画图。""",
+              of="24e26227f7")
+
+LOSS_TEXT = bi("""`logits` `(B, T, V)` that a decoder-only model produced from `idx` `(B, T)` long, `T >= 2`. Return a
+scalar tensor: the mean cross-entropy of the predictions at positions `0 .. T-2` against the tokens at
+`1 .. T-1`. `F.cross_entropy` (imported as `F` in the set-up cell) takes the mean for you, but it wants the
+classes on axis 1: `(N, V)` scores with `(N,)` targets, or `(B, V, T-1)` with `(B, T-1)`.
+
+The check compares your loss and its gradient with respect to the logits with the reference's, on batches of
+one and more, `T = 2` (one prediction per row) and longer.""",
+               zh="""`logits` `(B, T, V)` 是仅解码器模型由 long 型的 `idx` `(B, T)` 算出的，`T >= 2`。返回一个标量张量：位置 `0 .. T-2` 上的预测对照位置 `1 .. T-1` 上的词元所得交叉熵的平均。`F.cross_entropy`（设置单元格中以 `F` 导入）会替你取平均，但它要求类别在第 1 轴上：`(N, V)` 的分数配 `(N,)` 的目标，或者 `(B, V, T-1)` 配 `(B, T-1)`。
+
+检查会把你的损失以及它对 logits 的梯度与参考答案的进行比较，所用批量有 1 行的也有多行的，`T = 2`（每行只有一个预测）的也有更长的。""",
+               of="aad8f0becd")
+
+LOSS_HINT = stages(
+    idea=bi("""Drop the last position's prediction and the first position's token, so that prediction `t` lines up with
+token `t + 1`; then the mean cross-entropy over every remaining prediction.""",
+            zh="""去掉最后一个位置的预测和第一个位置的词元，让预测 `t` 与词元 `t + 1` 对齐；然后对剩下的全部预测取交叉熵的平均。""",
+            of="bf04a683f6"),
+    shapes=bi("""1. The predictions: every position but the last, `(B, T-1, V)`.
+2. The targets: every token but the first, `(B, T-1)`.
+3. Flatten both so that each prediction is one row: `(B·(T-1), V)` and `(B·(T-1),)`.
+4. The cross-entropy with its default mean: a scalar.""",
+              zh="""1. 预测：除最后一个位置之外的所有位置，`(B, T-1, V)`。
+2. 目标：除第一个词元之外的所有词元，`(B, T-1)`。
+3. 把两者展平，使每个预测占一行：`(B·(T-1), V)` 和 `(B·(T-1),)`。
+4. 用默认取平均的交叉熵：得到一个标量。""",
+              of="75933cd104"),
+    code=bi("""```python
+V = logits.size(-1)
+return F.cross_entropy(logits[:, :-1].reshape(-1, V), idx[:, 1:].reshape(-1))
+```""",
+            zh="""```python
+V = logits.size(-1)
+return F.cross_entropy(logits[:, :-1].reshape(-1, V), idx[:, 1:].reshape(-1))
+```""",
+            of="815600d0b8"))
+
+STEP_TEXT = bi("""`model` a language model whose `model(idx)` returns `(logits, cache)` (your `GPT`), `optimizer` a
+`torch.optim` optimizer over its parameters, `idx` `(B, T)` long. In this order: the model in `train()` mode;
+the logits of `model(idx)`; **your** `language_model_loss`; the gradients zeroed; backward; the optimizer's step.
+Return the loss as a Python `float`.
+
+The check calls your `train_step` twice, on two batches, with a small fixed model (a stand-in with no
+attention, whose `train()` and `eval()` differ as dropout makes them differ) left in `eval()` as after sampling,
+and plain SGD. It compares with the reference's: the two losses returned, the parameters after both calls, how
+many optimizer steps each call took, how much gradient each step found, and how many backward passes reached
+the model.""",
+               zh="""`model` 是一个语言模型，`model(idx)` 返回 `(logits, cache)`（你的 `GPT`）；`optimizer` 是作用于其参数（parameter）的 `torch.optim` 优化器；`idx` 为 long 型的 `(B, T)`。依次完成：把模型置于 `train()` 模式；取 `model(idx)` 的 logits；调用**你的** `language_model_loss`；把梯度清零；反向传播；优化器迈一步。把损失作为 Python `float` 返回。
+
+检查会在两个批量上调用你的 `train_step` 两次，所用的模型是一个固定的小模型（一个没有注意力的替身，它的 `train()` 与 `eval()` 的输出不同，就像 dropout 造成的那样），调用前它停留在 `eval()` 模式（就像刚采样完），优化器是普通的 SGD。检查会与参考答案比较：返回的两个损失、两次调用之后的参数、每次调用让优化器走了几步、每一步看到了多少梯度，以及有几次反向传播到达了模型。""",
+               of="ace209ed29")
+
+STEP_HINT = stages(
+    idea=bi("""Five things in a fixed order. The gradients must be zeroed before they are computed, and the optimizer
+can only apply gradients that backward has already computed. Hand back a plain number, not the tensor.""",
+            zh="""五件事，顺序固定。梯度必须在计算之前清零；优化器只能应用反向传播已经算好的梯度。返回一个普通的数，而不是张量。""",
+            of="92e04b6472"),
+    shapes=bi("""1. Switch the model to training mode.
+2. Forward: `idx` `(B, T)` gives logits `(B, T, V)` and a cache you do not need.
+3. Your loss on the logits and `idx`: a scalar tensor, attached to the model's graph.
+4. Zero the optimizer's gradients, backpropagate from the loss, step the optimizer.
+5. The loss's value as a Python float.""",
+              zh="""1. 把模型切换到训练模式。
+2. 前向传播：`idx` `(B, T)` 给出 logits `(B, T, V)`，以及一个这里用不到的缓存。
+3. 用 logits 和 `idx` 计算你的损失：一个仍连在模型计算图上的标量张量。
+4. 清零优化器的梯度，从损失反向传播，让优化器迈一步。
+5. 把损失的值作为 Python float 返回。""",
+              of="6570da0b85"),
+    code=bi("""```python
+model.train()
+logits, _ = model(idx)
+loss = language_model_loss(logits, idx)
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+return loss.item()
+```""",
+            zh="""```python
+model.train()
+logits, _ = model(idx)
+loss = language_model_loss(logits, idx)
+optimizer.zero_grad()
+loss.backward()
+optimizer.step()
+return loss.item()
+```""",
+            of="d0c7caec5f"))
+
+TRAIN_WHY = bi(r"""## 6. Measured: a character-level GPT learns to write
 
 No text is downloaded. `course_lib.text.grammar` *generates* the training text: sentences of a small seeded
 grammar, `the [adjective] noun verb the [adjective] noun [adverb] .`, with a few dozen words and the verb
@@ -399,23 +588,24 @@ agreeing with its subject ("the cat sees", "the cats see"). The course writes it
 name. The model reads it **character by character** (a vocabulary of 27 characters) and knows nothing of
 words: spelling, word order and agreement all have to be learned from next-character prediction.
 
-We train your `GPT` (`D = 48`, 4 heads, 2 layers, context 48 characters) with Adam for a few hundred steps on
-random 48-character windows, and look at samples before and after. `grammar.is_sentence` tells whether a
+We train your `GPT` (`D = 48`, 4 heads, 2 layers, context 48 characters) with Adam and your `train_step` for a
+few hundred steps on random 48-character windows, and look at samples before and after. `grammar.is_sentence` tells whether a
 generated line follows the grammar.""",
-               zh=r"""## 5. 测量：字符级 GPT 学会写句子
+               zh=r"""## 6. 测量：字符级 GPT 学会写句子
 
 这里不下载任何文本。`course_lib.text.grammar` *生成*训练文本：由一个设定了种子的小语法产生的句子，`the [adjective] noun verb the [adjective] noun [adverb] .`，只有几十个词，动词与主语保持一致（"the cat sees"、"the cats see"）。文本由课程自己写出，所以不需要注明任何许可证。模型**逐个字符**地读它（词表共 27 个字符），对单词一无所知：拼写、词序和主谓一致，全都要从预测下一个字符中学出来。
 
-我们用 Adam 训练你的 `GPT`（`D = 48`，4 个头，2 层，上下文（context）为 48 个字符），在随机截取的 48 字符窗口上训练几百步，并查看训练前后的样本。`grammar.is_sentence` 判断生成的一行是否符合这个语法。""",
-               of="8d25f6e3da")
+我们用 Adam 和你的 `train_step` 训练你的 `GPT`（`D = 48`，4 个头，2 层，上下文（context）为 48 个字符），在随机截取的 48 字符窗口上训练几百步，并查看训练前后的样本。`grammar.is_sentence` 判断生成的一行是否符合这个语法。""",
+               of="ec0ddd475a")
 
 TRAIN_CODE = bi("""text, vocab, _ = experiments.corpus()
 print(f"{len(text):,} characters, {len(vocab)} distinct; the first lines:")
 print(text[:150])
 GPTClass = yours_or_reference("GPT", GPT)
 generate_fn = yours_or_reference("generate", generate)
+train_step_fn = yours_or_reference("train_step", train_step)
 config = experiments.LMConfig(steps=5 if GRADING else 300)
-untrained, _, _ = experiments.train_language_model(GPTClass, config, steps=1)  # one step: still random
+untrained, _, _ = experiments.train_language_model(GPTClass, config, steps=1, train_step=train_step_fn)  # one step: still random
 before = experiments.samples(untrained, vocab, generate_fn, n=32)  # 32 samples, to count sentences
 print("Samples before training (temperature 0.8), 3 of 32:")
 for line in before[:3]:
@@ -425,15 +615,16 @@ print(f"共 {len(text):,} 个字符，其中 {len(vocab)} 个互不相同；开�
 print(text[:150])
 GPTClass = yours_or_reference("GPT", GPT)
 generate_fn = yours_or_reference("generate", generate)
+train_step_fn = yours_or_reference("train_step", train_step)
 config = experiments.LMConfig(steps=5 if GRADING else 300)
-untrained, _, _ = experiments.train_language_model(GPTClass, config, steps=1)  # 只训练一步：仍是随机的
+untrained, _, _ = experiments.train_language_model(GPTClass, config, steps=1, train_step=train_step_fn)  # 只训练一步：仍是随机的
 before = experiments.samples(untrained, vocab, generate_fn, n=32)  # 32 个样本，用来统计句子
 print("训练前的样本（温度 0.8），32 个中的 3 个：")
 for line in before[:3]:
     print("   ", repr(line))""",
-                of="215c30591e")
+                of="ca174b0c7a")
 
-TRAIN_RUN = bi("""model, vocab, history = experiments.train_language_model(GPTClass, config)
+TRAIN_RUN = bi("""model, vocab, history = experiments.train_language_model(GPTClass, config, train_step=train_step_fn)
 print(f"{history.steps} steps in {history.seconds:.1f} s ({history.stopped}); loss {history.losses[0]:.2f} -> "
       f"{sum(history.losses[-20:]) / len(history.losses[-20:]):.2f} nats per character (mean of the last 20 steps)")
 fig = experiments.plot_loss(history)
@@ -442,7 +633,7 @@ after = experiments.samples(model, vocab, generate_fn, n=32)
 print("Samples after training (temperature 0.8), 6 of 32:")
 for line in after[:6]:
     print("   ", repr(line))""",
-               zh="""model, vocab, history = experiments.train_language_model(GPTClass, config)
+               zh="""model, vocab, history = experiments.train_language_model(GPTClass, config, train_step=train_step_fn)
 print(f"{history.steps} 步，用时 {history.seconds:.1f} 秒（停止原因：{history.stopped}）；损失（loss）"
       f"{history.losses[0]:.2f} -> {sum(history.losses[-20:]) / len(history.losses[-20:]):.2f} 奈特/字符（最后 20 步的平均）")
 fig = experiments.plot_loss(history)
@@ -451,7 +642,7 @@ after = experiments.samples(model, vocab, generate_fn, n=32)
 print("训练后的样本（温度 0.8），32 个中的 6 个：")
 for line in after[:6]:
     print("   ", repr(line))""",
-               of="eb69e36b0a")
+               of="14e374eac7")
 
 TRAIN_SUMMARY = bi("""share_before, n_before = experiments.grammatical_share(before)
 share_after, n_after = experiments.grammatical_share(after)
@@ -477,14 +668,14 @@ print(f"训练 {history.steps} 步（{history.seconds:.0f} 秒）之后，损失
       "而这一切只是从字符中学来的。")""",
                    of="bf0ec6a8b1")
 
-CACHE_MEASURE_WHY = bi(r"""## 6. Measured: the cache gives the same tokens, for less work
+CACHE_MEASURE_WHY = bi(r"""## 9. Measured: the cache gives the same tokens, for less work
 
 **The same tokens.** We generate from the trained model twice, with and without the cache, greedy and then
 sampled with the same generator seed, and compare the token sequences.""",
-                       zh=r"""## 6. 测量：缓存给出相同的词元，而工作量更少
+                       zh=r"""## 9. 测量：缓存给出相同的词元，而工作量更少
 
 **相同的词元。** 我们用训练好的模型生成两次，一次使用缓存，一次不使用；先用贪心，再用相同的生成器种子采样，然后比较两次得到的词元序列。""",
-                       of="ce8178bcc0")
+                       of="2ca430fa85")
 
 SAME_CODE = bi("""prompt = vocab.encode("\\nthe ").repeat(4, 1)  # (B=4, 5)
 new = model.max_len - prompt.size(1)  # fill the context
@@ -660,6 +851,171 @@ print(f"不用缓存时，最后一个词元耗时 {uncached_times[-1] * 1e3:.2f
 print(f"代价：每个位置、每个序列要 {per_position:.0f} 字节的缓存，并随文本线性增长。")""",
                  of="454a048ffc")
 
+HEADS_WHY = bi(r"""## 7. Measured: does a head read the verb's subject?
+
+In the grammar the verb agrees with its subject: "the cat sees", "the cats see". At the last letter of the verb's
+stem ("se**e**", "watc**h**") the model must choose between the singular ending ("s", "es") and a space, and only
+the subject noun, a few characters back, tells which. Because the course wrote the grammar, we know where every
+subject is, so we can ask each of the 8 heads (2 layers x 4 heads): from the verb's characters, how much of its
+attention weight lands on the subject noun's characters? **Chance** is what a head spreading its weight evenly
+would put there: a query at position `t` sees `t + 1` positions, so a subject of `n` characters gets
+`n / (t + 1)`.
+
+The head is chosen on 100 sentences the training text did not hold and measured on 100 others, so that the
+choice cannot flatter the number. The printed claim is chosen by its weight over chance: at least
+`experiments.SUBJECT_RATIO` = 2 "reads the subject", above 1 "leans towards it", otherwise "no head reads it".
+Beside it, how often the model gives the right ending the higher probability. A model can agree without any
+head looking at the subject: the number can travel through the residual stream from one character to the
+next. This measures whether a head does look.""",
+               zh=r"""## 7. 测量：有没有一个头在读动词的主语？
+
+在这个语法里，动词与主语保持数的一致（number agreement）："the cat sees"、"the cats see"。在动词词干的最后一个字母上（"se**e**"、"watc**h**"），模型必须在单数词尾（"s"、"es"）和空格之间做出选择，而能告诉它答案的，只有前面几个字符处的主语（subject）名词。语法是课程自己写的，所以我们知道每个主语在哪里，于是可以问 8 个头（2 层 x 4 个头）中的每一个：从动词（verb）的各个字符出发，它的注意力权重有多少落在主语名词的字符上？**随机水平**是把权重平均分配的头会放在那里的份额：位置 `t` 上的查询能看到 `t + 1` 个位置，所以长 `n` 个字符的主语得到 `n / (t + 1)`。
+
+头在 100 个训练文本中没有的句子上选出，再在另外 100 个句子上测量，这样选择本身就不会美化这个数字。打印出的结论由它的权重与随机水平之比来决定：至少为 `experiments.SUBJECT_RATIO` = 2 时说“在读主语”，大于 1 时说“偏向主语”，否则说“没有头在读主语”。旁边还给出模型有多少次给正确的词尾更高的概率。即使没有任何头去看主语，模型也可能做到一致：数的信息可以通过残差流逐个字符地传递下去。这里测量的只是：是否真有一个头在看。""",
+               of="52e1fc5300")
+
+HEADS_CODE = bi("""items = experiments.agreement_items(200, seed=1)  # 200 sentences the training text did not hold
+weights, chance = experiments.subject_weights(model, vocab, items, config.num_heads)  # (layers, h, 200), (200,)
+choose, measure = slice(0, 100), slice(100, 200)
+layer, head = divmod(int(weights[:, :, choose].mean(-1).argmax()), config.num_heads)  # chosen on the first 100
+share, base = weights[layer, head, measure].mean().item(), chance[measure].mean().item()  # measured on the rest
+fig = experiments.plot_subject_heads(weights[:, :, measure], chance[measure], (layer, head))
+plt.show()
+example, verb, subject = items[100]
+maps = experiments.attention_weights(model, vocab.encode(example)[None], config.num_heads)  # per layer (1, h, T, T)
+fig = experiments.plot_attention_map(maps[layer][0, head], example,
+                                     f"Layer {layer + 1}, head {head + 1}: the grammar model on a held-out sentence")
+plt.show()
+accuracy = experiments.agreement_accuracy(model, vocab, items[100:])
+ratio = share / base
+print(f"Layer {layer + 1}, head {head + 1} (chosen on 100 sentences) puts {share:.0%} of its weight from the verb "
+      f"on the subject in 100 others; chance is {base:.0%}: {ratio:.1f}x chance.")
+if ratio >= experiments.SUBJECT_RATIO:
+    print(f"At least {experiments.SUBJECT_RATIO:.0f}x chance: this head reads the verb's subject.")
+elif ratio > 1:
+    print(f"Above chance but under {experiments.SUBJECT_RATIO:.0f}x: the head leans towards the subject, no more.")
+else:
+    print("Not above chance: no head reads the subject from the verb; the number travels another way.")
+print(f"The model gives the right ending the higher probability in {accuracy:.0%} of those 100 sentences.")""",
+                zh="""items = experiments.agreement_items(200, seed=1)  # 200 个训练文本中没有的句子
+weights, chance = experiments.subject_weights(model, vocab, items, config.num_heads)  # (layers, h, 200), (200,)
+choose, measure = slice(0, 100), slice(100, 200)
+layer, head = divmod(int(weights[:, :, choose].mean(-1).argmax()), config.num_heads)  # 在前 100 个句子上选出
+share, base = weights[layer, head, measure].mean().item(), chance[measure].mean().item()  # 在其余句子上测量
+fig = experiments.plot_subject_heads(weights[:, :, measure], chance[measure], (layer, head))
+plt.show()
+example, verb, subject = items[100]
+maps = experiments.attention_weights(model, vocab.encode(example)[None], config.num_heads)  # 每层 (1, h, T, T)
+fig = experiments.plot_attention_map(maps[layer][0, head], example,
+                                     f"第 {layer + 1} 层第 {head + 1} 个头：语法模型读一个留出的句子")
+plt.show()
+accuracy = experiments.agreement_accuracy(model, vocab, items[100:])
+ratio = share / base
+print(f"第 {layer + 1} 层第 {head + 1} 个头（在 100 个句子上选出）在另外 100 个句子中，从动词出发把 {share:.0%} 的权重"
+      f"放在主语上；随机水平为 {base:.0%}：是随机水平的 {ratio:.1f} 倍。")
+if ratio >= experiments.SUBJECT_RATIO:
+    print(f"至少是随机水平的 {experiments.SUBJECT_RATIO:.0f} 倍：这个头在读动词的主语。")
+elif ratio > 1:
+    print(f"高于随机水平，但不到 {experiments.SUBJECT_RATIO:.0f} 倍：这个头只是偏向主语而已。")
+else:
+    print("没有高于随机水平：没有哪个头从动词出发去读主语；数的信息是通过别的途径传递的。")
+print(f"在这 100 个句子中，模型有 {accuracy:.0%} 给正确的词尾更高的概率。")""",
+                of="6b13d92f45")
+
+TEXT_WHY = bi(r"""## 8. Measured: a GPT on a real text
+
+The grammar is small and clean. The course also ships a real text, `course_lib.text.shakespeare()`: the Sonnets,
+Macbeth, Romeo and Juliet and Hamlet as Project Gutenberg has them, 514,863 characters of which 73 are distinct
+(where it comes from and what was removed: `course_lib/text/SHAKESPEARE.md`). The same GPT, built with your
+class and trained with your `train_step`, reads it character by character: random windows of 48 characters,
+up to 600 steps or 20 seconds, whichever comes first.
+
+**Measure, do not assert.** Are the words it writes words of the text? We take the words of three letters or
+more in 64 samples (shorter ones are left out: random letters make "a", "I" and "o" too easily) and count the
+share of them that occur somewhere in the text. The baseline is the same share with no model at all: 20,000
+characters drawn one by one with the frequencies they have in the text. The printed claim: a share of at least
+`experiments.REAL_WORDS` = 75% (three words in four) "writes mainly words of the text"; at least
+`experiments.ABOVE_CHANCE` = 3 times the baseline's "far more real words than chance, but fewer than three in
+four"; otherwise "not clearly better than chance".""",
+              zh=r"""## 8. 测量：在真实文本上训练的 GPT
+
+语法又小又干净。课程还附带了一份真实的文本 `course_lib.text.shakespeare()`：Project Gutenberg 版的《十四行诗》、《麦克白》、《罗密欧与朱丽叶》和《哈姆雷特》，共 514,863 个字符，其中互不相同的有 73 个（来源以及删去了哪些内容，见 `course_lib/text/SHAKESPEARE.md`）。同一个 GPT，用你的类构建，用你的 `train_step` 训练，逐个字符地读它：随机截取 48 个字符的窗口，最多训练 600 步或 20 秒，以先到者为准。
+
+**测量，而不是断言。** 它写出的词是不是这份文本里的词？我们取 64 个样本中三个字母及以上的词（更短的不算：随机字母太容易拼出 "a"、"I" 和 "o"），统计其中在文本某处出现过的比例。基线是完全没有模型时的同一比例：按照各字符在文本中的频率逐个抽取的 20,000 个字符。打印出的结论：比例至少为 `experiments.REAL_WORDS` = 75%（四个词里有三个）时说“写出的主要是文本中的词”；至少是基线的 `experiments.ABOVE_CHANCE` = 3 倍时说“真实的词远多于随机水平，但不到四分之三”；否则说“没有明显好于随机水平”。""",
+              of="b5ed0886c9")
+
+TEXT_CODE = bi("""text_config = experiments.TextConfig(steps=5 if GRADING else 600)
+text_model, text_vocab, text_history = experiments.train_on_text(GPTClass, train_step_fn, text_config)
+final = sum(text_history.losses[-20:]) / len(text_history.losses[-20:])
+print(f"{text_history.steps} steps in {text_history.seconds:.1f} s ({text_history.stopped}); loss "
+      f"{text_history.losses[0]:.2f} -> {final:.2f} nats per character (mean of the last 20 steps; a uniform "
+      f"guess over the {len(text_vocab)} characters scores {torch.log(torch.tensor(len(text_vocab) * 1.0)):.2f})")
+real, _, _ = experiments.text_corpus()
+known = set(experiments.words_of(real))  # every word of 3+ letters in the text
+lines = experiments.samples(text_model, text_vocab, generate_fn, n=64, length=47, temperature=0.8)
+print("20 of the 64 samples (temperature 0.8; a line break shows as ' / '):")
+for line in lines[:20]:
+    print("   ", line.replace("\\n", " / "))
+share, n_words = experiments.word_share(lines, known)
+base, n_base = experiments.word_share([experiments.random_characters(real, 20_000, seed=0)], known)
+print(f"Words of 3+ letters that occur in the text: {share:.0%} of the {n_words} generated, against {base:.1%} of "
+      f"the {n_base} in 20,000 random characters drawn with the text's frequencies.")
+if share >= experiments.REAL_WORDS:
+    print(f"At least {experiments.REAL_WORDS:.0%}: the model writes mainly words of the text, "
+          f"{share / max(base, 1e-9):.0f}x the share of random characters.")
+elif share >= experiments.ABOVE_CHANCE * base:
+    print(f"At least {experiments.ABOVE_CHANCE:.0f}x the random share but under {experiments.REAL_WORDS:.0%}: far "
+          "more real words than chance, but fewer than three in four.")
+else:
+    print(f"Under {experiments.ABOVE_CHANCE:.0f}x the random share: not clearly better than chance yet.")""",
+               zh="""text_config = experiments.TextConfig(steps=5 if GRADING else 600)
+text_model, text_vocab, text_history = experiments.train_on_text(GPTClass, train_step_fn, text_config)
+final = sum(text_history.losses[-20:]) / len(text_history.losses[-20:])
+print(f"{text_history.steps} 步，用时 {text_history.seconds:.1f} 秒（停止原因：{text_history.stopped}）；损失 "
+      f"{text_history.losses[0]:.2f} -> {final:.2f} 奈特/字符（最后 20 步的平均；在 {len(text_vocab)} 个字符上"
+      f"均匀乱猜的得分是 {torch.log(torch.tensor(len(text_vocab) * 1.0)):.2f}）")
+real, _, _ = experiments.text_corpus()
+known = set(experiments.words_of(real))  # 文本中所有三个字母及以上的词
+lines = experiments.samples(text_model, text_vocab, generate_fn, n=64, length=47, temperature=0.8)
+print("64 个样本中的 20 个（温度 0.8；换行显示为 ' / '）：")
+for line in lines[:20]:
+    print("   ", line.replace("\\n", " / "))
+share, n_words = experiments.word_share(lines, known)
+base, n_base = experiments.word_share([experiments.random_characters(real, 20_000, seed=0)], known)
+print(f"在文本中出现过的三个字母及以上的词：生成的 {n_words} 个词中占 {share:.0%}；而按文本的字符频率随机抽取的 "
+      f"20,000 个字符里，{n_base} 个词中占 {base:.1%}。")
+if share >= experiments.REAL_WORDS:
+    print(f"至少为 {experiments.REAL_WORDS:.0%}：模型写出的主要是文本中的词，"
+          f"比例是随机字符的 {share / max(base, 1e-9):.0f} 倍。")
+elif share >= experiments.ABOVE_CHANCE * base:
+    print(f"至少是随机比例的 {experiments.ABOVE_CHANCE:.0f} 倍，但不到 {experiments.REAL_WORDS:.0%}："
+          "真实的词远多于随机水平，但不到四分之三。")
+else:
+    print(f"不到随机比例的 {experiments.ABOVE_CHANCE:.0f} 倍：还没有明显好于随机水平。")""",
+               of="24bd59a916")
+
+TEXT_MAP_CODE = bi("""line = "To be, or not to be,--that is the question:--"  # Hamlet, act III, scene 1, as the text has it
+assert line in real
+maps = experiments.attention_weights(text_model, text_vocab.encode(line)[None], text_config.num_heads)
+last = maps[-1][0]  # (h, T, T): the last layer's heads on this line
+lookback = experiments.mean_lookback(last)  # (h,): characters back, on average
+head = int(lookback.argmax())  # shown: the head that looks farthest back
+fig = experiments.plot_attention_map(last[head], line, f"Last layer, head {head + 1}, on a line of Hamlet")
+plt.show()
+print(f"The last layer's heads look back {', '.join(f'{d:.1f}' for d in lookback.tolist())} characters on "
+      f"average; the map shows head {head + 1}, the one that looks farthest back.")""",
+                   zh="""line = "To be, or not to be,--that is the question:--"  # 《哈姆雷特》第三幕第一场，按文本原样
+assert line in real
+maps = experiments.attention_weights(text_model, text_vocab.encode(line)[None], text_config.num_heads)
+last = maps[-1][0]  # (h, T, T)：最后一层的各个头读这一行
+lookback = experiments.mean_lookback(last)  # (h,)：平均往回看多少个字符
+head = int(lookback.argmax())  # 展示往回看得最远的那个头
+fig = experiments.plot_attention_map(last[head], line, f"最后一层第 {head + 1} 个头读《哈姆雷特》的一行")
+plt.show()
+print(f"最后一层的各个头平均往回看 {'、'.join(f'{d:.1f}' for d in lookback.tolist())} 个字符；"
+      f"图中是第 {head + 1} 个头，往回看得最远的那个。")""",
+                   of="bd936add1d")
+
 SUMMARY = bi("""## Summary
 
 * A GPT is a stack of pre-LN decoder blocks with **causal** self-attention and no cross-attention, between a
@@ -673,9 +1029,24 @@ SUMMARY = bi("""## Summary
 * Sampling turns logits into tokens: temperature divides the logits before the softmax (0 means argmax), top-k
   keeps the `k` largest, and a `torch.Generator` makes the draws reproducible, so cached and uncached
   generation can be compared token for token.
+* Training is yours: the loss scores the prediction at position `t` against the token at `t + 1`, averaged over
+  all `B·(T-1)` predictions, and a step is `train()`, forward, loss, zero the gradients, backward, step. With
+  them the same GPT learned the grammar and a real text; sections 7 and 8 printed whether a head reads the
+  verb's subject (its weight against chance) and how many of the words it wrote occur in Shakespeare (against
+  random characters).
 * The cells above printed what your machine measured, with the `generate` that ran: whether cached and
   uncached tokens were identical, whether that `generate` fed only the new token, how the speed-up changed with
   the length, and a cache that costs `2 · num_layers · D` numbers per position.
+
+**In the paper, and after it.** A GPT is the decoder of "Attention Is All You Need" (Vaswani et al., 2017)
+without its cross-attention: the masked decoder self-attention of section 3.2.3 (Applications of Attention in
+our Model), the feed-forward block of section 3.3 and the embeddings and softmax read-out of section 3.4.
+Training a decoder alone as a language model is Liu et al. (2018, "Generating Wikipedia by Summarizing Long
+Sequences") and Radford et al. (2018, GPT), who also learned the position embeddings, the alternative that
+section 3.5 of the paper found nearly as good as sinusoids. The pre-LN blocks and the final layer norm `ln_f`
+are GPT-2's (Radford et al., 2019). The key-value cache is not in the paper; it follows from the causal mask of
+section 3.2.3, under which no position ever sees a later one. Top-k sampling is from Fan, Lewis and Dauphin
+(2018, "Hierarchical Neural Story Generation").
 
 This is the last notebook: from an RNN reading one step at a time (01) to a language model writing one token
 at a time, but computing everything it has already read only once.""",
@@ -684,10 +1055,13 @@ at a time, but computing everything it has already read only once.""",
 * GPT 是一叠 pre-LN 解码器块，带**因果**自注意力（self-attention），没有交叉注意力，夹在“词元加位置”的嵌入与一个线性输出头之间。用下一个词元的预测来训练时，一次前向传播就能同时给出每个位置上的损失。
 * 生成是逐步进行的。由于因果掩码，追加一个词元时，更早的位置永远不会改变，所以每一层都**缓存**自己的键和值（沿位置轴拼接）；每个新词元只需一个位置的投影和前馈，再加上一个查询对缓存键的注意力，而不必把整个前缀重算一遍。新查询的掩码是 `(T, T_past + T)` 分数矩阵中与右下角对齐的下三角，位置则从缓存的长度接着往下数。
 * 采样把 logits 变成词元：在 softmax 之前把 logits 除以温度（温度为 0 即取 argmax），top-k 只保留最大的 `k` 个，而 `torch.Generator` 让抽取可以复现，因此有缓存和无缓存的生成可以逐个词元地比较。
+* 训练由你来写：损失用位置 `t` 上的预测对照位置 `t + 1` 上的词元来评分，对全部 `B·(T-1)` 个预测取平均；一个训练步就是 `train()`、前向、损失、梯度清零、反向传播、更新。同一个 GPT 用它们学会了语法，也学了一份真实文本；第 7 节和第 8 节打印了是否有一个头在读动词的主语（它的权重与随机水平之比），以及它写出的词中有多少出现在莎士比亚的文本里（与随机字符相比）。
 * 上面的单元格打印了你的机器用实际运行的那个 `generate` 测得的结果：有缓存与无缓存的词元是否相同，那个 `generate` 是否只送入了新词元，加速比如何随长度变化，以及每个位置要花 `2 · num_layers · D` 个数的缓存。
 
+**对应论文，以及论文之后。** GPT 就是 "Attention Is All You Need"（Vaswani 等，2017）中去掉交叉注意力的解码器：第 3.2.3 节（Applications of Attention in our Model）中带掩码的解码器自注意力、第 3.3 节的前馈块，以及第 3.4 节的嵌入和 softmax 读出。单独训练一个解码器作为语言模型，来自 Liu 等（2018，"Generating Wikipedia by Summarizing Long Sequences"）和 Radford 等（2018，GPT）；GPT 还改用了学习得到的位置嵌入，论文第 3.5 节发现这种替代方案与正弦编码效果几乎相同。pre-LN 块和最后的层归一化 `ln_f` 来自 GPT-2（Radford 等，2019）。键值缓存不在论文里；它是第 3.2.3 节因果掩码的推论：在这种掩码下，任何位置都看不到它之后的位置。top-k 采样来自 Fan、Lewis 和 Dauphin（2018，"Hierarchical Neural Story Generation"）。
+
 这是最后一个笔记本：从笔记本 01 中一次读一步的循环神经网络（RNN），走到一次写一个词元、但对已经读过的一切只计算一次的语言模型。""",
-             of="950bfccf50")
+             of="e842297946")
 
 
 def build():
@@ -720,15 +1094,35 @@ def build():
                  final_assert="assert generate(GPT(5, 8, 8, 2, 1, 16).eval(), torch.zeros(1, 2, dtype=torch.long), "
                               "3, temperature=0).shape == (1, 5), "
                               "\"T + max_new_tokens tokens (应返回 T + max_new_tokens 个词元)\""),
+        markdown(LOSS_WHY),
+        exercise(5, ref.language_model_loss, points=3, seed=9419, difficulty=2, importance=5, minutes=10,
+                 text=LOSS_TEXT, hint=LOSS_HINT,
+                 final_assert="assert abs(language_model_loss(torch.zeros(2, 4, 5), torch.zeros(2, 4, dtype=torch.long))"
+                              ".item() - torch.log(torch.tensor(5.0)).item()) < 1e-5, "
+                              "\"uniform logits score log V (均匀的 logits 得分应为 log V)\""),
+        exercise(6, ref.train_step, points=3, seed=9521, difficulty=2, importance=5, minutes=10,
+                 text=STEP_TEXT, hint=STEP_HINT,
+                 final_assert="assert isinstance(train_step(m := GPT(5, 8, 8, 2, 1, 16), torch.optim.SGD(m.parameters(), "
+                              "lr=0.1), torch.zeros(2, 4, dtype=torch.long)), float), "
+                              "\"the loss as a Python float (损失应作为 Python float 返回)\""),
         markdown(TRAIN_WHY),
         code(TRAIN_CODE),
         code(TRAIN_RUN),
         code(TRAIN_SUMMARY),
+        markdown(HEADS_WHY),
+        code(HEADS_CODE),
+        markdown(TEXT_WHY),
+        code(TEXT_CODE),
+        code(TEXT_MAP_CODE),
         markdown(CACHE_MEASURE_WHY),
         code(SAME_CODE),
         markdown(TIME_WHY),
+        *question("09.cache_growth"),
         code(TIME_CODE),
+        answer("09.cache_growth", "speedups=speedups"),
+        *question("09.cache_bytes"),
         markdown(MEMORY_WHY),
         code(MEMORY_CODE),
+        answer("09.cache_bytes", "per_position=per_position, layers=len(wide.blocks), d_model=64"),
         markdown(SUMMARY),
     ], title=TITLE)
