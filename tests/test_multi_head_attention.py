@@ -655,6 +655,8 @@ def test_an_embedding_is_a_one_hot_product_and_a_row_look_up():
     W = torch.randn(11, 5)
     ids = torch.randint(0, 11, (2, 7))
     embedding = nn.Embedding.from_pretrained(W)
+    # Exact by construction, in any summation order: each output is 1.0 * w (exact) plus products with 0.0 (exact
+    # zeros), and w + 0.0 == w; nn.Embedding is the same row look-up
     assert torch.equal(F.one_hot(ids, 11).float() @ W, W[ids]) and torch.equal(embedding(ids), W[ids])
 
 
