@@ -6,12 +6,14 @@ a sentence about the learner's line, the shape of the difference (a factor, swap
 positions, an argument off by one), or the first submodule whose input or output departs from the
 reference's. A message that only reports "`x` differs from the reference at index ..." is a bare mismatch.
 """
+import inspect
 import math
 import re
 
 import pytest
 import torch
 import torch.nn.functional as F
+import unseen_slips
 from torch import nn
 
 from course_lib import solutions as S
@@ -673,6 +675,7 @@ def test_correct_code_written_differently_still_passes(exercise, impl):
 # Learner code that imports nothing of the course (the grader's worker runs it with the tripwire armed, and the
 # student environment holds no solutions): run from this text in every process alike.
 PROBE_SOURCE = '''
+import inspect
 import math
 import torch
 from torch import nn
@@ -785,43 +788,6 @@ class GPTOnLearnersAttention(GPTBase):
     attention = CausalSelfAttention
 
 
-def greedy_decode_sliding_window(model, src, max_len, bos_id, eos_id=None, src_mask=None):
-    """Each position reads only the last 5 tokens: a window passed as tgt_mask. Right tokens on every case."""
-    with torch.no_grad():
-        memory = model.encode(src, src_mask)
-        ys = torch.full((src.size(0), 1), bos_id, dtype=torch.long)
-        done = torch.zeros(src.size(0), dtype=torch.bool)
-        while ys.size(1) < max_len:
-            T = ys.size(1)
-            window = torch.ones(T, T, dtype=torch.bool).tril().triu(-4)
-            nxt = model.out(model.decode(ys, memory, window, src_mask))[:, -1].argmax(-1)
-            if eos_id is not None:
-                nxt = nxt.masked_fill(done, eos_id)
-                done = done | (nxt == eos_id)
-            ys = torch.cat([ys, nxt[:, None]], 1)
-            if eos_id is not None and bool(done.all()):
-                break
-        return ys
-
-
-class MultiHeadAttentionDroppingItsOutput(nn.Module):
-    def __init__(self, d_model, num_heads, dropout=0.0):
-        super().__init__()
-        self.num_heads = num_heads
-        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, query, key, value, mask=None):
-        B, Tq, D = query.shape
-        q, k, v = (w(x).view(B, x.size(1), self.num_heads, -1).transpose(1, 2)
-                   for w, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
-        if mask is not None:
-            scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        return self.drop(self.w_o((weights @ v).transpose(1, 2).reshape(B, Tq, D))), weights
-
-
 PROBES = {
     "localised": ("FeedForward", "FeedForwardReluAfterSecond"),
     "off by one": ("noam_lr", "noam_lr_off_by_one"),
@@ -833,6 +799,7 @@ PROBES = {
     "dropout after w_o": ("MultiHeadAttention", "MultiHeadAttentionDroppingItsOutput"),
 }
 '''.lstrip()  # the worker's cell transformer drops leading blank lines: keep line numbers alike
+PROBE_SOURCE += "\n\n" + inspect.getsource(unseen_slips)  # two slips tests/test_student_env.py runs too
 
 
 def probe_messages(exercises, source, strict=False):

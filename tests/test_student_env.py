@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import unseen_slips
 
 import course_lib
 import course_lib.solutions as solutions
@@ -203,54 +204,15 @@ def test_recordings_are_plain_data(env):
         torch.load(path, weights_only=True)
 
 
-# Wrong in ways the outputs of the cases do not show (issue 29): a greedy_decode whose tgt_mask hides tokens it
-# decoded (a window of 5: the tokens are right on every case), a MultiHeadAttention that drops its output after w_o
-# (right in eval()). The checks see what reaches decode and solve for the weights the output was made of.
-LOOKS_PAST_THE_VALUES = """
-import math
-import torch
-from torch import nn
-
-
-def greedy_decode(model, src, max_len, bos_id, eos_id=None, src_mask=None):
-    with torch.no_grad():
-        memory = model.encode(src, src_mask)
-        ys = torch.full((src.size(0), 1), bos_id)
-        done = torch.zeros(src.size(0), dtype=torch.bool)
-        while ys.size(1) < max_len:
-            window = torch.ones(ys.size(1), ys.size(1), dtype=torch.bool).tril().triu(-4)
-            nxt = model.out(model.decode(ys, memory, window, src_mask))[:, -1].argmax(-1)
-            if eos_id is not None:
-                nxt = nxt.masked_fill(done, eos_id)
-                done = done | (nxt == eos_id)
-            ys = torch.cat([ys, nxt[:, None]], 1)
-            if eos_id is not None and bool(done.all()):
-                break
-        return ys
-
-
-class MultiHeadAttention(nn.Module):
-    def __init__(self, d_model, num_heads, dropout=0.0):
-        super().__init__()
-        self.num_heads = num_heads
-        self.w_q, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, query, key, value, mask=None):
-        B, Tq, D = query.shape
-        q, k, v = (w(x).view(B, x.size(1), self.num_heads, -1).transpose(1, 2)
-                   for w, x in ((self.w_q, query), (self.w_k, key), (self.w_v, value)))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
-        if mask is not None:
-            scores = scores.masked_fill(~mask, float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        return self.dropout(self.w_o((weights @ v).transpose(1, 2).reshape(B, Tq, D))), weights
-"""
+# Wrong in ways the outputs of the cases do not show (issue 29): tests/unseen_slips.py, whose source runs here too
+LOOKS_PAST_THE_VALUES = inspect.getsource(unseen_slips)
+SLIPS = (("greedy_decode", "greedy_decode_sliding_window"),
+         ("MultiHeadAttention", "MultiHeadAttentionDroppingItsOutput"))
 
 
 def _past_the_values(checks, namespace):
     found = {}
-    for exercise, name in (("greedy_decode", "greedy_decode"), ("MultiHeadAttention", "MultiHeadAttention")):
+    for exercise, name in SLIPS:
         try:
             checks.EXERCISES[exercise].check(namespace[name], quiet=True)
             found[exercise] = None
@@ -269,7 +231,7 @@ def test_what_the_values_do_not_show_is_named_as_in_the_full_package(env):
     here = _past_the_values(checks, namespace)
     assert here["greedy_decode"][1] == "a tgt_mask that hides tokens decoded so far"
     assert here["MultiHeadAttention"][1].startswith("dropout applied to the output after w_o")
-    out = _isolated(env, inspect.getsource(_past_the_values) + f"""
+    out = _isolated(env, f"SLIPS = {SLIPS!r}\n" + inspect.getsource(_past_the_values) + f"""
 import json
 import course_lib.checks as checks
 from course_lib.checks._recorded import Recorded
