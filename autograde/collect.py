@@ -20,6 +20,7 @@ file and folder is either collected or listed with the reason.
 """
 
 import csv
+import fnmatch
 import io
 import json
 import re
@@ -28,7 +29,7 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
-from course_lib.progress import RECORD  # the progress record the checks keep beside the notebook
+from course_lib.progress import NOT_HANDED_IN as PROGRESS_FILES  # the learner's record and figure
 
 from . import course
 from .notebook import recognise, too_large
@@ -206,7 +207,7 @@ def _walk(intake, files, origin, student=None, depth=0):
                 intake.rejected.append(f"{where}: {too_large(size[0])}")
             elif filename.endswith(".zip"):
                 _zip(intake, read(), filename, where, owner, depth + 1)
-            elif filename.startswith(RECORD) or filename == "course-progress.png":  # the learner's own
+            elif any(fnmatch.fnmatch(filename, pattern) for pattern in PROGRESS_FILES):  # the learner's own
                 intake.notes.append(f"{where}: the learner's progress record (course_lib.progress): not collected")
             elif not filename.endswith(".ipynb"):
                 intake.rejected.append(f"{where}: not a notebook")

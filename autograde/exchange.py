@@ -14,6 +14,8 @@ import json
 import logging
 from pathlib import Path
 
+from course_lib import progress
+
 from . import config_file, course
 
 
@@ -71,8 +73,7 @@ def publish(course_dir, names, root):
 STUDENT_HUB_CONFIG = "student_hub_config"  # in the course folder, written by release --exchange
 # What `nbgrader submit` leaves behind: nbgrader's own ignore list, and the progress record the checks keep in the
 # assignment folder (with the temporary files of its writes) and the figure `python -m autograde progress` saves.
-NOT_HANDED_IN = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".course-progress.json",
-                 ".course-progress.json.*", "course-progress.png"]
+NOT_HANDED_IN = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", *progress.NOT_HANDED_IN]
 
 # What a student's JupyterLab on the hub keeps of nbgrader: the Assignments tab (fetch, submit) and the Validate
 # button; not the instructor's formgrader, Create Assignment or course list, nor the menu that opens them.

@@ -142,7 +142,6 @@ def submit(path, student, out_dir=".", timeout=120):
     return target
 
 
-PROGRESS_PNG = "course-progress.png"  # the figure `progress` saves in the working folder (never handed in either)
 
 
 def show_progress(folder=".", out=None, language=None):
@@ -155,7 +154,7 @@ def show_progress(folder=".", out=None, language=None):
     folder = Path(folder)
     if not folder.is_dir():
         raise SystemExit(f"error: {folder} is not a folder: name the folder your notebooks run in (default: here)")
-    out = Path(out) if out is not None else folder / PROGRESS_PNG
+    out = Path(out) if out is not None else folder / progress.FIGURE
     with speaking(language or current()):
         figure = progress.figure(folder)
         try:

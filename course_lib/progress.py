@@ -41,6 +41,10 @@ from .i18n import language, tr
 from .verdicts import listen
 
 RECORD = ".course-progress.json"
+FIGURE = "course-progress.png"  # what `python -m autograde progress` saves beside it
+# The learner's own files in the working folder, never handed in (shell patterns: the record, the temporary files
+# of its atomic writes, the figure): `submit`, nbgrader's exchange and `collect` leave them out
+NOT_HANDED_IN = (RECORD, RECORD + ".*", FIGURE)
 FORMAT = 1
 
 # passed, failed, not tried: the colours of the grid (colour-blind safe: blue-green, vermilion, light grey)

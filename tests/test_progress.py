@@ -272,14 +272,13 @@ def test_nbgraders_exchange_submit_leaves_the_record_behind(tmp_path):
     from traitlets.config import Config
 
     from autograde.exchange import write_student_hub_config
-    from autograde.student import PROGRESS_PNG
 
     config = write_student_hub_config(tmp_path / "hub", tmp_path / "exchange") / "nbgrader_config.py"
     c = Config()
     exec(config.read_text(), {"get_config": lambda: c})
     ignore = ignore_patterns(exclude=c.CourseDirectory.ignore)
-    names = [f"{NB}.ipynb", progress.RECORD, f"{progress.RECORD}.abc123.partial", PROGRESS_PNG, "notes.txt"]
-    assert set(ignore(str(tmp_path), names)) == {progress.RECORD, f"{progress.RECORD}.abc123.partial", PROGRESS_PNG}
+    names = [f"{NB}.ipynb", progress.RECORD, f"{progress.RECORD}.abc123.partial", progress.FIGURE, "notes.txt"]
+    assert set(ignore(str(tmp_path), names)) == {progress.RECORD, f"{progress.RECORD}.abc123.partial", progress.FIGURE}
 
 
 # -- where the record is read from ------------------------------------------------------------------------------------
