@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 READY := $(VENV)/.ready
-# The Jupyter kernel the notebooks ask for (autograde/notebook.py's KERNELSPEC: a test keeps them equal).
+# The Jupyter kernel the notebooks ask for (autograde/engine/notebook.py's KERNELSPEC: a test keeps them equal).
 KERNEL_NAME := transformers-course
 KERNEL_DISPLAY := Transformers course (Python 3)
 # JupyterLab refuses to run as root (as in a container) unless told it may.
@@ -66,4 +66,4 @@ clean:
 	rm -rf course .pytest_cache screenshots
 
 demo: $(READY)  ## a sample class released, graded, fed back and reported end to end
-	$(PY) -m autograde.demo
+	$(PY) -m autograde.steps.demo

@@ -1,3 +1,5 @@
-from .cli import main
+"""`python -m autograde`: the command line (autograde/cli.py)."""
+
+from autograde.cli import main
 
 main()

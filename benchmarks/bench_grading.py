@@ -28,8 +28,8 @@ def make_sample(subs, course_dir, per_notebook):
     """PER_NOTEBOOK submissions of each notebook: honest, buggy and hostile; returns how many of each."""
     import nbformat
 
-    from autograde.course import assignments
-    from autograde.demo import hand_in, solutions_of, student_notebook
+    from autograde.gradebook.course import assignments
+    from autograde.steps.demo import hand_in, solutions_of, student_notebook
 
     kinds = {"honest": 0, "buggy": 0, "hostile": 0}
     for stem in assignments():
@@ -127,7 +127,7 @@ def grade(subs, course_dir, jobs, warm, experiments, force, timings=None):
 
 def one_submission(root, warm, experiments):
     """One honest submission of 03 through the whole command on a fresh course folder (release untimed)."""
-    from autograde.demo import hand_in
+    from autograde.steps.demo import hand_in
 
     course_dir = root / f"single-{'warm' if warm else 'cold'}"
     subprocess.run([sys.executable, "-m", "autograde", "release", "03_self_attention", "--course-dir",

@@ -49,7 +49,7 @@ print(json.dumps(rows))
 
 
 def bench() -> str:
-    from autograde.student_env import build_student_env
+    from autograde.engine.student_env import build_student_env
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "env"

@@ -65,7 +65,7 @@ def bench_kernel_breakdown(stem, repeats=3):
     import nbformat
     from nbclient import NotebookClient
 
-    from autograde import sandbox
+    from autograde.engine import sandbox
 
     results = []
     for _ in range(repeats):
@@ -142,7 +142,7 @@ def bench_throughput(stem, n):
 
 def bench_single_submissions():
     """One submission of each notebook through `python -m autograde grade`, whole command wall time."""
-    from autograde.course import assignments
+    from autograde.gradebook.course import assignments
 
     rows = []
     with tempfile.TemporaryDirectory() as root:
@@ -160,7 +160,7 @@ def notebook_benchmarks():
     """The claims of notebooks 06-09, measured by each `benchmarks/bench_<topic>.py`'s `bench()`, in course order."""
     import importlib.util
 
-    from autograde.course import assignments
+    from autograde.gradebook.course import assignments
 
     lines = []
     for stem in assignments():
@@ -175,8 +175,8 @@ def notebook_benchmarks():
 
 
 def main():
-    from autograde import sandbox
-    from autograde.course import assignments
+    from autograde.engine import sandbox
+    from autograde.gradebook.course import assignments
 
     lines = ["# Benchmark results", "",
              f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

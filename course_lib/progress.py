@@ -20,7 +20,7 @@ The module is callable: `course_lib.progress()` is `course_lib.progress.progress
 `course_lib.progress.record_check(...)` and `from course_lib.progress import record_check` keep working (one
 object, the module, whose class adds `__call__`; no function shadows the module in `course_lib`).
 
-Which notebook an exercise belongs to is read from `course_lib.checks`, as `autograde.student_env.own_exercises`
+Which notebook an exercise belongs to is read from `course_lib.checks`, as `autograde.engine.student_env.own_exercises`
 reads it: the exercises each `course_lib/checks/<topic>.py` defines (in a student environment, those its
 recording holds), and the notebook number its docstring states ("Checks for notebook 03: ...").
 """

@@ -13,7 +13,7 @@ sys.path.insert(0, str(HERE / "src"))
 
 import author  # noqa: E402
 
-from autograde.notebook import write  # noqa: E402
+from autograde.engine.notebook import write  # noqa: E402
 
 EDITIONS = {"en": HERE, "zh": HERE / "zh"}  # where each language's instructor notebooks are written
 

@@ -16,12 +16,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
-from autograde.pool import ONE_THREAD  # (the grader's templates' setting; importing it imports no torch)
+from autograde.engine.pool import ONE_THREAD  # (the grader's templates' setting; importing it imports no torch)
 
 os.environ.update(ONE_THREAD)
 
+import nbformat  # noqa: E402
 import pytest  # noqa: E402
+
+from autograde.steps import demo  # noqa: E402
 
 if "torch" in sys.modules:  # (a plugin imported it before this file: the variables came too late for it)
     sys.modules["torch"].set_num_threads(1)
@@ -61,21 +65,45 @@ def _released_templates(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def released_course(_released_templates):
-    """A factory: `released_course(dest, *assignments)` gives a course folder at `dest` in which exactly those
-    assignments are released, as `python -m autograde release ... --course-dir dest` would leave it.
+    """A factory: `released_course(dest, *assignments, lang=None, hints=None)` gives a course folder at `dest` in
+    which exactly those assignments (all of them, if none is named) are released, as `python -m autograde release
+    ... [--lang LANG] [--hints STAGES] --course-dir dest` would leave it.
 
-    Each set of assignments is released once per test process (a release costs seconds of nbgrader) and copied
-    after that: a course folder holds no absolute path (tested in tests/test_autograde.py)."""
-    def make(dest, *assignments):
-        key = tuple(assignments)
+    Each release is made once per test process (a release costs seconds of nbgrader) and copied after that: a
+    course folder holds no absolute path (tested in tests/test_suite_fixtures.py)."""
+    def make(dest, *assignments, lang=None, hints=None):
+        key = (tuple(assignments), lang, hints)
         made = _released_templates["made"]
         if key not in made:
             template = _released_templates["root"] / f"t{len(made)}" / "course"
-            result = subprocess.run([sys.executable, "-m", "autograde", "release", *key, "--course-dir",
-                                     str(template)], capture_output=True, text=True)
+            options = [*(["--lang", lang] if lang else []), *(["--hints", hints] if hints else [])]
+            result = subprocess.run([sys.executable, "-m", "autograde", "release", *assignments, *options,
+                                     "--course-dir", str(template)], capture_output=True, text=True)
             assert result.returncode == 0, result.stdout + result.stderr
             made[key] = template
         shutil.copytree(made[key], dest)
         return Path(dest)
+
+    return make
+
+
+class Release(NamedTuple):
+    """One assignment released into a course folder, and what a test needs to hand in a class of it."""
+
+    course_dir: Path
+    released: nbformat.NotebookNode  # the student version, as released
+    good: dict  # the source notebook's solutions by grade id, as a student who got everything right types them
+
+
+@pytest.fixture(scope="session")
+def release(released_course):
+    """A factory: `release(dest, assignment)` releases one assignment into a course folder at `dest` (through
+    `released_course`) and gives a `Release`: the folder, the student version and the right answers, the start of
+    every test that grades a class."""
+    def make(dest, assignment):
+        course_dir = released_course(dest, assignment)
+        released = nbformat.read(course_dir / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+        good = demo.solutions_of(nbformat.read(REPO / "notebooks" / f"{assignment}.ipynb", as_version=4))
+        return Release(course_dir, released, good)
 
     return make

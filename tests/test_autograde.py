@@ -9,9 +9,9 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
-from autograde.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
+from autograde.engine.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
+from autograde.steps import demo
+from autograde.steps.demo import solutions_of, student_notebook
 
 NB = "03_self_attention"
 POINTS = {"softmax": 2, "scaled_dot_product_attention": 4, "causal_mask": 1, "padding_mask": 1}
@@ -69,12 +69,10 @@ print("SNOOP" + json.dumps(tried))"""
 
 # -- the class ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory, repo, released_course):
+def graded_class(tmp_path_factory, repo, release):
     root = tmp_path_factory.mktemp("class")
-    course_dir, subs = root / "course", root / "submissions"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    subs = root / "submissions"
+    course_dir, released, good = release(root / "course", NB)
     unscaled = good["scaled_dot_product_attention"].replace(" / math.sqrt(d_k)", "")
     assert unscaled != good["scaled_dot_product_attention"]
 
@@ -291,7 +289,8 @@ def test_huge_output_is_capped_in_the_stored_notebook(graded_class):
     assert stored.stat().st_size < 2_000_000
 
 
-@pytest.mark.skipif(not __import__("autograde.sandbox").sandbox.available(), reason="the sandbox needs Linux and root")
+@pytest.mark.skipif(not __import__("autograde.engine.sandbox").engine.sandbox.available(),
+                    reason="the sandbox needs Linux and root")
 def test_the_sandbox_keeps_a_kernel_inside_its_own_working_copy(graded_class, repo):
     stored = nbformat.read(graded_class["course_dir"] / "autograded" / "snoops" / NB / f"{NB}.ipynb", as_version=4)
     text = "".join(o.get("text", "") for c in stored.cells if c.cell_type == "code" for o in c.outputs)
@@ -363,13 +362,13 @@ def test_report_names_the_most_failed_exercise_and_its_mistake(graded_class):
         assert (graded_class["course_dir"] / "report" / plot).stat().st_size > 1000
 
 
-def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path, repo):
+def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path, repo, released_course):
     """Each assignment's student version releases, and grades as it should through the command line, in English
     and in Chinese (`release --lang zh` writes both; the Chinese solved notebooks earn full marks too)."""
-    from autograde.course import assignments
+    from autograde.gradebook.course import assignments
 
-    course_dir, subs = tmp_path / "course", tmp_path / "subs"
-    autograde("release", "--lang", "zh", "--course-dir", course_dir)
+    subs = tmp_path / "subs"
+    course_dir = released_course(tmp_path / "course", lang="zh")
     for stem in assignments():
         released = nbformat.read(course_dir / "release" / stem / f"{stem}.ipynb", as_version=4)
         good = solutions_of(nbformat.read(repo / "notebooks" / f"{stem}.ipynb", as_version=4))
@@ -389,11 +388,8 @@ def test_every_notebook_grades_full_with_solutions_and_zero_with_stubs(tmp_path,
         assert float(row["max_score"]) > 0 and float(row["score"]) == expected, row
 
 
-def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, repo, released_course):
-    course_dir = tmp_path / "course"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, release):
+    course_dir, released, good = release(tmp_path / "course", NB)
     demo.hand_in(tmp_path / "first", "ada", NB, student_notebook(released, good))
     demo.hand_in(tmp_path / "second", "ada", NB, b"{ broken")
     for folder, score, status in (("first", FULL, "graded"), ("second", 0, "rejected")):
@@ -405,9 +401,9 @@ def test_a_broken_resubmission_replaces_the_earlier_score(tmp_path, repo, releas
 
 
 def test_the_grader_names_exercises_as_the_checks_do():
-    """autograde.results.snake_case (the grader's main process, without torch) is the checks' own."""
-    from autograde.results import exercise_name
-    from autograde.results import snake_case as graders
+    """autograde.engine.results.snake_case (the grader's main process, without torch) is the checks' own."""
+    from autograde.engine.results import exercise_name
+    from autograde.engine.results import snake_case as graders
     from course_lib.checks import EXERCISES
     from course_lib.checks.framework import snake_case
 
@@ -418,8 +414,8 @@ def test_the_grader_names_exercises_as_the_checks_do():
 
 
 def test_feedback_says_what_the_experiment_cells_did():
-    from autograde.feedback import page
-    from autograde.log import Outcome
+    from autograde.engine.log import Outcome
+    from autograde.steps.feedback import page
 
     for mode in ("skip", "shrunk", "full"):
         html = page(Outcome("ada", NB, "graded", 8, 8, experiments=mode))

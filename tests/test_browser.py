@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde.notebook import KERNELSPEC
+from autograde.engine.notebook import KERNELSPEC
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "screenshots"
@@ -61,7 +61,7 @@ def _makefile_lab_env(repo):
 
 
 @pytest.fixture(scope="module")
-def lab_server(tmp_path_factory, repo):
+def lab_server(tmp_path_factory, repo, released_course):
     """JupyterLab on the released notebook 03, as `make lab` starts it, on a free local port with a token.
 
     Jupyter's per-user folders are fresh ones (no settings, workspaces or kernels of the machine's user);
@@ -96,7 +96,7 @@ def lab_server(tmp_path_factory, repo):
     try:
         # `make lab COURSE_LANG=zh` copies the Chinese edition into its own folder: lab-zh/ beside lab/
         autograde("lab", "--lang", "zh", "--lab-dir", lab / "lab-zh", "--course-dir", tmp / "course-zh")
-        autograde("release", ASSIGNMENT, "--course-dir", tmp / "course")
+        released_course(tmp / "course", ASSIGNMENT)
         shutil.copy2(tmp / "course" / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", lab)
         assert kernel.wait(120) == 0, "could not register the course's kernel"
         deadline = time.monotonic() + 120
@@ -254,9 +254,10 @@ def test_the_chinese_edition_speaks_chinese_in_chromium(lab_server, repo):
     """`make lab COURSE_LANG=zh`: the Chinese notebooks in lab-zh/. Two copies of 03 run with Run All (the path the
     test above takes): one with a mistake, whose check names it in Chinese, and one solved, whose plot renders with
     Chinese labels (no missing glyph: the CJK font)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
-    from autograde.demo import solutions_of, student_notebook
+    from autograde.steps.demo import solutions_of, student_notebook
 
     folder = lab_server["lab"] / "lab-zh"
     assert sorted(p.stem for p in folder.glob("*.ipynb"))[0] == "01_sequence_models"
@@ -285,16 +286,24 @@ def test_the_chinese_edition_speaks_chinese_in_chromium(lab_server, repo):
                 kernel is still connecting runs nothing, so it is sent again until the set-up cell has run."""
                 page.goto(f"{lab_server['url']}/lab/tree/lab-zh/{name}.ipynb?reset&token={lab_server['token']}")
                 expect(cell(0)).to_contain_text("自注意力")
+                tries = []
                 for attempt in range(6):
-                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").click()
-                    page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
                     try:
+                        # What a busy page may leave in the way of the menu: a menu the last try left open, a
+                        # dialog (accepted, and named if this fails)
+                        page.keyboard.press("Escape")
+                        dialogs = page.locator(".jp-Dialog")
+                        if dialogs.count():
+                            tries.append(f"a dialog: {dialogs.first.inner_text()[:200]!r}")
+                            dialogs.first.locator(".jp-Dialog-button").last.click(timeout=10_000)
+                        page.locator(".lm-MenuBar-itemLabel", has_text="Run").click(timeout=20_000)
+                        page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click(timeout=20_000)
                         expect(cell(2).locator(".jp-InputPrompt")).to_contain_text(re.compile(r"\[[0-9*]+\]"),
                                                                                    timeout=20_000)
                         return
-                    except AssertionError:
-                        continue
-                raise AssertionError("Run All ran no cell of the Chinese notebook in six tries")
+                    except (AssertionError, PlaywrightTimeout) as error:
+                        tries.append(f"try {attempt + 1}: {type(error).__name__}: {str(error).splitlines()[0][:120]}")
+                raise AssertionError(f"Run All ran no cell of the Chinese notebook in six tries: {tries}")
 
             def shot(at, name):
                 cell(at).scroll_into_view_if_needed()

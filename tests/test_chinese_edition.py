@@ -5,10 +5,10 @@ import csv
 import nbformat
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
-from autograde.log import read_log
-from autograde.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
+from autograde.engine.log import read_log
+from autograde.engine.notebook import BEGIN_HIDDEN, BEGIN_SOLUTION, grade_meta
+from autograde.steps import demo
+from autograde.steps.demo import solutions_of, student_notebook
 
 NB = "03_self_attention"
 
@@ -17,9 +17,8 @@ def _has_chinese(text):
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def test_release_in_chinese_keeps_the_assignment_nbgrader_sees(tmp_path, repo):
-    course_dir = tmp_path / "course"
-    autograde("release", NB, "--lang", "zh", "--course-dir", course_dir)
+def test_release_in_chinese_keeps_the_assignment_nbgrader_sees(tmp_path, released_course):
+    course_dir = released_course(tmp_path / "course", NB, lang="zh")
     english = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
     chinese = nbformat.read(course_dir / "release-zh" / NB / f"{NB}.ipynb", as_version=4)
     assert chinese.metadata["course"]["language"] == "zh"
@@ -32,9 +31,10 @@ def test_release_in_chinese_keeps_the_assignment_nbgrader_sees(tmp_path, repo):
             assert (a.source, a.metadata) == (b.source, b.metadata)
 
 
-def test_a_mixed_class_gets_the_same_scores_in_both_languages_and_feedback_in_its_own(tmp_path, repo):
-    course_dir, subs = tmp_path / "course", tmp_path / "subs"
-    autograde("release", NB, "--lang", "zh", "--course-dir", course_dir)
+def test_a_mixed_class_gets_the_same_scores_in_both_languages_and_feedback_in_its_own(tmp_path, repo,
+                                                                                        released_course):
+    subs = tmp_path / "subs"
+    course_dir = released_course(tmp_path / "course", NB, lang="zh")
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     unscaled = {**good, "scaled_dot_product_attention": good["scaled_dot_product_attention"].replace(
         " / math.sqrt(d_k)", "")}
@@ -61,9 +61,8 @@ def test_a_mixed_class_gets_the_same_scores_in_both_languages_and_feedback_in_it
     autograde("report", "--course-dir", course_dir)
 
 
-def test_validate_and_submit_answer_in_the_language_of_the_notebook(tmp_path, repo):
-    course_dir = tmp_path / "course"
-    autograde("release", NB, "--lang", "zh", "--course-dir", course_dir)
+def test_validate_and_submit_answer_in_the_language_of_the_notebook(tmp_path, repo, released_course):
+    course_dir = released_course(tmp_path / "course", NB, lang="zh")
     good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     unscaled = {**good, "scaled_dot_product_attention": good["scaled_dot_product_attention"].replace(
         " / math.sqrt(d_k)", "")}

@@ -3,6 +3,7 @@ correct code written differently and against buggy code written the way learners
 experiment's measured effect."""
 import pytest
 import torch
+from checking import assert_rejected
 from threadcount import assert_restores_the_thread_count
 
 from course_lib.checks import check_additive_attention
@@ -245,9 +246,7 @@ BUGGY = [
 
 @pytest.mark.parametrize("impl,name", BUGGY, ids=[b[0].__name__ for b in BUGGY])
 def test_a_learners_bug_is_rejected_and_named(impl, name):
-    with pytest.raises(AssertionError) as failure:
-        check_additive_attention(impl)
-    message = str(failure.value)
+    message = str(assert_rejected(check_additive_attention, impl))
     assert "looks like" in message and name in message.split(". ")[0], message
 
 
@@ -257,8 +256,7 @@ def test_writing_into_the_values_is_reported():
         values.zero_()  # tidies up after itself, in the caller's tensor
         return context, weights
 
-    with pytest.raises(AssertionError, match="wrote into its input `values`"):
-        check_additive_attention(zeroes_values)
+    assert_rejected(check_additive_attention, zeroes_values, names="wrote into its input `values`")
 
 
 # -- (d) the experiment measures what the notebook says ----------------------------------------------------

@@ -18,7 +18,8 @@ from torch import nn
 
 from course_lib import solutions as S
 from course_lib.checks import EXERCISES
-from course_lib.checks.framework import difference_shape, localise
+from course_lib.checks._difference import difference_shape
+from course_lib.checks._localise import localise
 
 # -- the learner's code: natural mistakes -------------------------------------------------------------------------
 
@@ -873,7 +874,7 @@ class _WorkerSession:
 def test_the_graders_worker_gives_the_same_diagnosis():
     """The grader runs the learner's code in a worker and the check in its own process (`Remote`): the traces,
     the blame and the error sentence travel as plain data and the message is the one the notebook shows."""
-    from autograde.verdict import RemoteImplementation
+    from autograde.engine.verdict import RemoteImplementation
 
     session = _WorkerSession(PROBE_SOURCE)
     try:
@@ -890,7 +891,7 @@ def test_the_graders_worker_gives_the_same_diagnosis():
 
 @pytest.fixture(scope="module")
 def student_env(tmp_path_factory):
-    from autograde.student_env import build_student_env
+    from autograde.engine.student_env import build_student_env
 
     out = tmp_path_factory.mktemp("student-env")
     build_student_env(out, through=None)

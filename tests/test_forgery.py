@@ -10,12 +10,11 @@ stops a class graded from an environment the sandbox cannot see; a grader fault 
 import csv
 import json
 
-import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
+from autograde.steps import demo
+from autograde.steps.demo import student_notebook
 
 NB = "03_self_attention"
 POINTS = {"softmax": 2, "scaled_dot_product_attention": 4, "causal_mask": 1, "padding_mask": 1}
@@ -165,7 +164,7 @@ softmax, scaled_dot_product_attention = _mine.softmax, _mine.scaled_dot_product_
 
 
 def _after(nb, grade_id):
-    from autograde.notebook import grade_meta
+    from autograde.engine.notebook import grade_meta
 
     return next(i for i, c in enumerate(nb.cells) if grade_meta(c).get("grade_id") == grade_id) + 1
 
@@ -177,12 +176,10 @@ def _rows(course_dir, path):
 
 
 @pytest.fixture(scope="module")
-def forgers(tmp_path_factory, repo, released_course):
+def forgers(tmp_path_factory, repo, release):
     root = tmp_path_factory.mktemp("forgers")
-    course_dir, subs = root / "course", root / "submissions"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    subs = root / "submissions"
+    course_dir, released, good = release(root / "course", NB)
     for name, reach in REACH.items():
         # The forged code and the reach-in go into the softmax solution cell: they run in the kernel and in
         # the grader's worker alike; the sdpa solution cell is left empty (the forger defined it already).
@@ -215,8 +212,8 @@ def test_a_forger_scores_as_if_the_forged_exercises_were_missing(forgers, studen
 @pytest.mark.parametrize("student", sorted(CALLS_THE_REFERENCE))
 def test_calling_the_reference_earns_nothing_whatever_it_does_to_the_tripwire(forgers, student):
     """The grader's worker runs a submission on a package without the reference solutions or the notebook's own
-    handouts (`grade.grading_env`), and does not see the course's files: the reference is not there to call."""
-    from autograde.sandbox import available
+    handouts (`worker.grading_env`), and does not see the course's files: the reference is not there to call."""
+    from autograde.engine.sandbox import available
 
     if student == "loads_the_reference_by_path" and not available():
         pytest.skip("reading the course's files by path is stopped by the sandbox, which needs Linux and root")
@@ -243,7 +240,7 @@ def test_a_kernel_killed_in_exercise_2_of_4_costs_exercise_2_only(forgers):
 def test_the_canary_stops_a_class_graded_from_an_environment_the_sandbox_cannot_see(forgers, tmp_path, repo):
     import os
 
-    from autograde.sandbox import available
+    from autograde.engine.sandbox import available
 
     if not available():
         pytest.skip("the sandbox needs Linux and root")

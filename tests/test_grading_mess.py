@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
-from autograde.notebook import grade_meta
+from autograde.engine.notebook import grade_meta
+from autograde.steps import demo
+from autograde.steps.demo import solutions_of, student_notebook
 
 # One worker runs them all, and the class is graded once per session: a module-scoped fixture would be graded
 # again each time the worker comes back to this module from another one.
@@ -240,8 +240,8 @@ def test_a_failing_piece_is_named_in_the_exercise_that_builds_on_it(mess):
 
 
 def test_the_dependency_table_blames_only_a_piece_that_fails_in_the_same_submission():
-    from autograde.log import ExerciseResult
-    from autograde.results import with_dependencies
+    from autograde.engine.log import ExerciseResult
+    from autograde.engine.results import with_dependencies
 
     def result(name, passed, mistake="", message="wrong"):
         return ExerciseResult(f"test_{name}", name, float(passed), 1.0, passed, "" if passed else message, mistake)
@@ -260,7 +260,7 @@ def test_the_dependency_table_blames_only_a_piece_that_fails_in_the_same_submiss
 
 # -- 9. names and platform facts ---------------------------------------------------------------------------------
 def test_collect_keeps_names_and_the_late_flag_and_says_what_it_replaced(mess, tmp_path):
-    from autograde.collect import read_roster
+    from autograde.steps.collect import read_roster
 
     text = nbformat.writes(student_notebook(mess["r03"], mess["g03"]))
     inbox = tmp_path / "canvas"
@@ -282,7 +282,7 @@ def test_collect_keeps_names_and_the_late_flag_and_says_what_it_replaced(mess, t
 
 
 def test_report_feedback_and_export_show_names_when_asked(mess, tmp_path):
-    from autograde.collect import write_roster
+    from autograde.steps.collect import write_roster
 
     course_dir = mess["course_dir"]
     write_roster(course_dir, {("cas", A03): {"name": "Cas Smith", "platform": "Moodle"}})
@@ -305,7 +305,7 @@ def test_the_exercise_chart_keeps_title_and_legend_clear_with_the_longest_exerci
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from autograde.report import ExerciseStats, exercise_chart
+    from autograde.steps.report import ExerciseStats, exercise_chart
     from course_lib.checks import EXERCISES
 
     longest = max(EXERCISES, key=len)
@@ -381,9 +381,9 @@ def test_a_due_date_set_later_is_applied_without_running_notebooks_and_listed_ap
     folder): on a tree whose course code others edit meanwhile, a changed course_lib would rightly grade again."""
     import subprocess
 
-    from autograde import grade as grading
     from autograde.cli import changed_rows
-    from autograde.log import Submission, read_log
+    from autograde.engine.log import Submission, read_log
+    from autograde.steps import grade as grading
 
     course_dir, subs = mess["course_dir"], mess["subs"]
     key = json.loads((course_dir / grading.CANARY_LOG).read_text())[A03]
@@ -398,7 +398,7 @@ def test_a_due_date_set_later_is_applied_without_running_notebooks_and_listed_ap
     with open(course_dir / "nbgrader_config.py", "a") as f:
         f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
     kept = {s: (course_dir / "autograded" / s / A03 / f"{A03}.ipynb").read_text() for s in ("cas", "loopy")}
-    monkeypatch.setattr(grading, "execute", None)  # nothing may run a notebook: calling it would fail
+    monkeypatch.setattr(grading, "open_backend", None)  # nothing may run a notebook: opening workers would fail
     outcomes = grading.grade(subs, course_dir, students=["cas", "loopy"], progress=False, timeout=CELL_TIMEOUT,
                              memory_limit=0)
     assert len(outcomes.unchanged) == 2 and {o.student for o in outcomes} == {"cas", "loopy"}
@@ -424,7 +424,7 @@ def test_an_exercise_built_on_a_piece_that_looped_is_not_run_again_by_the_grader
     """The loop of softmax would loop again in scaled_dot_product_attention's hidden test: named, not waited for."""
     from nbformat.v4 import new_output
 
-    from autograde.verdict import judge
+    from autograde.engine.verdict import judge
 
     class NoRun:
         timeout, notes = 100, []

@@ -11,6 +11,7 @@ import sys
 
 import nbformat
 import pytest
+from checking import VERIFY, assert_rejected
 from conftest import REPO
 from test_multi_head_attention import MhaAsInNotebook as LearnersMultiHeadAttention  # the handed-out attention
 
@@ -165,12 +166,9 @@ def test_notebook_04_strict_check_catches_a_handout_that_is_not_given(impl):
 
 def test_the_graders_hidden_test_catches_a_handout_too():
     """The grader's verdict (`_trusted.verify`, course_lib loaded afresh under a private name) sees it too."""
-    import runpy
-
-    verify = runpy.run_path(str(REPO / "course_lib" / "checks" / "_trusted.py"))["verify"]
-    assert verify("MultiHeadAttention", LearnersMultiHeadAttention, seed=4409)
-    with pytest.raises(AssertionError, match="runs the reference solution"):
-        verify("scaled_dot_product_attention", sdpa_calling_the_handout, seed=4409)
+    assert VERIFY("MultiHeadAttention", LearnersMultiHeadAttention, seed=4409)
+    assert_rejected(VERIFY, "scaled_dot_product_attention", sdpa_calling_the_handout, seed=4409,
+                    names="runs the reference solution")
 
 
 # -- the learner's side of course_lib imports without course_lib.solutions -----------------------------------

@@ -7,10 +7,12 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import course, demo, hints
-from autograde.demo import solutions_of, student_notebook
-from autograde.log import read_log
-from autograde.notebook import grade_meta, is_solution
+from autograde.engine import hints
+from autograde.engine.log import read_log
+from autograde.engine.notebook import grade_meta, is_solution
+from autograde.gradebook import course
+from autograde.steps import demo
+from autograde.steps.demo import student_notebook
 
 NB = "03_self_attention"
 FOLDERS = {"en": "release", "zh": "release-zh"}
@@ -87,13 +89,12 @@ def test_the_built_headers_open_idea_shapes_code_with_titles_in_each_language():
 
 # -- release --hints -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def two_releases(tmp_path_factory):
+def two_releases(tmp_path_factory, released_course):
     """Every assignment released in both languages twice: with all hint stages (the default) and with
     `--hints idea,shapes`."""
     root = tmp_path_factory.mktemp("hints")
-    autograde("release", "--lang", "zh", "--course-dir", root / "full")
-    autograde("release", "--lang", "zh", "--hints", "idea,shapes", "--course-dir", root / "credit")
-    return root / "full", root / "credit"
+    return (released_course(root / "full", lang="zh"),
+            released_course(root / "credit", lang="zh", hints="idea,shapes"))
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -117,13 +118,12 @@ def test_release_hints_idea_shapes_leaves_no_code_stage_and_the_default_keeps_al
             assert a.metadata == b.metadata
 
 
-def test_notebooks_released_without_the_code_hint_grade_as_the_full_ones(tmp_path, repo, released_course):
+def test_notebooks_released_without_the_code_hint_grade_as_the_full_ones(tmp_path, released_course, release):
     """The hint is in a plain markdown cell, which nbgrader neither checksums nor restores: a class that got
     `--hints idea,shapes` in either language scores as one that got every hint, mistakes named alike."""
-    course_dir, subs = tmp_path / "course", tmp_path / "subs"
-    full = released(released_course(tmp_path / "full", NB), "en", NB)
-    autograde("release", NB, "--lang", "zh", "--hints", "idea,shapes", "--course-dir", course_dir)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    subs = tmp_path / "subs"
+    _, full, good = release(tmp_path / "full", NB)
+    course_dir = released_course(tmp_path / "course", NB, lang="zh", hints="idea,shapes")
     unscaled = {**good, "scaled_dot_product_attention": good["scaled_dot_product_attention"].replace(
         " / math.sqrt(d_k)", "")}
     demo.hand_in(subs, "full-right", NB, student_notebook(full, good))

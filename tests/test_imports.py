@@ -107,8 +107,8 @@ def test_the_graph_sees_relative_and_absolute_imports():
     """The graph finds edges written either way (a graph with no edges would find no circle either)."""
     graph, _ = import_graph()
     assert "course_lib.i18n" in graph["course_lib.checks.framework"]  # from ..i18n import tr
-    assert "course_lib.checks.framework" in graph["autograde.verdict"]  # from course_lib.checks.framework import
-    assert "course_lib.checks._trusted" in graph["autograde.verdict"]  # the same, inside a function
+    assert "course_lib.checks.framework" in graph["autograde.engine.verdict"]  # from course_lib.checks.framework import
+    assert "course_lib.checks._trusted" in graph["autograde.engine.verdict"]  # the same, inside a function
 
 
 def test_no_import_circle():
@@ -117,9 +117,43 @@ def test_no_import_circle():
     assert not found, "import circles: " + "; ".join(" <-> ".join(c) for c in found)
 
 
+# The grader's floors, from the bottom up: the course folder, what runs one submission, where jobs run, the steps,
+# the command line (README, "autograde/").
+FLOORS = ("autograde.gradebook", "autograde.engine", "autograde.backends", "autograde.steps", "autograde.cli")
+
+
+def floor(module):
+    """The index in FLOORS of the floor `module` stands on (None: the package's own __init__ and __main__)."""
+    return next((i for i, f in enumerate(FLOORS) if module == f or module.startswith(f + ".")), None)
+
+
+def arrows_up(graph):
+    """(module, what it imports) for every import that reaches a higher floor, or the grader from course_lib."""
+    found = []
+    for module, targets in graph.items():
+        for target in targets:
+            if module.startswith("course_lib") and target.startswith("autograde"):
+                found.append((module, target))
+            elif floor(module) is not None and floor(target) is not None and floor(target) > floor(module):
+                found.append((module, target))
+    return sorted(found)
+
+
+def test_the_graders_floors_import_only_the_floors_below():
+    """The layout is the pipeline: gradebook < engine < backends < steps < cli, and course_lib never imports the
+    grader; an import at the top or inside a function that climbs a floor fails, naming both ends."""
+    assert arrows_up({"autograde.engine.x": {"autograde.steps.y"}}) == [("autograde.engine.x", "autograde.steps.y")]
+    graph, _ = import_graph()
+    assert {floor(m) for m in graph} >= set(range(len(FLOORS))), "a floor has no module: FLOORS is out of date"
+    found = arrows_up(graph)
+    assert not found, "imports that climb a floor: " + "; ".join(f"{a} -> {b}" for a, b in found)
+
+
 if __name__ == "__main__":
     graph, counts = import_graph()
     for package, (top, inside) in counts.items():
         print(f"{package}: {top + inside} imports, {inside} inside functions")
     for circle in circles(graph):
         print(f"circle of {len(circle)}: {', '.join(circle)}")
+    for module, target in arrows_up(graph):
+        print(f"climbs a floor: {module} -> {target}")

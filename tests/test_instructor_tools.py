@@ -5,10 +5,10 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
-from autograde.log import ExerciseResult, Outcome, write_log
-from autograde.notebook import grade_meta
+from autograde.engine.log import ExerciseResult, Outcome, write_log
+from autograde.engine.notebook import grade_meta
+from autograde.steps import demo
+from autograde.steps.demo import student_notebook
 
 NB = "03_self_attention"
 
@@ -64,13 +64,11 @@ def test_a_grader_fault_is_never_the_students_fault_in_feedback(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, repo, released_course):
+def graded(tmp_path_factory, release):
     """Notebook 03 graded for a student who solved it and one who edited a read-only cell and left stubs."""
     root = tmp_path_factory.mktemp("instructor")
-    course_dir, subs = root / "course", root / "subs"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    subs = root / "subs"
+    course_dir, released, good = release(root / "course", NB)
     demo.hand_in(subs, "ada", NB, student_notebook(released, good))
     tampered = nbformat.from_dict(nbformat.reads(nbformat.writes(released), as_version=4))
     next(c for c in tampered.cells if grade_meta(c).get("grade_id") == "test_softmax").source += "\n# mine"
@@ -144,8 +142,8 @@ def test_a_canary_that_passed_is_not_run_again_under_the_same_conditions(graded)
     """Re-grading resubmissions costs no second canary; a change of limits or code would run it again."""
     import json
 
-    from autograde.course import DEFAULT_CELL_TIMEOUT
-    from autograde.grade import CANARY_LOG, DEFAULT_MEMORY_LIMIT, _hidden_from_kernels, canary_key
+    from autograde.gradebook.course import DEFAULT_CELL_TIMEOUT
+    from autograde.steps.grade import CANARY_LOG, DEFAULT_MEMORY_LIMIT, _hidden_from_kernels, canary_key
 
     course_dir, subs = graded[0], graded[1]
     passed = json.loads((course_dir / CANARY_LOG).read_text())
@@ -185,7 +183,7 @@ def test_defaults_are_relative_to_the_current_folder_and_collect_takes_a_course_
 def test_a_worker_package_that_cannot_be_built_is_a_grader_fault(graded, tmp_path, released_course):
     """The package the hidden-test worker runs on is built by the grader (in its grading jobs): its failure is
     never a student's zero. Here its folder cannot be made: a file stands where the folder goes."""
-    from autograde import grade as grading
+    from autograde.steps import grade as grading
 
     _, _, _, released, good = graded
     course_dir = tmp_path / "course"

@@ -4,7 +4,7 @@ import subprocess
 import nbformat
 from commandline import autograde
 
-from autograde.course import assignments
+from autograde.gradebook.course import assignments
 
 
 def test_lab_folder_holds_student_versions_and_keeps_work(tmp_path):
@@ -36,7 +36,7 @@ def _make_variable(repo, name):
 
 
 def test_notebooks_ask_for_the_kernel_that_make_registers_for_every_front_end(repo):
-    from autograde.notebook import KERNELSPEC
+    from autograde.engine.notebook import KERNELSPEC
 
     assert _make_variable(repo, "KERNEL_NAME") == KERNELSPEC["name"] != "python3"
     assert _make_variable(repo, "KERNEL_DISPLAY") == KERNELSPEC["display_name"]
@@ -49,7 +49,8 @@ def test_notebooks_ask_for_the_kernel_that_make_registers_for_every_front_end(re
 
 
 def test_grading_runs_the_sandbox_kernel_whatever_the_notebook_asks_for(tmp_path, monkeypatch):
-    from autograde import course, sandbox
+    from autograde.engine import sandbox
+    from autograde.gradebook import course
 
     monkeypatch.setenv("JUPYTER_PATH", "")
     sandbox.install_kernelspec(tmp_path, hide=[], memory_limit=0)

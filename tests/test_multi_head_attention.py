@@ -2,15 +2,13 @@
 and name the mistakes of student-style buggy code (written here independently of the check's catalog), and the
 experiments measure an effect in the claimed direction."""
 import math
-import re
-import runpy
 
 import pytest
 import torch
 import torch.nn.functional as F
+from checking import VERIFY, assert_rejected
 from torch import nn
 
-import course_lib
 from course_lib import solutions as S
 from course_lib.checks import check_merge_heads, check_multi_head_attention, check_split_heads
 from course_lib.experiments import multi_head_attention as E
@@ -233,9 +231,6 @@ class MhaOwnDropoutMask(MhaAsInNotebook):
         return self.w_o(merge_cat(out)), weights
 
 
-VERIFY = runpy.run_path(course_lib.__path__[0] + "/checks/_trusted.py")["verify"]
-
-
 @pytest.mark.parametrize("impl", [MhaAsInNotebook, MhaEinsumFloat64, MhaPerHeadLoop, MhaFusedProjection,
                                   MhaOwnDropoutMask])
 def test_multi_head_attention_written_differently_passes_public_and_hidden_checks(impl):
@@ -248,8 +243,7 @@ def test_hidden_check_rejects_a_module_built_on_the_reference_pieces():
         def split(self, x):
             return S.split_heads(x, self.num_heads)
 
-    with pytest.raises(AssertionError, match="runs the reference solution"):
-        VERIFY("MultiHeadAttention", UsesReferenceSplit, seed=4409)
+    assert_rejected(VERIFY, "MultiHeadAttention", UsesReferenceSplit, seed=4409, names="runs the reference solution")
 
 
 def test_members_with_other_names_get_a_plain_message():
@@ -260,8 +254,7 @@ def test_members_with_other_names_get_a_plain_message():
             self.q_proj, self.w_k, self.w_v, self.w_o = (nn.Linear(d_model, d_model) for _ in range(4))
 
     expected = r"named w_q, w_k, w_v, w_o.*missing \['w_q.weight', 'w_q.bias'\]"
-    with pytest.raises(AssertionError, match=expected):
-        check_multi_head_attention(ProjNames)
+    assert_rejected(check_multi_head_attention, ProjNames, match=expected)
 
 
 # -- student-style mistakes: must fail and be named -------------------------------------------------------
@@ -299,8 +292,7 @@ def merge_interleaved(x):
     (split_forgot_transpose, "heads axis left after the time axis"),
 ])
 def test_split_heads_mistakes_are_named(impl, name):
-    with pytest.raises(AssertionError, match=name):
-        check_split_heads(impl)
+    assert_rejected(check_split_heads, impl, names=name)
 
 
 @pytest.mark.parametrize("impl,name", [
@@ -309,8 +301,7 @@ def test_split_heads_mistakes_are_named(impl, name):
     (merge_interleaved, "interleaved"),
 ])
 def test_merge_heads_mistakes_are_named(impl, name):
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        check_merge_heads(impl)
+    assert_rejected(check_merge_heads, impl, names=name)
 
 
 class Student(nn.Module):
@@ -404,8 +395,7 @@ class Student(nn.Module):
 ])
 def test_multi_head_attention_mistakes_are_named(slip, name):
     impl = type(f"Student_{slip.replace(' ', '_')}", (Student,), {"slip": slip})
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        check_multi_head_attention(impl)
+    assert_rejected(check_multi_head_attention, impl, names=name)
 
 
 def test_the_student_switchboard_without_a_slip_passes():
@@ -602,8 +592,7 @@ def _key_error(self, s):
 ])
 def test_char_tokenizer_mistakes_are_named(impl, name):
     for seed in (0, 4103):
-        with pytest.raises(AssertionError, match=re.escape(name)):
-            EXERCISES["CharTokenizer"].check(impl, seed=seed, quiet=True)
+        assert_rejected(EXERCISES["CharTokenizer"].check, impl, seed=seed, quiet=True, names=name)
 
 
 def test_a_tokenizer_in_set_order_is_named_whatever_order_the_set_has():
@@ -620,18 +609,16 @@ def test_a_tokenizer_in_set_order_is_named_whatever_order_the_set_has():
         def decode(self, ids):
             return "".join(self.chars[i] for i in ids)
 
-    with pytest.raises(AssertionError, match=re.escape("list(set(text)) has no fixed order")):
-        check_char_tokenizer(SetOrder)
+    assert_rejected(check_char_tokenizer, SetOrder, names="list(set(text)) has no fixed order")
 
 
 def test_char_tokenizer_message_in_chinese_says_what_came_back():
     set_language("zh")
     try:
-        with pytest.raises(AssertionError) as failure:
-            check_char_tokenizer(_tokenizer(decode=lambda self, ids: " ".join(self.chars[i] for i in ids)))
+        assert_rejected(check_char_tokenizer, _tokenizer(decode=lambda self, ids: " ".join(self.chars[i] for i in ids)),
+                        names=("decode 用空格把字符连接起来", "返回了"))
     finally:
         set_language("en")
-    assert "decode 用空格把字符连接起来" in str(failure.value) and "返回了" in str(failure.value)
 
 
 # -- the experiments of sections 1 and 2 ------------------------------------------------------------------------
@@ -685,6 +672,5 @@ def test_separate_projections_learn_to_copy_the_previous_token_and_tied_equal_ro
 def test_ids_that_are_code_points_are_not_called_another_order():
     """ord(c) as the id is consistent, but no relabelling of 0 .. V-1: the check must not name the vocabulary order."""
     Ords = _tokenizer(encode=lambda self, s: [ord(c) for c in s])
-    with pytest.raises(AssertionError) as failure:
-        check_char_tokenizer(Ords)
-    assert "another order than sorted" not in str(failure.value) and "`encode(s)` returned" in str(failure.value)
+    failure = assert_rejected(check_char_tokenizer, Ords, names="`encode(s)` returned")
+    assert "another order than sorted" not in str(failure)

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
-from autograde.demo import solutions_of, student_notebook
+from autograde.steps import demo
+from autograde.steps.demo import student_notebook
 
 NB = "03_self_attention"
 DUE = "2026-12-01 17:00:00 UTC"
@@ -25,14 +25,12 @@ def nbgrader(*args, cwd):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, repo, released_course):
+def course(tmp_path_factory, release):
     """Notebook 03 released; ada hands in a full solution 90 minutes late, bob on time; the due date set with
     nbgrader's own `db` command, a zero-if-late penalty in the course's nbgrader_config.py; graded by the kit."""
     root = tmp_path_factory.mktemp("nbgrader")
-    course_dir = root / "course"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = student_notebook(released, solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4)))
+    course_dir, released, answers = release(root / "course", NB)
+    good = student_notebook(released, answers)
     for student, when in (("ada", "2026-12-01 18:30:00.000000 UTC"), ("bob", "2026-12-01 09:00:00.000000 UTC")):
         demo.hand_in(course_dir / "submissions", student, NB, good)
         (course_dir / "submissions" / student / NB / "timestamp.txt").write_text(when)
@@ -70,7 +68,7 @@ def test_lateness_is_recorded_and_the_chosen_penalty_applied(course, tmp_path):
 
 def test_nbgrader_feedback_never_shows_the_hidden_tests(course):
     """The trap: `nbgrader generate_feedback` published the hidden-test regions and their seeds."""
-    from autograde.notebook import grade_meta
+    from autograde.engine.notebook import grade_meta
 
     course_dir = course[0]
     # The kit's graded notebooks hold only what the kernel ran; nbgrader's own pipeline restores each test
@@ -88,7 +86,8 @@ def test_nbgrader_feedback_never_shows_the_hidden_tests(course):
     assert result.returncode == 0, result.stderr
     for student in ("ada", "bob"):
         page = (course_dir / "feedback" / student / NB / f"{NB}.html").read_text()
-        assert "Score:" in page and "<table>" in page  # the kit's own page (autograde.preprocessors.KitFeedback)
+        # the kit's own page (autograde.steps.nbgrader_feedback.KitFeedback)
+        assert "Score:" in page and "<table>" in page
         for secret in ("HIDDEN TESTS", "hidden_test(", "seed="):
             assert secret not in page, f"{secret!r} in {student}'s nbgrader feedback"
 
@@ -166,7 +165,8 @@ def test_formgraders_autograde_button_refuses_and_the_next_grading_repairs(cours
 def test_a_new_gradebook_records_the_migration_alembic_heads_names(tmp_path, first):
     """The kit answers nbgrader's `get_alembic_version` in-process (autograde/__init__.py): the same revision as
     nbgrader's own `alembic heads`, whichever of the two is imported first, and a new gradebook records it."""
-    code = (f"import {first}, autograde, nbgrader.api as a, sqlite3; from autograde import db; db.alembic_on_path()\n"
+    code = (f"import {first}, autograde, nbgrader.api as a, sqlite3\n"
+            "from autograde.gradebook import db; db.alembic_on_path()\n"
             f"a.Gradebook('sqlite:///{tmp_path}/g.db').close()\n"
             f"row = sqlite3.connect('{tmp_path}/g.db').execute('select version_num from alembic_version').fetchall()\n"
             "print(a.get_alembic_version(), a.get_alembic_version.nbgrader_way(), row[0][0])")

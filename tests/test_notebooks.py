@@ -7,8 +7,7 @@ import nbformat
 import pytest
 
 import course_lib.solutions as solutions
-from autograde import course
-from autograde.notebook import (
+from autograde.engine.notebook import (
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
     END_HIDDEN,
@@ -18,6 +17,7 @@ from autograde.notebook import (
     is_solution,
     strip_markers,
 )
+from autograde.gradebook import course
 
 STEMS = course.assignments()
 
@@ -72,7 +72,7 @@ def test_every_exercise_is_followed_by_its_check_and_a_graded_test(stem):
 def test_every_exercise_hints_in_stages_with_two_before_the_code(stem, language):
     """Issue 32: each exercise's header holds its hints in stages, each behind its own click, in the order a
     learner opens them: the idea, the shapes and steps, then the code; the first two hold no code."""
-    from autograde import hints
+    from autograde.engine import hints
 
     folder = course.NOTEBOOKS if language == "en" else course.NOTEBOOKS / language
     cells = nbformat.read(folder / f"{stem}.ipynb", as_version=4).cells
@@ -133,7 +133,7 @@ def test_notebook_runs_top_to_bottom_with_solutions(stem, tmp_path, monkeypatch)
     has torch's own thread count, as a learner's has (the rest of the suite runs one thread: conftest.py)."""
     from nbclient import NotebookClient
 
-    from autograde.pool import ONE_THREAD
+    from autograde.engine.pool import ONE_THREAD
 
     for name in ONE_THREAD:
         monkeypatch.delenv(name, raising=False)

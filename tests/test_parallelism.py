@@ -1,15 +1,13 @@
 """Notebook 06: the cost formulas against FlopCounterMode, graph_depth on real graphs, batched attention
 against the loop, checks that accept correct variants and name slips, and the experiments' claims."""
 import math
-import re
-import runpy
 
 import pytest
 import torch
+from checking import VERIFY, assert_rejected
 from torch import nn
 from torch.nn import functional as F
 
-import course_lib
 from course_lib.checks import (
     check_attention_all_positions,
     check_attention_flops,
@@ -18,8 +16,6 @@ from course_lib.checks import (
 )
 from course_lib.experiments import parallelism as E
 from course_lib.solutions import parallelism as S
-
-VERIFY = runpy.run_path(course_lib.__path__[0] + "/checks/_trusted.py")["verify"]
 
 
 # -- the references are right ------------------------------------------------------------------------------
@@ -129,13 +125,11 @@ def test_correct_variants_pass_public_and_hidden_checks(impl, name, seed):
 
 # -- student-style slips: must fail and be named ---------------------------------------------------------------
 def test_a_float_answer_is_refused_plainly():
-    with pytest.raises(AssertionError, match="should return a Python int"):
-        check_rnn_flops(lambda T, d_model: 4.0 * T * d_model ** 2)
+    assert_rejected(check_rnn_flops, lambda T, d_model: 4.0 * T * d_model ** 2, names="should return a Python int")
 
 
 def test_attention_flops_without_the_factor_two_is_named():
-    with pytest.raises(AssertionError, match="factor 2 forgotten"):
-        check_attention_flops(lambda T, d: 4 * T * d * d + 2 * T * T * d)
+    assert_rejected(check_attention_flops, lambda T, d: 4 * T * d * d + 2 * T * T * d, names="factor 2 forgotten")
 
 
 def test_unmemoised_walk_is_told_to_memoise():
@@ -145,8 +139,7 @@ def test_unmemoised_walk_is_told_to_memoise():
             return 1 + max((depth(n) for n in inputs), default=0)
         return 0 if output.grad_fn is None else depth(output.grad_fn)
 
-    with pytest.raises(AssertionError, match="memoise"):
-        check_graph_depth(naive)
+    assert_rejected(check_graph_depth, naive, names="memoise")
 
 
 def test_counting_accumulate_grad_is_named():
@@ -159,8 +152,7 @@ def test_counting_accumulate_grad_is_named():
             return memo[node]
         return 0 if output.grad_fn is None else depth(output.grad_fn)
 
-    with pytest.raises(AssertionError, match="AccumulateGrad nodes counted"):
-        check_graph_depth(with_leaves)
+    assert_rejected(check_graph_depth, with_leaves, names="AccumulateGrad nodes counted")
 
 
 def test_a_loop_over_the_queries_is_refused_though_its_values_are_right():
@@ -173,8 +165,7 @@ def test_a_loop_over_the_queries_is_refused_though_its_values_are_right():
             outs.append(w @ v[..., :keys, :])
         return torch.cat(outs, dim=-2)
 
-    with pytest.raises(AssertionError, match="one at a time"):
-        check_attention_all_positions(loop)
+    assert_rejected(check_attention_all_positions, loop, names="one at a time")
 
 
 @pytest.mark.parametrize("diagonal,name", [(1, "shifted by one"), (-1, "excludes the query's own position")])
@@ -186,16 +177,14 @@ def test_causal_mask_off_by_one_is_named(diagonal, name):
             scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(diagonal), float("-inf"))
         return scores.softmax(-1) @ v
 
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        check_attention_all_positions(attention)
+    assert_rejected(check_attention_all_positions, attention, names=name)
 
 
 def test_hidden_check_refuses_the_handed_out_loop():
     def uses_loop(q, k, v, causal=False):
         return S.attention_one_query_at_a_time(q, k, v, causal)
 
-    with pytest.raises(AssertionError):
-        VERIFY("attention_all_positions", uses_loop, seed=6409)
+    assert_rejected(VERIFY, "attention_all_positions", uses_loop, seed=6409)
 
 
 # -- the experiments measure the claims ------------------------------------------------------------------------

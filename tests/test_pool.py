@@ -1,4 +1,4 @@
-"""Warm processes (`autograde.pool`) and only the cells a grade needs (`autograde.cells`).
+"""Warm processes (`autograde.engine.pool`) and only the cells a grade needs (`autograde.engine.cells`).
 
 One small class of 03 is graded once forked from warm templates and once cold, one job each, so that every
 submission of a run goes through the same worker process, the same kernel template and the same hidden-test
@@ -18,10 +18,10 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import cells, demo
-from autograde.demo import solutions_of
-from autograde.log import read_log
-from autograde.notebook import grade_meta
+from autograde.engine import cells
+from autograde.engine.log import read_log
+from autograde.engine.notebook import grade_meta
+from autograde.steps import demo
 
 NB = "03_self_attention"
 FULL = 8
@@ -93,12 +93,12 @@ def _softmax(good, pollute):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, released_course, repo):
-    """The same class graded warm and cold (one job each); per run: the log and the executed notebooks."""
+def runs(tmp_path_factory, release):
+    """The same class graded warm and cold (one job each); per run: the log and the executed notebooks. The cold
+    run grades the class again in the same course folder (`--force`, as an instructor regrades): the canary that
+    passed in the warm run under the same conditions is not graded twice."""
     root = tmp_path_factory.mktemp("pool")
-    released_course(root / "warm", NB)
-    released = nbformat.read(root / "warm" / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
+    course_dir, released, good = release(root / "course", NB)
     unscaled = good["scaled_dot_product_attention"].replace(" / math.sqrt(d_k)", "")
     crash = "raise RuntimeError('an experiment that crashes')"
     helper_cell = "def _my_helper(T):\n    return torch.ones(T, T, dtype=torch.bool).tril()"
@@ -117,12 +117,10 @@ def runs(tmp_path_factory, released_course, repo):
     for student, nb in class_.items():
         demo.hand_in(root / "subs", student, NB, nb)
     results = {}
-    for run, flags in (("warm", []), ("cold", ["--no-warm"])):
-        if run == "cold":
-            released_course(root / run, NB)
-        autograde("grade", root / "subs", "--course-dir", root / run, "--jobs", "1", "--no-progress", *flags)
-        log = read_log(root / run)
-        executed = {s: nbformat.read(root / run / "autograded" / s / NB / f"{NB}.ipynb", as_version=4)
+    for run, flags in (("warm", []), ("cold", ["--no-warm", "--force"])):
+        autograde("grade", root / "subs", "--course-dir", course_dir, "--jobs", "1", "--no-progress", *flags)
+        log = read_log(course_dir)
+        executed = {s: nbformat.read(course_dir / "autograded" / s / NB / f"{NB}.ipynb", as_version=4)
                     for s in class_}
         results[run] = {"log": log, "nb": executed}
     return results
@@ -165,7 +163,7 @@ def test_nothing_reaches_the_next_submissions_hidden_test_worker(runs):
 
 
 def test_no_process_outlives_the_grading():
-    from autograde import sandbox
+    from autograde.engine import sandbox
 
     if not sandbox.available():
         pytest.skip("unconfined kernels (no PID namespace): a process a student detaches may outlive the kernel")
@@ -265,8 +263,8 @@ def test_every_source_notebook_keeps_its_given_classes_and_skips_its_experiments
 def test_the_jobs_take_the_class_in_runs_of_assignments():
     """`grade._by_job`: every submission once; dealt so that job k of n tends to take the k-th run of the sorted
     class (its own assignments, so its own hidden-test worker templates); one job: sorted by assignment."""
-    from autograde.grade import _by_job
-    from autograde.log import Submission
+    from autograde.engine.log import Submission
+    from autograde.steps.grade import _by_job
 
     class_ = [Submission(f"s{i}", a, "") for a in ("03_x", "01_x", "02_x", "04_x") for i in range(3)]
     for jobs in (1, 2, 3, 5, 20):

@@ -9,7 +9,8 @@ import nbformat
 import pytest
 import torch
 
-from autograde import cells, course
+from autograde.engine import cells
+from autograde.gradebook import course
 from course_lib import i18n, predict
 
 STEMS = course.assignments()

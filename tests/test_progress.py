@@ -10,10 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from checking import assert_rejected
 
 import course_lib
-from autograde import course, demo
-from autograde.student_env import own_exercises
+from autograde.engine.student_env import own_exercises
+from autograde.gradebook import course
+from autograde.steps import demo
 from course_lib import progress
 from course_lib.checks import EXERCISES, check_causal_mask, check_softmax
 from course_lib.i18n import speaking, tr_in
@@ -49,12 +51,6 @@ def _mistaken_mask():
     return mistake.name, mistake.impl
 
 
-def _fail(check, impl):
-    with pytest.raises(AssertionError) as caught:
-        check(impl)
-    return caught.value
-
-
 def _texts(fig):
     return "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and callable(a.get_text)))
 
@@ -67,7 +63,7 @@ def test_a_check_records_a_pass_then_a_failure_with_the_english_name_of_the_mist
 
     name, buggy = _mistaken_mask()
     with speaking("zh"):  # a Chinese notebook: the message is Chinese, the record keeps the English name
-        error = _fail(check_causal_mask, buggy)
+        error = assert_rejected(check_causal_mask, buggy)
     assert error.mistake == name and name not in str(error), "the test needs a check that names the mistake in zh"
     entry = _record(folder)["checks"]["causal_mask"]
     assert entry == {**entry, "passed": False, "mistake": name, "tries": 2}
@@ -75,7 +71,7 @@ def test_a_check_records_a_pass_then_a_failure_with_the_english_name_of_the_mist
 
 
 def test_a_failure_that_names_no_mistake_is_recorded_without_one(folder):
-    error = _fail(check_softmax, lambda x, dim=-1: x * 0 + 1.0 / x.shape[dim])  # uniform: no catalog mistake
+    error = assert_rejected(check_softmax, lambda x, dim=-1: x * 0 + 1.0 / x.shape[dim])  # uniform: no catalog mistake
     assert error.mistake is None
     assert _record(folder)["checks"]["softmax"] == {**_record(folder)["checks"]["softmax"], "passed": False,
                                                     "mistake": None}
@@ -85,7 +81,7 @@ def test_an_exercise_not_begun_stays_not_tried(folder):
     def stub(T):
         raise NotImplementedError
 
-    error = _fail(check_causal_mask, stub)
+    error = assert_rejected(check_causal_mask, stub)
     assert error.not_implemented
     assert not (folder / progress.RECORD).exists()
     states = {n: state for _, cells, *_ in progress.summary()["notebooks"] for n, state, _ in cells}
@@ -107,7 +103,7 @@ def test_predictions_are_recorded_per_notebook(folder):
 def test_progress_draws_every_exercise_of_every_notebook_from_the_record(folder):
     check_softmax(softmax)
     name, buggy = _mistaken_mask()
-    _fail(check_causal_mask, buggy)
+    assert_rejected(check_causal_mask, buggy)
     progress.record_prediction("scaling", True, NB)
     progress.record_prediction("gradient", False, NB)
 
@@ -137,7 +133,7 @@ def test_the_package_level_call_and_the_module_are_one_object():
 
 
 def test_the_course_table_is_the_one_the_grader_reads():
-    """Each notebook's exercises as autograde.student_env.own_exercises finds them, in the course's order."""
+    """Each notebook's exercises as autograde.engine.student_env.own_exercises finds them, in the course's order."""
     assert [(stem, list(names)) for stem, names in progress.course_table()] == [
         (a, own_exercises(a)) for a in course.assignments()]
     listed = [n for _, names in progress.course_table() for n in names]
@@ -172,7 +168,7 @@ def test_the_record_survives_a_fresh_process_and_the_command_reads_it(folder, tm
 
 def test_the_command_speaks_chinese(folder):
     name, buggy = _mistaken_mask()
-    _fail(check_causal_mask, buggy)
+    assert_rejected(check_causal_mask, buggy)
     result = subprocess.run([sys.executable, "-m", "autograde", "progress", "--lang", "zh"], capture_output=True,
                             text=True, env=_learner_env(), cwd=folder)
     assert result.returncode == 0, result.stderr
@@ -182,7 +178,7 @@ def test_the_command_speaks_chinese(folder):
 
 def test_the_figures_labels_in_both_languages(folder):
     name, buggy = _mistaken_mask()
-    _fail(check_causal_mask, buggy)
+    assert_rejected(check_causal_mask, buggy)
     progress.record_prediction("scaling", False, NB)
     english = _texts(progress.progress(language="en"))
     chinese = _texts(progress.progress(language="zh"))
@@ -207,7 +203,7 @@ def test_a_read_only_folder_records_nothing_and_the_check_still_answers(folder, 
         check_causal_mask(causal_mask)
         assert "\u2714 causal_mask" in capsys.readouterr().out
         name, buggy = _mistaken_mask()
-        assert _fail(check_causal_mask, buggy).mistake == name
+        assert assert_rejected(check_causal_mask, buggy).mistake == name
         progress.record_prediction("scaling", True, NB)
         assert list(folder.iterdir()) == []
     finally:
@@ -234,11 +230,9 @@ def test_a_damaged_record_is_replaced_and_never_left_half_written(folder):
     assert [p.name for p in folder.iterdir()] == [progress.RECORD], "no temporary file left behind"
 
 
-def test_submit_hands_in_the_notebook_alone(folder, released_course, tmp_path):
+def test_submit_hands_in_the_notebook_alone(folder, release, tmp_path):
     """A learner runs the student notebook in their folder (the checks record there), then submits it."""
-    course_dir = released_course(tmp_path / "course", NB)
-    rel = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = demo.solutions_of(nbformat.read(REPO / "notebooks" / f"{NB}.ipynb", as_version=4))
+    _, rel, good = release(tmp_path / "course", NB)
     path = folder / f"{NB}.ipynb"
     nbformat.write(demo.student_notebook(rel, good), path)
     from nbclient import NotebookClient
@@ -271,7 +265,7 @@ def test_nbgraders_exchange_submit_leaves_the_record_behind(tmp_path):
     from nbgrader.utils import ignore_patterns
     from traitlets.config import Config
 
-    from autograde.exchange import write_student_hub_config
+    from autograde.steps.exchange import write_student_hub_config
 
     config = write_student_hub_config(tmp_path / "hub", tmp_path / "exchange") / "nbgrader_config.py"
     c = Config()
@@ -309,7 +303,7 @@ def test_shown_once_in_a_notebook(folder):
 
 
 def test_the_student_environment_keeps_the_record_and_lists_later_notebooks(tmp_path):
-    from autograde.student_env import build_student_env
+    from autograde.engine.student_env import build_student_env
 
     build_student_env(tmp_path / "env", through="02_classic_attention")
     work = tmp_path / "work"

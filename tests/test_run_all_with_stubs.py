@@ -15,8 +15,8 @@ import nbformat
 import pytest
 import torch
 
-from autograde import course
-from autograde.notebook import grade_meta, is_graded_test
+from autograde.engine.notebook import grade_meta, is_graded_test
+from autograde.gradebook import course
 from course_lib import solutions as S
 from course_lib.experiments import yours_or_reference
 
@@ -28,7 +28,7 @@ FALLBACK_ZH = "还没有通过检查，所以这里改为运行课程的参考�
 @pytest.fixture(scope="module")
 def released(tmp_path_factory, released_course):
     """The Chinese student versions, written beside the English release as `release --lang zh` writes them."""
-    from autograde.release import edition, edition_path
+    from autograde.steps.release import edition, edition_path
 
     course_dir = released_course(tmp_path_factory.mktemp("course") / "course", *STEMS)
     for stem in STEMS:

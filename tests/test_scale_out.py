@@ -22,9 +22,9 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import db
-from autograde.course import COURSE_ID
-from autograde.demo import hand_in, solutions_of, student_notebook
+from autograde.gradebook import db
+from autograde.gradebook.course import COURSE_ID
+from autograde.steps.demo import hand_in, solutions_of, student_notebook
 
 # One worker process for the whole module (pytest-xdist): its tests share one graded class and one server.
 pytestmark = pytest.mark.xdist_group("test_scale_out")
@@ -308,16 +308,73 @@ def _verdicts(outcomes):
             for o in outcomes}
 
 
-def test_a_dask_local_cluster_grades_exactly_as_the_local_grader(local_class):
-    """`grade --dask local:2`: a real LocalCluster of 2 worker processes gives the local pool's scores and notes."""
-    from autograde.log import read_log
+@pytest.fixture
+def walled_off_workers(local_class, tmp_path_factory):
+    """A Dask LocalCluster's scheduler and two `dask worker` processes that share no folder with the grader: each
+    runs in its own mount namespace, in an empty working folder of its own, where the whole folder of this module's
+    class (course folders and submissions) is an empty tmpfs. Yields the scheduler's address and the folders."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        pytest.skip("walling the workers off needs root and unshare (Linux)")
+    from distributed import Client, LocalCluster
 
-    course_dir = local_class["root"] / "on-dask"
-    run = autograde("grade", local_class["subs"], "--course-dir", course_dir, "--dask", "local:2", "--no-progress",
-                    "--timeout", "30")
+    hidden = str(local_class["root"])
+    cluster = LocalCluster(n_workers=0, processes=True, dashboard_address=None)
+    folders = [tmp_path_factory.mktemp("dask-worker") for _ in range(2)]
+    wall = ('mount --make-rprivate / && mount -t tmpfs walled-off "$1" && cd "$2" && exec "$3" -m '
+            'distributed.cli.dask_worker "$4" --nworkers 1 --nthreads 1 --memory-limit 0 --no-dashboard '
+            '--local-directory "$2"')
+    workers = [subprocess.Popen(["unshare", "--mount", "sh", "-c", wall, "sh", hidden, str(folder), sys.executable,
+                                 cluster.scheduler_address], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for folder in folders]
+    client = Client(cluster)
+    try:
+        client.wait_for_workers(2, timeout=120)
+        yield {"address": cluster.scheduler_address, "client": client, "folders": folders}
+    finally:
+        client.close()
+        for process in workers:
+            process.terminate()
+            process.wait(timeout=60)
+        cluster.close()
+
+
+def test_dask_workers_without_the_course_or_the_submissions_grade_exactly_as_the_local_grader(
+        local_class, walled_off_workers):
+    """`grade --backend dask:ADDRESS` on workers that cannot read the course folder or the submissions (no shared
+    file system) and run in empty folders of their own: the local pool's scores, notes and CSV. The setup and each
+    submission travel with the tasks; each worker builds its grading package in its own folder."""
+    from autograde.engine.log import read_log
+
+    client, folders = walled_off_workers["client"], walled_off_workers["folders"]
+    subs, course_dir = local_class["subs"], local_class["root"] / "on-dask"
+
+    def sees():
+        return os.getcwd(), os.listdir(local_class["root"]), os.path.exists(subs / "honest")
+
+    seen = client.run(sees)
+    assert sorted(cwd for cwd, _, _ in seen.values()) == sorted(map(str, folders)), seen
+    assert all(listed == [] and not found for _, listed, found in seen.values()), seen
+    run = autograde("grade", subs, "--course-dir", course_dir, "--backend",
+                    f"dask:{walled_off_workers['address']}", "--no-progress", "--timeout", "30")
     assert "hostile" in run.stdout
     assert _verdicts(read_log(course_dir).values()) == _verdicts(read_log(local_class["course_dir"]).values())
     assert _csv(course_dir) == local_class["csv"]
+    for folder in folders:  # what each worker wrote stayed in its own folder, and its package was built there
+        assert list(folder.glob("**/.grading-env/*/03_self_attention/course_lib")), sorted(folder.rglob("*"))[:20]
+    assert not (course_dir / ".grading-env").exists(), "the coordinator built no package: the workers did"
+
+
+def test_the_inline_backend_grades_exactly_as_the_local_grader(local_class):
+    """`grade --backend inline`: the smallest backend (autograde/backends/inline.py: every task in the grading
+    process, one after another) gives the local pool's scores and notes. A backend is one module and a line."""
+    from autograde.engine.log import read_log
+
+    course_dir, some = local_class["root"] / "inline", ("hostile", "broken")  # (one after another: two will do)
+    run = autograde("grade", local_class["subs"], "--course-dir", course_dir, "--backend", "inline", "--no-progress",
+                    "--timeout", "30", *[a for s in some for a in ("--student", s)])
+    assert "hostile" in run.stdout
+    local = _verdicts(read_log(local_class["course_dir"]).values())
+    assert _verdicts(read_log(course_dir).values()) == {s: local[s] for s in some}
 
 
 def test_a_dask_worker_killed_mid_task_changes_no_grade(local_class):
@@ -326,11 +383,12 @@ def test_a_dask_worker_killed_mid_task_changes_no_grade(local_class):
     import signal
     import threading
 
-    from autograde import cluster, grade
-    from autograde.log import read_log
+    from autograde.backends import open_backend
+    from autograde.engine.log import read_log
+    from autograde.steps import grade
 
-    make, close = cluster.executor("local:2")
-    client, killed, stop = make().client, [], threading.Event()
+    backend = open_backend("dask:local:2")
+    client, killed, stop = backend.client, [], threading.Event()
 
     def kill_a_busy_worker():
         pids = client.run(os.getpid)  # worker address -> its process id
@@ -347,30 +405,37 @@ def test_a_dask_worker_killed_mid_task_changes_no_grade(local_class):
     killer.start()
     try:
         outcomes = grade.grade(local_class["subs"], local_class["root"] / "dask-killed", jobs=2, timeout=30,
-                               progress=False, executor=make)
+                               progress=False, backend=backend)
     finally:
         stop.set()
         killer.join()
-        close()
+        backend.close()
     assert killed, "no worker was killed: the test proved nothing"
     assert _verdicts(outcomes) == _verdicts(read_log(local_class["course_dir"]).values())
 
 
 def test_the_dask_connection_is_closed_when_grading_fails(tmp_path, released_course, monkeypatch):
     """`grade --dask`: an error while grading still closes the connection to the cluster (it is in a `finally`)."""
-    import autograde.cluster
-    import autograde.grade
+    import autograde.backends.dask
+    import autograde.steps.grade
     from autograde import cli
 
     course_dir = released_course(tmp_path / "course", "03_self_attention")
     (tmp_path / "subs").mkdir()
     closed = []
-    monkeypatch.setattr(autograde.cluster, "executor", lambda address: (object(), lambda: closed.append(address)))
+    class Connection:
+        def __init__(self, address):
+            self.address = address
+
+        def close(self):
+            closed.append(self.address)
+
+    monkeypatch.setattr(autograde.backends.dask, "connect", lambda address: (object(), [Connection(address)]))
 
     def fails(*args, **kwargs):
         raise RuntimeError("the grader failed")
 
-    monkeypatch.setattr(autograde.grade, "grade", fails)
+    monkeypatch.setattr(autograde.steps.grade, "grade", fails)
     with pytest.raises(RuntimeError, match="the grader failed"):
         cli.main(["grade", str(tmp_path / "subs"), "--course-dir", str(course_dir), "--dask", "tcp://nowhere:1",
                   "--no-progress"])

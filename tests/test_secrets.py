@@ -33,10 +33,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograde import demo, sandbox
-from autograde.demo import solutions_of
-from autograde.log import read_log
-from autograde.notebook import grade_meta
+from autograde.engine import sandbox
+from autograde.engine.log import read_log
+from autograde.engine.notebook import grade_meta
+from autograde.steps import demo
 
 NB = "03_self_attention"
 FULL = 8
@@ -194,15 +194,15 @@ def _attack(good, code, port=0, unix_socket=""):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, released_course, repo):
-    """The three attacks graded warm and cold, with the credentials in the grader's environment; then the
+def graded(tmp_path_factory, release, repo):
+    """The three attacks graded warm, cold and on Dask, with the credentials in the grader's environment; then the
     feedback and the export. Per run: the log, the graded notebooks, every file of the course folder and the
-    CSV as text."""
+    CSV as text. Each run after the first grades the class again in the same course folder (`--force`, as an
+    instructor regrades): the canary that passed in the first run under the same conditions is not graded again."""
     root = tmp_path_factory.mktemp("secrets")
     listener = Listener()
     run_dir = "/run" if os.access("/run", os.W_OK) else str(root)  # (not root: the test that reads it is skipped)
     unix_listener = Listener(os.path.join(run_dir, f"autograde-test-{uuid.uuid4().hex[:8]}.sock"))
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     runs = {}
     # A copy of the course the grader was not told of, at the top of the file system (an instructor's clone, a
     # backup): the hunter must not find its seeds either
@@ -211,21 +211,21 @@ def graded(tmp_path_factory, released_course, repo):
         stray.mkdir()
         shutil.copy(repo / "notebooks" / f"{NB}.ipynb", stray)
     try:
+        course_dir, released, good = release(root / "course", NB)
+        class_ = {
+            "thief": demo.student_notebook(released, {**good, "padding_mask": _attack(good, THIEF)}),
+            "hunter": demo.student_notebook(released, {**good, "padding_mask": _attack(good, HUNTER)}),
+            "caller": demo.student_notebook(released, {**good, "padding_mask": _attack(
+                good, CALLER, listener.port, unix_listener.path)}),
+        }
+        for student, nb in class_.items():
+            demo.hand_in(root / "subs", student, NB, nb)
         for run, warm in (("warm", "1"), ("cold", "0"), ("dask", "1")):
-            course_dir = released_course(root / run, NB)
-            released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-            class_ = {
-                "thief": demo.student_notebook(released, {**good, "padding_mask": _attack(good, THIEF)}),
-                "hunter": demo.student_notebook(released, {**good, "padding_mask": _attack(good, HUNTER)}),
-                "caller": demo.student_notebook(released, {**good, "padding_mask": _attack(
-                    good, CALLER, listener.port, unix_listener.path)}),
-            }
-            for student, nb in class_.items():
-                demo.hand_in(root / f"subs-{run}", student, NB, nb)
             env = {**os.environ, **CREDENTIALS, "AUTOGRADE_WARM": warm}
             said = ""
             how = ["--dask", "local:1"] if run == "dask" else ["--jobs", "1"]  # a Dask LocalCluster's worker too
-            for args in (["grade", root / f"subs-{run}", *how, "--no-progress"], ["feedback"],
+            again = [] if run == "warm" else ["--force"]
+            for args in (["grade", root / "subs", *how, *again, "--no-progress"], ["feedback"],
                          ["export", "--csv", root / f"{run}.csv"]):
                 done = subprocess.run([sys.executable, "-m", "autograde", *map(str, args), "--course-dir",
                                        str(course_dir)], capture_output=True, text=True, env=env)

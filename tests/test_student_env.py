@@ -1,4 +1,4 @@
-"""The student environment (`autograde/student_env.py`): a course_lib without the reference solutions, whose
+"""The student environment (`autograde/engine/student_env.py`): a course_lib without the reference solutions, whose
 checks replay recordings and answer a learner as the full package's do on the public seed."""
 import ast
 import inspect
@@ -16,8 +16,9 @@ import unseen_slips
 
 import course_lib
 import course_lib.solutions as solutions
-from autograde import course, student_env
-from autograde.student_env import build_student_env
+from autograde.engine import student_env
+from autograde.engine.student_env import build_student_env
+from autograde.gradebook import course
 from course_lib.checks import EXERCISES
 
 THROUGH = None  # all nine notebooks (the fixed models of 08 and 09's cases are stand-ins, recorded as weights)
@@ -436,7 +437,7 @@ def test_the_command_builds_an_installable_environment_with_the_student_commands
     assert f"pip install --no-deps {out}" in result.stdout and "no reference solution inside" in result.stdout
     assert sorted(p.name for p in (out / "course_lib" / "checks" / "recordings").iterdir()) == [
         "classic_attention.pt", "self_attention.pt", "sequence_models.pt"]
-    assert (out / "autograde" / "student.py").exists(), "validate and submit ship with it"
+    assert (out / "autograde" / "steps" / "student.py").exists(), "validate and submit ship with it"
     assert '"torch==2.13.0"' in (out / "pyproject.toml").read_text(), "the course's own pins, never a loose torch"
     again = autograde("student-env", out, check=False)
     assert again.returncode == 1 and "exists already" in again.stderr

@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from commandline import autograde
 
-from autograde import demo
+from autograde.steps import demo
 
 NB = "03_self_attention"
 
@@ -128,7 +128,7 @@ def test_collect_names_a_learners_progress_record_and_leaves_it_out_without_fail
 
 
 def test_submit_and_collect_share_one_student_id_rule(released, tmp_path):
-    from autograde.collect import valid_student_id
+    from autograde.steps.collect import valid_student_id
 
     rel, _ = released
     inbox = tmp_path / "inbox"

@@ -1,4 +1,5 @@
 """The suite's own shared fixtures do what they promise (tests/conftest.py)."""
+import nbformat
 import pytest
 
 
@@ -6,11 +7,12 @@ def _files(folder):
     return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_a_released_course_copied_elsewhere_holds_no_path_of_its_first_home(released_course, tmp_path):
+@pytest.mark.parametrize("options", [{}, {"lang": "zh", "hints": "idea,shapes"}])
+def test_a_released_course_copied_elsewhere_holds_no_path_of_its_first_home(released_course, tmp_path, options):
     """`released_course` releases once and copies: that is the same as releasing at the copy's place only if
-    nothing in the folder names where it was made."""
-    first = released_course(tmp_path / "a" / "course", "03_self_attention")
-    second = released_course(tmp_path / "b" / "course", "03_self_attention")
+    nothing in the folder names where it was made (in either language, with or without every hint)."""
+    first = released_course(tmp_path / "a" / "course", "03_self_attention", **options)
+    second = released_course(tmp_path / "b" / "course", "03_self_attention", **options)
     files = _files(first)
     assert any(p.suffix == ".ipynb" for p in files) and any(p.name == "gradebook.db" for p in files)
     assert files == _files(second), "a copy is the template byte for byte"
@@ -24,6 +26,15 @@ def test_a_released_course_has_exactly_the_assignments_asked_for(released_course
     assert sorted(p.name for p in (course / "release").iterdir()) == ["01_sequence_models", "03_self_attention"]
     with pytest.raises(FileExistsError):
         released_course(course, "03_self_attention")  # never over a folder that exists
+
+
+def test_release_gives_the_folder_the_student_version_and_the_right_answers(release, repo, tmp_path):
+    from autograde.steps.demo import solutions_of
+
+    course_dir, released, good = release(tmp_path / "course", "03_self_attention")
+    assert course_dir == tmp_path / "course"
+    assert released == nbformat.read(course_dir / "release" / "03_self_attention" / "03_self_attention.ipynb", 4)
+    assert good == solutions_of(nbformat.read(repo / "notebooks" / "03_self_attention.ipynb", 4)) != {}
 
 
 def test_tests_sharing_a_module_fixture_are_kept_in_one_worker(tmp_path):

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from autograde import course
+from autograde.gradebook import course
 
 author = build.author
 STEMS = course.assignments()

@@ -3,20 +3,17 @@ differently and name student-style mistakes (written here independently of the c
 measures what the notebook claims."""
 import math
 import re
-import runpy
 from dataclasses import replace
 
 import pytest
 import torch
 import torch.nn.functional as F
+from checking import VERIFY, assert_rejected
 from torch import nn
 
-import course_lib
 from course_lib import solutions as S
 from course_lib.checks import check_decoder_layer, check_greedy_decode, check_seq2seq_loss, check_transformer
 from course_lib.experiments import transformer as E
-
-VERIFY = runpy.run_path(course_lib.__path__[0] + "/checks/_trusted.py")["verify"]
 
 
 # -- the references against PyTorch ----------------------------------------------------------------------
@@ -225,8 +222,7 @@ def test_hidden_check_rejects_greedy_decode_built_on_the_reference():
     def lazy(model, src, max_len, bos_id, eos_id=None, src_mask=None):
         return S.greedy_decode(model, src, max_len, bos_id, eos_id, src_mask)
 
-    with pytest.raises(AssertionError, match="runs the reference solution"):
-        VERIFY("greedy_decode", lazy, seed=8411)
+    assert_rejected(VERIFY, "greedy_decode", lazy, seed=8411, names="runs the reference solution")
 
 
 def test_hidden_seeds_of_the_notebook_catch_every_known_mistake():
@@ -236,8 +232,7 @@ def test_hidden_seeds_of_the_notebook_catch_every_known_mistake():
     for name, seed in (("DecoderLayer", 8101), ("Transformer", 8202), ("seq2seq_loss", 8303),
                        ("greedy_decode", 8411)):
         for mistake in EXERCISES[name].mistakes:
-            with pytest.raises(AssertionError):
-                EXERCISES[name].check(mistake.impl, seed=seed, quiet=True)
+            assert_rejected(EXERCISES[name].check, mistake.impl, seed=seed, quiet=True)
 
 
 # -- student-style mistakes: must fail and be named -------------------------------------------------------
@@ -269,14 +264,12 @@ class StudentDecoder(DecoderLayerFunctional):
 ])
 def test_decoder_layer_mistakes_are_named(slip, name):
     impl = type(f"Student_{slip.replace(' ', '_')}", (StudentDecoder,), {"slip": slip})
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        check_decoder_layer(impl)
+    assert_rejected(check_decoder_layer, impl, names=name)
 
 
 def test_cross_attention_on_own_states_fails():
     impl = type("StudentCrossOnX", (StudentDecoder,), {"slip": "cross on x"})
-    with pytest.raises(AssertionError, match="DecoderLayer"):
-        check_decoder_layer(impl)
+    assert_rejected(check_decoder_layer, impl, names="DecoderLayer")
 
 
 class StudentTransformer(TransformerWrittenDifferently):
@@ -308,8 +301,7 @@ class StudentTransformer(TransformerWrittenDifferently):
 ])
 def test_transformer_mistakes_are_named(slip, name):
     impl = type(f"Student_{slip.replace(' ', '_')}", (StudentTransformer,), {"slip": slip})
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        check_transformer(impl)
+    assert_rejected(check_transformer, impl, names=name)
 
 
 def test_loss_off_by_one_is_named():
@@ -318,8 +310,7 @@ def test_loss_off_by_one_is_named():
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt[:, :-1].reshape(-1),
                                ignore_index=-100 if pad_id is None else pad_id)
 
-    with pytest.raises(AssertionError, match="off-by-one between the decoder input and the target"):
-        check_seq2seq_loss(unshifted)
+    assert_rejected(check_seq2seq_loss, unshifted, names="off-by-one between the decoder input and the target")
 
 
 def test_greedy_decode_fed_placeholders_is_named():
@@ -335,8 +326,7 @@ def test_greedy_decode_fed_placeholders_is_named():
                     break
         return out
 
-    with pytest.raises(AssertionError, match="instead of its own previous outputs"):
-        check_greedy_decode(frozen_input)
+    assert_rejected(check_greedy_decode, frozen_input, names="instead of its own previous outputs")
 
 
 def greedy_with_mask(tgt_mask):
@@ -389,10 +379,9 @@ def test_greedy_decode_whose_tgt_mask_hides_decoded_tokens_is_named(what, tgt_ma
     every case (the last position's argmax does not flip, though what the earlier positions read changed): it is
     named all the same, as a failure of its own."""
     impl = greedy_with_mask(tgt_mask)
-    with pytest.raises(AssertionError) as raised:
-        check_greedy_decode(impl)
-    message = str(raised.value)
-    assert f"looks like {name}" in message and raised.value.mistake.startswith(name), message
+    raised = assert_rejected(check_greedy_decode, impl, names=f"looks like {name}")
+    message = str(raised)
+    assert raised.mistake.startswith(name), message
     assert re.search(r"At decode call \d+ of \d+ \(T=\d+\), your tgt_mask hides from rows \d", message), message
     if "window" in what:
         from course_lib.checks import EXERCISES
@@ -400,8 +389,7 @@ def test_greedy_decode_whose_tgt_mask_hides_decoded_tokens_is_named(what, tgt_ma
         greedy = EXERCISES["greedy_decode"]
         assert all(greedy._check_case(impl, case, False) is None for case in greedy.cases(0)), "the tokens are right"
         assert "differs from the reference" not in message and "on case 'eos_id=" in message, message
-    with pytest.raises(AssertionError, match=re.escape(name)):
-        VERIFY("greedy_decode", impl, seed=8411)
+    assert_rejected(VERIFY, "greedy_decode", impl, seed=8411, names=name)
 
 
 # -- the experiments measure the claimed effect -----------------------------------------------------------

@@ -6,7 +6,7 @@ import build
 import nbformat
 import pytest
 
-from autograde import course
+from autograde.gradebook import course
 
 STEMS = course.assignments()
 ZH = course.NOTEBOOKS / "zh"

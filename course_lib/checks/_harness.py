@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..i18n import tr
+from ._errors import translated_error
 from ._standins import Watched
 from .framework import (
     Case,
@@ -27,7 +28,6 @@ from .framework import (
     on_case,
     randn,
     seeded,
-    translated_error,
 )
 
 # -- notebook 04: where multi-head attention's dropout sits ------------------------------------------------

@@ -1,7 +1,7 @@
 """Checks replayed from recordings: how the student environment checks without the reference solutions.
 
 An instructor who grades for credit hands students a copy of `course_lib` without `course_lib.solutions`
-(`python -m autograde student-env`, built by `autograde/student_env.py`). Its checks are the same
+(`python -m autograde student-env`, built by `autograde/engine/student_env.py`). Its checks are the same
 `Exercise` code as the full package's; only what they would ask of the reference and of the catalog's
 mistakes comes from recordings made once, at build time, with the full package:
 
@@ -12,11 +12,12 @@ mistakes comes from recordings made once, at build time, with the full package:
   run (what `_diagnose` compares the student's outputs with), what a failing check's diagnosis asks of the
   reference (a module's calls of its parts with their inputs and outputs, `trace`; a function's results with
   an integer argument moved by one), and the exercise's plain settings
-  (output names, tolerances, members text, whether it takes dropout, ...). Everything is plain data:
-  tensors, numbers, strings, lists and dicts, saved with `torch.save` one file per notebook and loaded with
-  `weights_only=True` (no pickled class or function). Harness objects in cases (`_harness.Graph`, and the
-  fixed models of `_standins`, which stand in for a reference Transformer or GPT) are recorded as their
-  `_record()` data (a recipe; sizes and weights) and rebuilt by their class's `_replay`.
+  (output names, tolerances, members text, whether it takes dropout, the exercises it builds on, ...).
+  Everything is plain data (the codec of `_plain.py`): tensors, numbers, strings, lists and dicts, saved with
+  `torch.save` one file per notebook and loaded with `weights_only=True` (no pickled class or function).
+  Harness objects in cases (`_harness.Graph`, and the fixed models of `_standins`, which stand in for a reference
+  Transformer or GPT) are recorded as their `_record()` data (a recipe; sizes and weights) and rebuilt by their
+  class's `_replay`.
 * `load(module_name)` (student environment: the generated `course_lib/checks/<topic>.py` calls it)
   rebuilds each exercise as an instance of its own class (`Exercise`, `ModuleExercise` or a class of
   `_harness`), with its harness `invoke`, whose `reference` and whose mistakes' implementations are
@@ -29,14 +30,24 @@ Only seed 0 is recorded: a check called with another seed says so. A recorded re
 """
 from __future__ import annotations
 
-import builtins
 import importlib
 import os
 
 import torch
 
 from ..i18n import tr
-from .framework import REGISTRY, Case, Exercise, Mistake, ModuleExercise, Remote, Weights, call_with_case
+from ._plain import Codec
+from .framework import (
+    REGISTRY,
+    Case,
+    Exercise,
+    Mistake,
+    ModuleExercise,
+    Remote,
+    Weights,
+    builds_on,
+    call_with_case,
+)
 
 FORMAT = 1
 RECORDINGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "recordings")
@@ -47,10 +58,6 @@ NOT_RECORDED_FIELDS = ("reference", "make_cases", "mistakes", "invoke")
 
 class RecordingError(ValueError):
     """An exercise whose check needs something that cannot be recorded as plain data."""
-
-
-class RecordedError(Exception):
-    """A recorded exception whose type is neither a builtin nor one of torch's."""
 
 
 class NoReference(RuntimeError):
@@ -117,29 +124,26 @@ def _named(name: str):
 
 
 def encode(value, opaque_ok=False):
-    """Plain data (tensors, numbers, strings, lists, dicts) describing `value`; `decode` rebuilds it."""
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    if type(value) is torch.Tensor:  # noqa: E721
-        return {"$": "tensor", "v": value.detach().clone(), "grad": bool(value.requires_grad)}
-    if type(value) in (tuple, list):
-        return {"$": type(value).__name__, "v": [encode(v, opaque_ok) for v in value]}
-    if type(value) in (dict, Weights):
-        return {"$": "weights" if type(value) is Weights else "dict", "k": [encode(k) for k in value],
-                "v": [encode(v, opaque_ok) for v in value.values()]}
-    if isinstance(value, BaseException):
-        args = value.args if all(a is None or type(a) in (bool, int, float, str) for a in value.args) else None
-        return {"$": "error", "module": type(value).__module__, "type": type(value).__qualname__,
-                "args": list(args) if args is not None else None, "message": str(value),
-                "raised_in": getattr(value, "raised_in", "") or "", "english": getattr(value, "english", None)}
-    if type(value) is Case:
-        return {"$": "case", "label": value.label, "args": encode(value.args), "kwargs": encode(value.kwargs),
-                "init": encode(value.init), "weights": encode(value.weights)}
-    if hasattr(type(value), "_replay") and hasattr(value, "_record"):
-        return {"$": "object", "class": _name_of(type(value)), "v": encode(value._record())}
-    if opaque_ok:  # an output no check compares as a tensor: any other object of this type behaves alike
-        return {"$": "opaque", "type": type(value).__name__}
-    raise RecordingError(f"cannot record a {type(value).__module__}.{type(value).__qualname__} as plain data")
+    """Plain data (tensors, numbers, strings, lists, dicts) describing `value`; `decode` rebuilds it. The codec is
+    course_lib/checks/_plain.py's, tensors kept as tensors (`torch.save`); cases, seeded weights and harness objects
+    are described here. `opaque_ok`: any other object is recorded as its type's name (an output no check compares
+    as a tensor)."""
+    codec = Codec()
+
+    def more(obj):
+        if type(obj) is Weights:
+            return {"t": "weights", "k": [codec.encode(k) for k in obj], "v": [codec.encode(v) for v in obj.values()]}
+        if type(obj) is Case:
+            return {"t": "case", "label": obj.label, "args": codec.encode(obj.args), "kwargs": codec.encode(obj.kwargs),
+                    "init": codec.encode(obj.init), "weights": codec.encode(obj.weights)}
+        if hasattr(type(obj), "_replay") and hasattr(obj, "_record"):
+            return {"t": "object", "class": _name_of(type(obj)), "v": codec.encode(obj._record())}
+        if opaque_ok:
+            return {"t": "opaque", "type": type(obj).__name__}
+        raise RecordingError(f"cannot record a {type(obj).__module__}.{type(obj).__qualname__} as plain data")
+
+    codec.more = more
+    return codec.encode(value)
 
 
 class Opaque:
@@ -153,51 +157,24 @@ class Opaque:
 
 
 def decode(data):
-    if not isinstance(data, dict):
-        return data
-    kind = data["$"]
-    if kind == "tensor":
-        t = data["v"].clone()
-        return t.requires_grad_(True) if data["grad"] else t
-    if kind in ("tuple", "list"):
-        items = [decode(v) for v in data["v"]]
-        return tuple(items) if kind == "tuple" else items
-    if kind in ("dict", "weights"):
-        pairs = {decode(k): decode(v) for k, v in zip(data["k"], data["v"])}
-        return Weights(pairs) if kind == "weights" else pairs
-    if kind == "error":
-        return _error(data)
-    if kind == "case":
-        return Case(data["label"], decode(data["args"]), decode(data["kwargs"]), decode(data["init"]),
-                    decode(data["weights"]))
-    if kind == "object":
-        return _named(data["class"])._replay(decode(data["v"]))
-    if kind == "opaque":
-        return Opaque(data["type"])
-    raise RecordingError(f"unknown recorded value {kind!r}")
+    """The value `encode` described (a recording is the instructor's: torch's exceptions are rebuilt as such)."""
+    codec = Codec(torch_errors=True)
 
+    def rebuild(data):
+        kind = data["t"]
+        if kind == "weights":
+            return Weights({codec.decode(k): codec.decode(v) for k, v in zip(data["k"], data["v"])})
+        if kind == "case":
+            return Case(data["label"], codec.decode(data["args"]), codec.decode(data["kwargs"]),
+                        codec.decode(data["init"]), codec.decode(data["weights"]))
+        if kind == "object":
+            return _named(data["class"])._replay(codec.decode(data["v"]))
+        if kind == "opaque":
+            return Opaque(data["type"])
+        raise RecordingError(f"unknown recorded value {kind!r}")
 
-def _error(data):
-    cls = None
-    if data["module"] == "builtins":
-        cls = getattr(builtins, data["type"], None)
-    elif data["module"].split(".")[0] == "torch":
-        try:
-            cls = importlib.import_module(data["module"])
-            for part in data["type"].split("."):
-                cls = getattr(cls, part)
-        except (ImportError, AttributeError):
-            cls = None
-    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
-        cls = type(data["type"].rsplit(".", 1)[-1], (RecordedError,), {})
-    try:
-        error = cls(*data["args"]) if data["args"] is not None else cls(data["message"])
-    except Exception:  # noqa: BLE001 - an exception class with an odd constructor
-        error = type(data["type"].rsplit(".", 1)[-1], (RecordedError,), {})(data["message"])
-    error.raised_in = data["raised_in"]
-    if data.get("english"):  # the English of a course message, whatever language it was recorded in
-        error.english = data["english"]
-    return error
+    codec.rebuild = rebuild
+    return codec.decode(data)
 
 
 # -- recording (full package) ------------------------------------------------------------------------------------
@@ -211,6 +188,7 @@ def record(exercise: Exercise) -> dict:
         if not isinstance(exercise, ModuleExercise) and exercise.invoke is not call_with_case:
             invoke = _name_of(exercise.invoke)
         fields = {k: v for k, v in vars(exercise).items() if k not in NOT_RECORDED_FIELDS}
+        fields["builds_on"] = builds_on().get(name, ())  # what its reference shows too: no reference ships
         cases = exercise.cases(SEED)
         encoded_cases = [encode(case) for case in cases]
         labels = [case.label for case in cases]

@@ -21,6 +21,9 @@ causal mask says). There are no heads, no layer norms and no attention.
 Both are built from a `torch.Generator` (seeded weights, the global RNG left alone), never trained, in
 eval() with no gradients; `_record()` / `_replay()` turn them into plain data and back (their sizes and
 weights), which is how the student environment's recordings carry them.
+
+`CallRecorder` is the course's one call recorder: `Watched` (a stand-in that writes down how the learner's code
+calls it) is one, and so is notebook 09's timing of a generate (`course_lib.experiments.gpt.CallRecorder`).
 """
 import torch
 from torch import nn
@@ -158,22 +161,25 @@ class StandInGPT(_StandIn):
         return self.head(x), {"length": start + T, "sums": sums}
 
 
-class Watched(nn.Module):
-    """A stand-in that writes down how it is called; everything else (parameters, eval(), attributes) is the
-    wrapped model's.
+# -- the one call recorder: what the checks watch, and what notebook 09's experiment times ----------------------------
+def argument(args, kwargs, position: int, name: str, default=None):
+    """The argument of a call at `position`, or passed as `name`, else `default`."""
+    return args[position] if len(args) > position else kwargs.get(name, default)
 
-    * Around a `StandInGPT`, `calls` holds, for each call, the number of positions it got, whether a cache came
-      with them, and whether that cache is the object the previous call returned.
-    * Around a `StandInTransformer`, `decoded` holds, for each call of `decode` (or of `forward`, which decodes),
-      the target tokens it got and the `tgt_mask` as it was passed (None when none was).
-    """
 
-    def __init__(self, model):
+class CallRecorder(nn.Module):
+    """`model`, wrapped so that each of its calls is written down, whoever drives it: the code that drives it sees the
+    same model (every attribute, `max_len`, `head`, parameters, `eval()`, and every output is the wrapped model's).
+    Each call's `note` goes into `calls`: by default how many positions it got and the seconds it took by `clock`
+    (None without one), `(positions, seconds)`, which notebook 09's experiment times with `time.perf_counter`
+    (`course_lib.experiments.gpt.CallRecorder`); a subclass writes down what it needs by its own `note` (None:
+    nothing), as `Watched` does for the checks."""
+
+    def __init__(self, model, clock=None):
         super().__init__()
         self.model = model
         self.calls = []
-        self.decoded = []
-        self._returned = None
+        self.clock = clock
 
     def __getattr__(self, name):
         try:
@@ -182,19 +188,44 @@ class Watched(nn.Module):
             return getattr(self._modules["model"], name)
 
     def forward(self, *args, **kwargs):
+        start = self.clock() if self.clock else None
+        out = self.model(*args, **kwargs)
+        noted = self.note(args, kwargs, out, self.clock() - start if self.clock else None)
+        if noted is not None:
+            self.calls.append(noted)
+        return out
+
+    def note(self, args, kwargs, out, seconds):
+        """What `calls` keeps of one call: the number of positions of its first argument (B, T), and its seconds."""
+        return (argument(args, kwargs, 0, "idx").size(1), seconds)
+
+
+class Watched(CallRecorder):
+    """A stand-in that writes down how it is called (a `CallRecorder`); everything else (parameters, eval(),
+    attributes) is the wrapped model's.
+
+    * Around a `StandInGPT`, `calls` holds, for each call, the number of positions it got, whether a cache came
+      with them, and whether that cache is the object the previous call returned.
+    * Around a `StandInTransformer`, `decoded` holds, for each call of `decode` (or of `forward`, which decodes),
+      the target tokens it got and the `tgt_mask` as it was passed (None when none was).
+    """
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.decoded = []
+        self._returned = None
+
+    def forward(self, *args, **kwargs):
+        if isinstance(self.model, StandInTransformer):  # forward(src, tgt, src_mask=None, tgt_mask=None) decodes
+            self._write(argument(args, kwargs, 1, "tgt"), argument(args, kwargs, 3, "tgt_mask"))  # even if it fails
+        return super().forward(*args, **kwargs)
+
+    def note(self, args, kwargs, out, seconds):
         if isinstance(self.model, StandInTransformer):
-            return self._seq2seq(*args, **kwargs)
-        return self._language_model(*args, **kwargs)
-
-    def _language_model(self, idx, cache=None):
-        self.calls.append((int(idx.size(-1)), cache is not None, cache is not None and cache is self._returned))
-        logits, new_cache = self.model(idx, cache)
-        self._returned = new_cache
-        return logits, new_cache
-
-    def _seq2seq(self, src, tgt, src_mask=None, tgt_mask=None):
-        self._write(tgt, tgt_mask)
-        return self.model(src, tgt, src_mask, tgt_mask)
+            return None  # written down in `decoded`, before the call
+        idx, cache = argument(args, kwargs, 0, "idx"), argument(args, kwargs, 1, "cache")
+        returned, self._returned = self._returned, out[1]
+        return int(idx.size(-1)), cache is not None, cache is not None and cache is returned
 
     def decode(self, tgt, memory, tgt_mask=None, memory_mask=None):
         self._write(tgt, tgt_mask)

@@ -1,6 +1,6 @@
 """Both ends of the hidden tests' wire, and the old in-kernel entry point.
 
-Grading decides every hidden verdict in the grader's own process (`autograde/verdict.py`). The student's
+Grading decides every hidden verdict in the grader's own process (`autograde/engine/verdict.py`). The student's
 code runs only in a sandboxed worker, `python -m course_lib.checks._trusted`, started by the grader; it
 executes the set-up cell and the submission's solution cells, then answers requests, one JSON object a line:
 
@@ -23,20 +23,24 @@ are only ever the student's outputs: the grader computes the reference and compa
 verdicts itself; the grader strips hidden tests from every cell it runs, so it no longer runs when grading.
 """
 import base64
-import builtins
 import contextlib
 import importlib
 import importlib.util
 import io
 import json
 import os
+import pickle
 import sys
 import sysconfig
 import types
 
 import torch
 
-from course_lib.i18n import speaking, tr  # absolute: tests load this file alone (runpy.run_path)
+# absolute: tests load this file alone (runpy.run_path)
+from course_lib.checks import EXERCISES
+from course_lib.checks._plain import Codec
+from course_lib.i18n import speaking, tr
+from course_lib.train import threads
 
 _PRIVATE = "_course_lib_trusted"
 # Functions may come from torch or from the libraries it re-exports, never from a notebook or a file of its own.
@@ -44,100 +48,28 @@ _LIBRARY_DIRS = tuple(os.path.abspath(sysconfig.get_paths()[key]) for key in ("s
 MAX_DEPTH = 12
 
 
-# -- the plain-data codec (worker -> grader) ------------------------------------------------------------------
-def encode(value, handles=None, depth=0):
-    """A JSON-able description of `value` made of plain data only; other objects become handles."""
-    if depth > MAX_DEPTH:
-        raise ValueError(tr("the value is nested too deeply"))
-    if value is None or isinstance(value, (bool, int, float, str)) and type(value) in (bool, int, float, str):
-        return {"t": "py", "v": value}
-    if type(value) is torch.Tensor:  # noqa: E721 - a subclass is reported as what it is
-        t = value.detach().cpu().contiguous()
-        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        return {"t": "tensor", "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-                "data": base64.b64encode(raw).decode(), "grad": bool(value.requires_grad),
-                "modified": bool(value._version)}
-    if isinstance(value, BaseException):
-        from .framework import raised_in
+# -- the plain-data codec (worker -> grader): course_lib/checks/_plain.py, tensors as bytes ------------------------
+def encode(value, handles=None):
+    """A JSON-able description of `value` made of plain data only; other objects become handles kept in `handles`
+    (with no `handles`, a ValueError)."""
+    def handle(obj):
+        if handles is None:
+            raise ValueError(tr("cannot send a {type}", type=type(obj).__name__))
+        handles.append(obj)
+        return {"t": "handle", "id": len(handles) - 1, "type": type(obj).__name__[:100]}
 
-        return {"t": "error", "type": type(value).__name__, "message": str(value)[:4000],
-                "raised_in": raised_in(value, ""), "reference_used": type(value).__name__ == "ReferenceUsed",
-                "english": str(getattr(value, "english", "") or "")[:4000]}
-    if type(value) in (list, tuple):
-        return {"t": type(value).__name__, "items": [encode(v, handles, depth + 1) for v in value]}
-    if type(value) is dict:
-        return {"t": "dict", "items": [[encode(k, handles, depth + 1), encode(v, handles, depth + 1)]
-                                       for k, v in value.items()]}
-    if handles is None:
-        raise ValueError(tr("cannot send a {type}", type=type(value).__name__))
-    handles.append(value)
-    return {"t": "handle", "id": len(handles) - 1, "type": type(value).__name__[:100]}
+    return Codec(as_bytes=True, limit=MAX_DEPTH, more=handle).encode(value)
 
 
-class RemoteError(Exception):
-    """An exception raised in the worker, rebuilt from its type name and message (see `decode`)."""
-
-
-def _exception(name, message, where, english=""):
-    cls = getattr(builtins, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Exception)):
-        cls = type(name if name.isidentifier() else "Error", (RemoteError,), {})
-    try:
-        error = cls(message)
-    except Exception:  # noqa: BLE001 - an exception class with an odd constructor (UnicodeDecodeError)
-        error = type(name, (RemoteError,), {})(message)
-    error.raised_in = where
-    if english:  # a course message's English (`framework.translated_error`), what `_same` compares
-        error.english = english
-    return error
-
-
-def decode(data, handle=None, depth=0):
-    """Rebuild what `encode` described, checking every field; plain data only, never a pickle."""
-    if depth > MAX_DEPTH or not isinstance(data, dict):
+def decode(data, handle=None):
+    """Rebuild what `encode` described, checking every field; plain data only, never a pickle. `handle(id, type
+    name)` stands for an object the worker keeps."""
+    def rebuild(data):
+        if data.get("t") == "handle" and handle is not None and type(data.get("id")) is int:
+            return handle(data["id"], str(data.get("type"))[:100])
         raise ValueError("malformed reply")
-    kind = data.get("t")
-    if kind == "py":
-        value = data.get("v")
-        if value is not None and type(value) not in (bool, int, float, str):
-            raise ValueError("malformed value")
-        return value
-    if kind == "tensor":
-        dtype = getattr(torch, str(data["dtype"]), None)
-        shape = data["shape"]
-        if not isinstance(dtype, torch.dtype) or not all(type(n) is int and n >= 0 for n in shape):
-            raise ValueError("malformed tensor")
-        raw = base64.b64decode(data["data"], validate=True)
-        numel = 1
-        for n in shape:
-            numel *= n
-        itemsize = torch.empty((), dtype=dtype).element_size()
-        if len(raw) != numel * itemsize:
-            raise ValueError("malformed tensor: size does not match shape")
-        t = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(dtype).reshape(shape).clone() if numel \
-            else torch.empty(shape, dtype=dtype)
-        if data.get("modified"):
-            t.copy_(t.clone())  # the version counter moves, as the worker's did: an input written into shows
-        if data.get("grad") and (t.is_floating_point() or t.is_complex()):
-            t.requires_grad_(True)
-        return t
-    if kind == "error":
-        return _exception(str(data["type"])[:100], str(data["message"]), str(data.get("raised_in") or ""),
-                          str(data.get("english") or ""))
-    if kind in ("list", "tuple"):
-        items = [decode(v, handle, depth + 1) for v in data["items"]]
-        return items if kind == "list" else tuple(items)
-    if kind == "dict":
-        out = {}
-        for k, v in data["items"]:
-            key = decode(k, handle, depth + 1)
-            if not isinstance(key, (str, int, float, bool, type(None), tuple)):
-                raise ValueError("malformed key")
-            out[key] = decode(v, handle, depth + 1)
-        return out
-    if kind == "handle" and handle is not None and type(data.get("id")) is int:
-        return handle(data["id"], str(data.get("type"))[:100])
-    raise ValueError("malformed reply")
+
+    return Codec(as_bytes=True, limit=MAX_DEPTH, rebuild=rebuild).decode(data)
 
 
 class HandleRef:
@@ -150,7 +82,7 @@ class HandleRef:
 # -- the worker ---------------------------------------------------------------------------------------------
 def _transform(source):
     """IPython syntax (magics, `!commands`) into Python, as a kernel would; plain Python when IPython is absent."""
-    try:
+    try:  # here: IPython is optional in the worker (without it, cells are plain Python)
         from IPython.core.inputtransformer2 import TransformerManager
 
         return TransformerManager().transform_cell(source)
@@ -167,11 +99,6 @@ class _Shell:
 
 def serve(requests, replies):
     """Answer the grader's requests until it closes the pipe."""
-    import pickle
-
-    from ..train import threads
-    from . import EXERCISES
-
     namespace = {"__name__": "__main__", "get_ipython": lambda: _Shell()}
     objects = []
 

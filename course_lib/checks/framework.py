@@ -16,6 +16,15 @@ when no known mistake matches, the failure leads with what can be said of it (`E
 error as one sentence about the learner's line, the shape of the difference, and for a module the first part
 whose input or output departs from the reference's.
 
+This module is the exercise contract and its runner (`Case`, `Mistake`, `Exercise`, `ModuleExercise`, the tripwire
+of strict mode, the helpers the topic modules build cases with); each other job has a module of its own:
+
+* `_errors.py`: what a learner reads of an error (`message_only`, `translate_error`, the learner's frames);
+* `_difference.py`: the shape of a difference, a list of detectors (`difference_shape`);
+* `_localise.py`: where a module departs from the reference (`trace_calls`, `CallTree`);
+* `_plain.py`: the one plain-data codec of the grader's worker (`_trusted.py`) and the recordings (`_recorded.py`);
+* `_harness.py`, `_standins.py`: kinds of exercise with checks of their own, and the models they drive.
+
 Verdicts use `torch._C._VariableFunctions` (an immutable type), so a cell that patches `torch.allclose`
 or `torch.equal` cannot change them.
 
@@ -37,17 +46,34 @@ IPython shows both tracebacks in full. (`%tb` draws through `_render_traceback_`
 """
 from __future__ import annotations
 
+import dis
 import inspect
 import math
 import os
 import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import torch
 
 from ..i18n import tr
+from ..names import snake_case
 from ..train import threads
+from ..verdicts import announce
+from ._difference import difference_shape, tensors_in
+from ._errors import (
+    InplaceSpy,
+    debugging,
+    error_shape,
+    learners,
+    message_only,
+    raised_in,
+    sentence,
+    translate_error,
+    translated_error,
+)
+from ._localise import CallTree, pretty, trace_calls
 
 _VF = torch._C._VariableFunctions  # attributes of this type cannot be reassigned from Python
 
@@ -88,25 +114,6 @@ class Remote:
 
     def run(self, exercise, what, case, strict, **options):  # pragma: no cover - the grader's side
         raise NotImplementedError
-
-
-DEBUG = "COURSE_DEBUG"  # the environment variable that shows a developer every frame of a failing check
-
-
-def debugging() -> bool:
-    """Whether COURSE_DEBUG asks for full tracebacks (set, and not "0")."""
-    return os.environ.get(DEBUG, "") not in ("", "0")
-
-
-class message_only:
-    """An error's `_render_traceback_`: the lines IPython draws instead of its traceback, `<Type>: <message>` with
-    the type in IPython's red, and no frame. (A class, not a closure: the error stays picklable.)"""
-
-    def __init__(self, error: BaseException):
-        self.lines = f"\x1b[0;31m{type(error).__name__}\x1b[0m: {error}".split("\n")
-
-    def __call__(self) -> list[str]:
-        return list(self.lines)
 
 
 def call_with_case(impl, case):
@@ -154,16 +161,6 @@ class Said(str):
         return said
 
 
-def translated_error(kind, english: str, /, english_values: dict | None = None, **values):
-    """An exception of type `kind` saying `english` in the current language (filled with `values`). Its attribute
-    `english` keeps the English (filled with `english_values` where the values themselves are words), which is
-    what `_same` compares: a learner's error then matches a catalog mistake's recorded in another language."""
-    error = kind(tr(english, **values))
-    filling = values if english_values is None else english_values
-    error.english = english.format(**filling) if filling else english
-    return error
-
-
 def on_case(where: str) -> str:
     """The line that ends a message: which case it happened on."""
     return "\n  " + tr("on {case}", case=where)
@@ -177,18 +174,6 @@ def input_words(label: str) -> str:
     if label.startswith("parameter "):
         return tr("parameter {name}", name=label.removeprefix("parameter "))
     return label
-
-
-def _tensors(obj):
-    """Every tensor inside an argument structure, in order."""
-    if isinstance(obj, torch.Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from _tensors(item)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from _tensors(item)
 
 
 def clone_args(obj):
@@ -301,15 +286,17 @@ class Exercise:
     Defining one registers it: `course_lib.checks` then exports its `check_<snake_name>` function and
     lists it in `EXERCISES`; nothing else is kept in step by hand. `invoke(impl, case)` runs an
     implementation on a case; the default calls it with the case's arguments. `given` lists the reference
-    pieces a notebook hands out (functions or classes), allowed in strict mode.
+    pieces a notebook hands out (functions or classes), allowed in strict mode. `builds_on` names exercises of the
+    same notebook that a learner's code may use and the reference does not show (see `builds_on()`).
     """
 
     def __init__(self, name: str, reference: Callable, make_cases: Callable[[int], list[Case]],
                  arg_names: Sequence[str], outputs: Sequence[str] = ("output",),
                  mistakes: Sequence[Mistake] = (), rtol: float = 1e-4, atol: float = 1e-5,
                  invoke: Callable[[Callable, Case], Any] | None = None, given: Sequence = (),
-                 gradients: bool = True, register: bool = True):
+                 gradients: bool = True, register: bool = True, builds_on: Sequence[str] = ()):
         self.name = name
+        self.topic = make_cases.__module__.rsplit(".", 1)[-1]  # its notebook's module: checks.<topic>
         self.reference = reference
         self.make_cases = make_cases
         self.arg_names = list(arg_names)
@@ -319,6 +306,7 @@ class Exercise:
         self.invoke = invoke or call_with_case
         self.given = tuple(qualified_name(g) for g in given)
         self.gradients = gradients  # compare gradients too, wherever the reference's outputs carry them
+        self.builds_on = tuple(builds_on)  # exercises it builds on that its reference does not show (`builds_on()`)
         if register:
             REGISTRY[name] = self
 
@@ -517,7 +505,7 @@ class Exercise:
         named = [(self.arg_names[i] if i < len(self.arg_names) else f"argument {i}", a)
                  for i, a in enumerate(case.args)]
         named += list(case.kwargs.items())
-        return [(label, t) for label, value in named for t in _tensors(value)]
+        return [(label, t) for label, value in named for t in tensors_in(value)]
 
     def _attribute_problem(self, out_name: str, got, want: torch.Tensor) -> str | None:
         """What is wrong with an output's type, shape or dtype, or None."""
@@ -684,7 +672,7 @@ class Exercise:
         return " ".join(p[0].upper() + p[1:] for p in parts) or None
 
     def _shape_words(self, got, want, case: Case) -> list[str]:
-        masks = [t for t in _tensors((case.args, case.kwargs)) if t.dtype == torch.bool]
+        masks = [t for t in tensors_in((case.args, case.kwargs)) if t.dtype == torch.bool]
         agree = [n for n, g, w in zip(self.outputs, got, want)
                  if type(g) is torch.Tensor and g.shape == w.shape and close(g, w, self.rtol, self.atol)]  # noqa: E721
         parts = []
@@ -698,10 +686,10 @@ class Exercise:
                 lead = tr("`{agree}` agree with the reference, `{output}` does not", agree=", ".join(agree),
                           output=out_name) if agree else ""
             if shaped:
-                parts.append(_sentence(tr("{lead}: {shape}", lead=lead, shape=shaped) if lead else
+                parts.append(sentence(tr("{lead}: {shape}", lead=lead, shape=shaped) if lead else
                                        tr("in `{output}`, {shape}", output=out_name, shape=shaped)))
             elif lead:
-                parts.append(_sentence(lead))
+                parts.append(sentence(lead))
             break
         return parts
 
@@ -733,7 +721,7 @@ class Exercise:
 
     def _local_explain(self, impl, case: Case, strict: bool = False, backward: bool = False):
         """The error `impl` raises on `case` as one sentence about the learner's line, or None."""
-        spy = _InplaceSpy()
+        spy = InplaceSpy()
         with spy.mode:
             result = (self._local_backward if backward else self._local_forward)(impl, case, strict)
         error = result[0] if isinstance(result[0], BaseException) else None
@@ -745,7 +733,7 @@ class Exercise:
     def _same(self, a, b) -> bool:
         """Whether two runs behaved alike: the same kind of exception, or outputs equal within tolerance."""
         if isinstance(a, BaseException) or isinstance(b, BaseException):
-            return type(a) is type(b) and _error_shape(a) == _error_shape(b)
+            return type(a) is type(b) and error_shape(a) == error_shape(b)
         return len(a) == len(b) and all(
             type(x) is torch.Tensor and type(y) is torch.Tensor  # noqa: E721
             and x.shape == y.shape and x.dtype == y.dtype and close(x, y, self.rtol, self.atol)
@@ -786,26 +774,8 @@ def _record_verdict(exercise: str, passed: bool, mistake: str | None = None):
     """The learner's `check_<exercise>` call is over: announce its verdict (course_lib.verdicts; the progress
     record listens). Only here: `Exercise.check` also runs for the grader, for a blamed earlier exercise and for an
     experiment, none of which is a check the learner ran. Never raises."""
-    from ..verdicts import announce
-
     announce(exercise, passed, mistake)
 
-
-def raised_in(error: BaseException, default: str) -> str:
-    """The name of the function whose frame raised `error` (a remote run brings it as `raised_in`)."""
-    if getattr(error, "raised_in", None):
-        return error.raised_in
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb.tb_frame.f_code.co_qualname if tb is not None else default
-
-
-def _error_shape(error: BaseException) -> str:
-    """An exception's message with the numbers taken out, so the same mistake matches on any shape."""
-    import re
-
-    return re.sub(r"-?\d+", "N", getattr(error, "english", None) or str(error))
 
 
 class ModuleExercise(Exercise):
@@ -872,11 +842,11 @@ class ModuleExercise(Exercise):
         parts = getattr(self, "part_exercises", None) or {}
         for path, sub in module.named_modules():
             cls = type(sub)
-            if not path or not _learners(cls):
+            if not path or not learners(cls):
                 continue
             name = cls.__name__ if cls.__name__ in REGISTRY else parts.get(path)
             if name:
-                found.append((name, cls, f"`{_pretty(path, self.name)}`"))
+                found.append((name, cls, f"`{pretty(path, self.name)}`"))
         for name, obj, where in _used_exercises(impl, self.name):
             found.append((name, obj, where))
         for _, cls, _ in list(found):
@@ -889,7 +859,7 @@ class ModuleExercise(Exercise):
         ref = self._execute(self.reference, "trace", case)
         if not isinstance(mine, list) or not isinstance(ref, list):
             return None
-        return localise(mine, ref, tr("your {name}", name=self.name))
+        return CallTree(mine, ref, tr("your {name}", name=self.name)).departure()
 
     def _local_trace(self, impl, case: Case, strict: bool = False):
         """Every submodule call of a forward run on `case`, its inputs and outputs (see `trace_calls`)."""
@@ -1058,568 +1028,78 @@ def randn(gen: torch.Generator, *shape, dtype=torch.float32, scale: float = 1.0)
     return torch.randn(*shape, generator=gen, dtype=dtype) * scale
 
 
-def snake_case(name: str) -> str:
-    """`MultiHeadAttention` -> `multi_head_attention`, `GPT` -> `gpt`; snake-case names pass through."""
-    import re
-
-    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)  # an acronym before a word: GPTBlock -> GPT_Block
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-
-
 def snake_case_check_name(exercise: str) -> str:
     """`MultiHeadAttention` -> `check_multi_head_attention`: the name of an exercise's check function."""
     return "check_" + snake_case(exercise)
 
 
-# -- when no known mistake matches: which piece to blame, where the outputs depart, and how ---------------------
-# A failing check first asks whether the learner's code uses another exercise of theirs that fails its own
-# check (`_local_blame`): then that one is to fix first. Otherwise, when no catalog mistake matches, it says
-# what it can of the difference (`Exercise._explain`): a raw error as one sentence about the learner's line,
-# the shape of a difference (a constant factor, swapped axes, a shift by one, only some positions), and for a
-# module the first submodule whose input or output departs from the reference's (`localise`). All of it runs
-# only on failure, through `Exercise._execute` (so in the grader's worker too); what it needs of the reference
-# the student environment's recordings hold (`_recorded.record`).
-
-_TORCH_DIR = os.path.join(os.path.dirname(os.path.abspath(torch.__file__)), "")
-_PACKAGE_DIR = os.path.join(os.path.dirname(_SOLUTIONS_DIR), "")
-_STDLIB_DIR = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+# -- which exercise uses which ----------------------------------------------------------------------------------------
+# A failing check first asks whether the learner's code uses another exercise of theirs that fails its own check
+# (`_local_blame`): then that one is to fix first. Otherwise, when no catalog mistake matches, it says what it can
+# of the difference (`Exercise._explain`): a raw error as one sentence about the learner's line (`_errors`), the
+# shape of a difference (`_difference`), and for a module the first part whose input or output departs from the
+# reference's (`_localise`). All of it runs only on failure, through `Exercise._execute` (so in the grader's
+# worker too); what it needs of the reference the student environment's recordings hold (`_recorded.record`).
+# The same reading of code, done on the references, tells the grader which exercise builds on which (`builds_on`).
 _BLAMING: set = set()  # the exercises whose dependencies are being checked now (no check runs inside itself)
 
 
-def _is_learners_file(filename: str) -> bool:
-    """Whether a frame's file is the learner's code: not torch's, not the course package's, not Python's."""
-    if not filename or filename.startswith("<frozen"):
-        return False
-    path = os.path.abspath(filename)
-    return not (path.startswith(_TORCH_DIR) or path.startswith(_PACKAGE_DIR) or path.startswith(_STDLIB_DIR)
-                or os.sep + "site-packages" + os.sep in path)
+def _functions_of(obj, keep: Callable[[type], bool]) -> list:
+    """A function itself, or the methods of a class (of the classes of its MRO that `keep` accepts)."""
+    if isinstance(obj, type):
+        return [f for klass in obj.__mro__ if keep(klass) for f in vars(klass).values()
+                if isinstance(f, types.FunctionType)]
+    return [obj] if isinstance(obj, types.FunctionType) else []
 
 
-def _learner_frames(tb):
-    """The frames of the learner's code in a traceback, outermost first."""
-    frames = []
-    while tb is not None:
-        if _is_learners_file(tb.tb_frame.f_code.co_filename):
-            frames.append((tb.tb_frame, tb.tb_lineno))
-        tb = tb.tb_next
-    return frames
-
-
-def _source_line(frame, lineno) -> str:
-    import linecache
-
-    return linecache.getline(frame.f_code.co_filename, lineno, frame.f_globals).strip()
-
-
-def _where_line(frame, lineno) -> str:
-    """`line 12 of forward` (in a notebook cell the file name means nothing to the learner)."""
-    name = frame.f_code.co_qualname
-    filename = frame.f_code.co_filename
-    if "ipykernel" in filename or filename.startswith("<"):
-        return tr("line {line} of your `{function}`", line=lineno, function=name)
-    return tr("line {line} of your `{function}` ({file})", line=lineno, function=name,
-              file=os.path.basename(filename))
-
-
-def _shapes_on_line(frame, line: str) -> str:
-    """`q is (2, 3, 5, 4), k is (2, 3, 4)`: the tensors the line names, from the frame's variables."""
-    import re
-
-    seen, parts = set(), []
-    for match in re.finditer(r"(?<![\w.])(self\.)?([A-Za-z_]\w*)", line):
-        name = match.group(2)
-        if name in seen:
-            continue
-        seen.add(name)
-        value = frame.f_locals.get(name)
-        if match.group(1) and "self" in frame.f_locals:
-            value = getattr(frame.f_locals["self"], name, None)
-        if isinstance(value, torch.Tensor):
-            parts.append(tr("{name} is {shape}", name=match.group(0), shape=tuple(value.shape)))
-        elif isinstance(value, tuple) and value and all(isinstance(v, torch.Tensor) for v in value):
-            parts.append(tr("{name} is a tuple of {count} tensors", name=match.group(0), count=len(value)))
-    return ", ".join(parts[:4])
-
-
-def _error_hint(error: BaseException) -> str:
-    """What a raw torch or Python error usually means in this course's exercises."""
-    import re
-
-    text = str(error)
-    if "inplace operation" in text or "in-place operation" in text:
-        return tr("it changes in place a tensor that autograd needs for the backward pass: write it out of place "
-                  "(w = w / s, not w /= s; s = 1 / s, not s.reciprocal_(); x = -x, not x.neg_())")
-    if "tuple" in text and ("Tensor" in text or "operand" in text or "attribute" in text):
-        return tr("a tuple is used where a tensor is expected: an attention returns (output, weights) and a cached "
-                  "module (output, cache); take the output with [0] or unpack it")
-    if "cannot be multiplied" in text:
-        return tr("a matrix product whose inner sizes differ: is a transpose missing, or the wrong tensor used?")
-    match = re.search(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton "
-                      r"dimension (\d+)", text)
-    if match:
-        return tr("two tensors meet whose sizes differ along dimension {dim} ({a} and {b}): is an axis missing "
-                  "(a [:, None]), transposed, or one tensor the wrong one?", dim=match.group(3), a=match.group(1),
-                  b=match.group(2))
-    if "Dimension out of range" in text:
-        return tr("it names an axis the tensor does not have: count its dimensions (tensor.dim())")
-    if "is invalid for input of size" in text:
-        return tr("a view or reshape asks for sizes whose product is not the number of elements: check the sizes")
-    if "index out of range in self" in text:
-        return tr("an embedding is looked up with a token id past the end of its table: are these the tokens of "
-                  "another vocabulary (source for target), or positions past max_len?")
-    if isinstance(error, IndexError) or "out of range" in text or "out of bounds" in text:
-        return tr("an index runs past the end of an axis: check which axis you index and its length")
-    if isinstance(error, ValueError) and "unpack" in text:
-        return tr("it unpacks a different number of values than the call returns")
-    return ""
-
-
-class _InplaceSpy:
-    """Notes the learner's in-place operations on tensors that need gradients (a torch function mode)."""
-
-    def __init__(self):
-        from torch.overrides import TorchFunctionMode
-
-        spy = self
-        self.sites = []
-
-        class Mode(TorchFunctionMode):
-            def __torch_function__(self, func, types, args=(), kwargs=None):
-                name = getattr(func, "__name__", "")
-                inplace = (name.endswith("_") and not name.startswith("_")) or name.startswith("__i")
-                if inplace and args and isinstance(args[0], torch.Tensor) and args[0].requires_grad \
-                        and len(spy.sites) < 8:
-                    frame = sys._getframe(1)
-                    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_TORCH_DIR):
-                        frame = frame.f_back  # torch's own frames (a Tensor method, a functional)
-                    if frame is not None and _is_learners_file(frame.f_code.co_filename):
-                        spy.sites.append((_where_line(frame, frame.f_lineno), _source_line(frame, frame.f_lineno)))
-                return func(*args, **(kwargs or {}))
-
-        self.mode = Mode()
-
-
-def translate_error(error: BaseException, inplace_sites=()) -> str | None:
-    """One sentence about the learner's line that raised `error`, or None when no line of theirs is in it."""
-    hint = _error_hint(error)
-    if ("inplace operation" in str(error) or "in-place operation" in str(error)) and inplace_sites:
-        where, line = inplace_sites[-1] if "leaf Variable" in str(error) else inplace_sites[0]
-        return _sentence(tr("{where}, `{line}`: {hint}", where=where, line=line, hint=hint) if line else
-                         tr("{where}: {hint}", where=where, hint=hint))
-    frames = _learner_frames(error.__traceback__)
-    if not frames:
-        return _sentence(f"{hint[0].upper()}{hint[1:]}") if hint else None
-    frame, lineno = frames[-1]
-    line = _source_line(frame, lineno)
-    shapes = _shapes_on_line(frame, line) if line else ""
-    where = _where_line(frame, lineno)
-    if line:
-        said = tr("{where}, `{line}`, fails ({shapes})", where=where, line=line, shapes=shapes) if shapes else \
-            tr("{where}, `{line}`, fails", where=where, line=line)
-    else:
-        said = tr("{where} fails ({shapes})", where=where, shapes=shapes) if shapes else \
-            tr("{where} fails", where=where)
-    if hint:
-        return _sentence(tr("{failing}: {hint}", failing=said, hint=hint))
-    return _sentence(tr("{failing} with {error}: {message}", failing=said, error=type(error).__name__,
-                        message=str(error).splitlines()[0]))
-
-
-def _sentence(text: str) -> str:
-    """`text` ending with one full stop (the language's), or with its own question mark."""
-    text = text.rstrip()
-    return text if text.endswith((".", "?", "!", "\u3002", "\uff1f", "\uff01")) else text + tr(".")
-
-
-# -- the shape of a difference --------------------------------------------------------------------------------------
-def _close_enough(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Equal up to float rounding, scaled to the values' size (for intermediate values and rearrangements)."""
-    if a.shape != b.shape:
-        return False
-    if not a.is_floating_point() or not b.is_floating_point():
-        return bool(_VF.equal(a, b))
-    a, b = a.detach().double(), b.detach().double()
-    scale = float(_VF.abs(b).max()) if b.numel() else 0.0
-    return bool(_VF.allclose(a, b, 1e-4, 1e-5 + 1e-4 * scale, True))
-
-
-def _factor_words(r: float) -> str:
-    """×0.125 -> `a division by sqrt(64) too many?`, ×2 -> ..., for a constant factor between yours and ours."""
-    for n in range(2, 4097):
-        if int(round(math.sqrt(n))) ** 2 == n:
-            continue  # a whole square root: said below as a plain factor
-        if abs(r * r * n - 1) < 5e-5:
-            return tr(": a division by sqrt({n}) too many, or a missing multiplication by it?", n=n)
-        if abs(r * r / n - 1) < 5e-5:
-            return tr(": a multiplication by sqrt({n}) too many, or a missing division by it?", n=n)
-    if abs(r + 1) < 1e-3:
-        return tr(": the sign is flipped")
-    for n in range(2, 65):
-        if abs(r * n - 1) < 1e-3:
-            return tr(": a division by {n} (= sqrt({square})) too many, or a missing multiplication by it?", n=n,
-                      square=n * n)
-        if abs(r / n - 1) < 1e-3:
-            return tr(": a multiplication by {n} (= sqrt({square})) too many, or a missing division by it?", n=n,
-                      square=n * n)
-    return ""
-
-
-def _index_words(indices, size) -> str:
-    indices = sorted(indices)
-    if len(indices) == 1:
-        return tr("index {index}", index=indices[0])
-    if indices == list(range(indices[0], indices[-1] + 1)):
-        return tr("indices {first} to {last}", first=indices[0], last=indices[-1])
-    return tr("indices {indices}", indices=", ".join(str(i) for i in indices[:6]) + (", ..." if len(indices) > 6
-                                                                                     else ""))
-
-
-def difference_shape(got, want, rtol: float, atol: float, masks=()) -> str | None:
-    """How `got` departs from `want` (same shape), in words: a constant factor, axes swapped or rearranged, a
-    shift by one along an axis, only some indices of an axis, only where a mask blocks; None when no pattern."""
-    if type(got) is not torch.Tensor or type(want) is not torch.Tensor or got.shape != want.shape:  # noqa: E721
-        return None
-    if got.dtype != want.dtype or got.dtype == torch.bool or got.numel() < 1:
-        return None
-    g, w = got.detach().double(), want.detach().double()
-    if bool(_VF.isnan(g).any()) or bool(_VF.isinf(g).any()):
-        return None
-    scale = float(_VF.abs(w).max())
-    if scale == 0:
-        return None
-    big = _VF.abs(w) > 1e-2 * scale
-    if int(big.sum()) >= 2 or g.numel() == 1:
-        ratios = (g[big] / w[big]) if g.numel() > 1 else (g / w).reshape(1)
-        r = float(ratios.median())
-        if abs(r - 1) > 1e-3 and bool(_VF.allclose(g, w * r, 1e-4, 1e-6 + 1e-5 * scale, True)):
-            words = _factor_words(r)
-            if g.numel() == 1:  # one number is always some factor of another: only a telling one is worth saying
-                return tr("yours is the reference times {factor:.4g}", factor=r) + words if words else None
-            return tr("yours is the reference times {factor:.4g} everywhere", factor=r) + words
-        offset = g - w
-        c = float(offset.flatten().median())
-        if g.numel() > 1 and abs(c) > 1e-4 * scale and bool(_VF.allclose(offset, torch.full_like(offset, c),
-                                                                          0.0, 1e-5 + 1e-5 * scale, True)):
-            return tr("yours is the reference plus {offset:.4g} everywhere: a constant added or left out?", offset=c)
-    dims = g.dim()
-    if 2 <= dims <= 5:
-        import itertools
-
-        for a, b in itertools.combinations(range(dims), 2):
-            if g.shape[a] == g.shape[b] and g.shape[a] > 1 and _close_enough(g, w.transpose(a, b)):
-                return tr("yours is the reference with axes {a} and {b} swapped (a transpose too many or missing?)",
-                          a=a, b=b)
-        for a, b in itertools.combinations(range(dims), 2):
-            if g.shape[a] > 1 and g.shape[b] > 1:
-                t = w.transpose(a, b).contiguous()
-                if _close_enough(g, t.reshape(g.shape)):
-                    return tr("yours holds the right numbers in the wrong layout: the reference with axes {a} and {b} "
-                              "transposed and reshaped back (a reshape or view where a transpose was needed, or the "
-                              "reverse)", a=a, b=b)
-                if _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), w) and \
-                        not _close_enough(g.transpose(a, b).contiguous().reshape(g.shape), g):
-                    return tr("yours holds the right numbers in the wrong layout: transposing axes {a} and {b} and "
-                              "reshaping back gives the reference (a reshape or view where a transpose was needed)",
-                              a=a, b=b)
-    for axis in range(dims):
-        n = g.shape[axis]
-        if n < 3:
-            continue
-        if _close_enough(g.narrow(axis, 1, n - 1), w.narrow(axis, 0, n - 1)):
-            return tr("yours at index i + 1 of axis {axis} equals the reference at index i: shifted by one along axis "
-                      "{axis} (an off-by-one slice, or a position counted from 1?)", axis=axis)
-        if _close_enough(g.narrow(axis, 0, n - 1), w.narrow(axis, 1, n - 1)):
-            return tr("yours at index i of axis {axis} equals the reference at index i + 1: shifted by one along axis "
-                      "{axis} (an off-by-one slice, or a position counted from 1?)", axis=axis)
-    diff = _VF.abs(g - w)
-    bad = diff > atol + rtol * _VF.abs(w)
-    if not bool(bad.any()):
-        return None
-    for mask in masks:
-        try:
-            blocked = ~mask.bool()
-            while blocked.dim() > bad.dim():
-                blocked = blocked.any(1) if blocked.shape[1] == 1 else blocked.any(0)
-            blocked = blocked.expand(bad.shape) if blocked.dim() == bad.dim() else None
-        except RuntimeError:
-            blocked = None
-        if blocked is not None and bool(blocked.any()) and not bool((bad & ~blocked).any()):
-            return tr("yours differs only where the mask blocks (masked or padded positions)")
-    for axis in range(dims):
-        n = g.shape[axis]
-        if n < 2:
-            continue
-        rows = bad.transpose(0, axis).reshape(n, -1).any(1) if dims > 1 else bad
-        where = [i for i in range(n) if bool(rows[i])]
-        if len(where) < n:
-            return tr("yours differs only at {indices} of axis {axis} (of {size}); elsewhere it agrees",
-                      indices=_index_words(where, n), axis=axis, size=n)
-    return None
-
-
-# -- where a module departs -------------------------------------------------------------------------------------------
-def _trace_value(value, depth=0):
-    """Plain data for one argument of a traced call: a tensor (a copy), None, a list of the tensors inside
-    a structure, or the name of its type."""
-    if isinstance(value, torch.Tensor):
-        return value.detach().clone()
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    found = list(_tensors(value)) if isinstance(value, (list, tuple, dict)) else []
-    if found:
-        return [t.detach().clone() for t in found]
-    return f"<{type(value).__name__}>"
-
-
-def trace_calls(module: torch.nn.Module, calls: list):
-    """Forward hooks on `module` and every submodule: `calls` gets one entry per call, in the order calls
-    begin: {"path", "parent" (the index of the call it ran inside, -1 at the top), "names" (forward's
-    parameters), "args", "out"}. Returns the hooks' handles."""
-    stack, handles = [], []
-    for path, sub in module.named_modules():
-        if isinstance(sub, torch.nn.Dropout):
-            continue  # the identity in eval(): its input and output say nothing its neighbours do not
-        try:
-            names = [p for p in inspect.signature(sub.forward).parameters]
-        except (TypeError, ValueError):
-            names = []
-
-        def before(mod, args, kwargs, path=path, names=names):
-            entry = {"path": path, "parent": stack[-1] if stack else -1, "names": names[:len(args)],
-                     "args": [_trace_value(a) for a in args], "out": []}
-            for k, v in kwargs.items():
-                entry["names"].append(k)
-                entry["args"].append(_trace_value(v))
-            calls.append(entry)
-            stack.append(len(calls) - 1)
-
-        def after(mod, args, kwargs, output):
-            if stack:
-                calls[stack.pop()]["out"] = [t.detach().clone() for t in _tensors(output)] \
-                    if not isinstance(output, torch.Tensor) else [output.detach().clone()]
-
-        handles.append(sub.register_forward_pre_hook(before, with_kwargs=True))
-        handles.append(sub.register_forward_hook(after, with_kwargs=True))
-    return handles
-
-
-def _pretty(path: str, root: str) -> str:
-    """`blocks.0.attn` -> `blocks[0].attn`; the module itself -> its exercise's name."""
-    if not path:
-        return root
-    out = ""
-    for part in path.split("."):
-        out += f"[{part}]" if part.isdigit() else ("." if out else "") + part
-    return out
-
-
-def _arg_differs(mine, ref):
-    """Whether one traced argument departs: True, False, or None when the two cannot be compared (a cache
-    of the learner's own format)."""
-    if (mine is None) != (ref is None):
-        return True
-    if mine is None:
-        return False
-    if isinstance(mine, torch.Tensor) and isinstance(ref, torch.Tensor):
-        return not _close_enough(mine, ref)
-    if isinstance(mine, list) and isinstance(ref, list):
-        if len(mine) != len(ref) or any(a.shape != b.shape for a, b in zip(mine, ref)):
-            return None
-        return not all(_close_enough(a, b) for a, b in zip(mine, ref))
-    if isinstance(mine, str) or isinstance(ref, str):
-        return None
-    return mine != ref if type(mine) is type(ref) else None
-
-
-def _outputs_differ(mine, ref):
-    """Which returned tensor departs (its index) or None; the first alone when the structures differ."""
-    if len(mine) != len(ref) or any(a.shape != b.shape for a, b in zip(mine, ref)):
-        if mine and ref and mine[0].shape == ref[0].shape:
-            return None if _close_enough(mine[0], ref[0]) else 0
-        return 0 if (mine or ref) else None
-    for i, (a, b) in enumerate(zip(mine, ref)):
-        if not _close_enough(a, b):
-            return i
-    return None
-
-
-def _ordinal(k: int) -> str:
-    words = {1: tr("first"), 2: tr("second"), 3: tr("third"), 4: tr("fourth"), 5: tr("fifth")}
-    return words[k] if k in words else tr("{k}th", k=k)
-
-
-def localise(mine: list, ref: list, root: str) -> str | None:
-    """The first submodule whose input departs while everything called before it agrees, or whose output
-    departs while all its parts agree, as a sentence; None when the traces show no departure."""
-    def keyed(calls):
-        seen, keys = {}, []
-        for entry in calls:
-            k = seen.get(entry["path"], 0)
-            seen[entry["path"]] = k + 1
-            keys.append((entry["path"], k))
-        return keys
-
-    if not mine or not ref:
-        return None
-    my_keys, ref_keys = keyed(mine), keyed(ref)
-    ref_at = dict(zip(ref_keys, range(len(ref))))
-    children = {i: [] for i in range(-1, len(mine))}
-    for i, entry in enumerate(mine):
-        children[entry["parent"]].append(i)
-    ref_children = {i: [] for i in range(-1, len(ref))}
-    for i, entry in enumerate(ref):
-        ref_children[entry["parent"]].append(i)
-
-    def name(i):
-        path, k = my_keys[i]
-        if not k:
-            return f"`{_pretty(path, root)}`"
-        return tr("`{part}` (on its {ordinal} call)", part=_pretty(path, root), ordinal=_ordinal(k + 1))
-
-    def agreed_words(agreed):
-        if not agreed:
-            return ""
-        names = [f"`{_pretty(mine[c]['path'], root)}`" for c in agreed]
-        names = list(dict.fromkeys(names))
-        parts = f"{', '.join(names[:5])}{', ...' if len(names) > 5 else ''}"
-        if len(names) == 1:
-            return tr("{parts} agrees with the reference; ", parts=parts)
-        return tr("{parts} agree with the reference; ", parts=parts)
-
-    def input_words(i, r, agreed):
-        entry, theirs = mine[i], ref[r]
-        for j, (value, their) in enumerate(zip(entry["args"], theirs["args"])):
-            if _arg_differs(value, their):
-                arg = theirs["names"][j] if j < len(theirs["names"]) else tr("argument {name}", name=j + 1)
-                what = f"`{arg}`"
-                if value is None:
-                    what += tr(" (yours passes None, the reference a value)")
-                elif their is None:
-                    what += tr(" (yours passes a value, the reference None)")
-                names = set(theirs["names"])
-                if {"query", "key", "value"} <= names:
-                    hint = tr("check what you pass as queries, keys and values (and which mask)")
-                elif "cache" in arg:
-                    hint = tr("check that the cache is passed on to it")
-                elif "mask" in arg:
-                    hint = tr("check which mask you pass it")
-                else:
-                    hint = tr("look at what you compute before it and pass it")
-                shaped = difference_shape(value, their, 1e-4, 1e-5) if isinstance(value, torch.Tensor) else None
-                hint = tr("{hint} ({shape})", hint=hint, shape=shaped) if shaped else hint
-                return agreed_words(agreed) + tr("the input of {part} differs from the reference's, in {argument}: "
-                                                 "{hint}.", part=name(i), argument=what, hint=hint)
-        if len(entry["args"]) < len(theirs["args"]):
-            missing = [f"`{n}`" for n in theirs["names"][len(entry["args"]):]]
-            cache = any("cache" in n for n in missing)
-            return agreed_words(agreed) + tr(
-                "{part} gets no {arguments} from yours (the reference passes it): {hint}.", part=name(i),
-                arguments=tr(" or ").join(missing) or tr("further argument"),
-                hint=tr("check that the cache is passed on to it") if cache else tr("check the arguments you pass it"))
-        if len(entry["args"]) != len(theirs["args"]):
-            return agreed_words(agreed) + tr(
-                "{part} is called with {count} argument(s), the reference passes {wanted}: check the arguments you "
-                "pass it.", part=name(i), count=len(entry["args"]), wanted=len(theirs["args"]))
-        return None
-
-    def descend(i, r, which):
-        agreed = []
-        for c in children[i]:
-            rc = ref_at.get(my_keys[c])
-            if rc is None:
-                continue
-            said = input_words(c, rc, agreed)
-            if said:
-                return said
-            out = _outputs_differ(mine[c]["out"], ref[rc]["out"])
-            if out is not None:
-                return descend(c, rc, out)
-            agreed.append(c)
-        called = {mine[c]["path"] for c in children[i]}
-        missing = list(dict.fromkeys(f"`{_pretty(ref[c]['path'], root)}`" for c in ref_children[r]
-                                     if ref[c]["path"] not in called))
-        never = " " + tr("It never calls {parts}, which the reference calls.", parts=", ".join(missing)) \
-            if missing else ""
-        value = tr(" (the {ordinal} tensor it returns)", ordinal=_ordinal(which + 1)) if which else ""
-        if not children[i] and not missing:
-            return tr("the input of {part} agrees with the reference's, but its output{which} does not: look inside "
-                      "{part}.", part=name(i), which=value)
-        return (agreed_words(agreed) or tr("the parts it calls agree with the reference; ")) + tr(
-            "the output{which} of {part} does not: look at how {part} combines them (residual sums, norms, the order "
-            "of its steps, what it returns).", which=value, part=name(i)) + never
-
-    agreed = []
-    for i in children[-1]:
-        r = ref_at.get(my_keys[i])
-        if r is None:
-            continue
-        said = input_words(i, r, agreed) if my_keys[i][0] else None
-        if said:
-            return said
-        out = _outputs_differ(mine[i]["out"], ref[r]["out"])
-        if out is not None:
-            return descend(i, r, out)
-        agreed.append(i)
-    if any(not path for path, _ in my_keys):
-        return None
-    # forward itself is not hooked (the check calls it directly): every part it calls agrees, its result not
-    mine_count, ref_count = {}, {}
-    for path, _ in my_keys:
-        mine_count[path] = mine_count.get(path, 0) + 1
-    for path, _ in ref_keys:
-        ref_count[path] = ref_count.get(path, 0) + 1
-    tops = [ref[c]["path"] for c in ref_children[-1]]
-    missing = list(dict.fromkeys(f"`{_pretty(p, root)}`" for p in tops if p not in mine_count))
-    more = list(dict.fromkeys(tr("`{part}` {count} times where the reference calls it {wanted}",
-                                 part=_pretty(p, root), count=mine_count[p], wanted=ref_count.get(p, 0))
-                              for p in dict.fromkeys(mine_count)
-                              if "." not in p and mine_count[p] > ref_count.get(p, 0) and p in ref_count))
-    notes = (" " + tr("It never calls {parts}, which the reference calls.", parts=", ".join(missing))
-             if missing else "") + (" " + tr("It calls {calls}.", calls="; ".join(more)) if more else "")
-    return (agreed_words(agreed) or tr("the parts it calls agree with the reference; ")) + tr(
-        "the output of {module} does not: look at how it combines them (residual sums, norms, the order of its "
-        "steps, what it returns).", module=root) + notes
-
-
-def _learners(obj) -> bool:
-    """Whether a function or class is the learner's own (not torch's, not the course package's)."""
-    module = getattr(obj, "__module__", "") or ""
-    if module.split(".")[0] in ("torch", "course_lib", "builtins", "math", "functools", "typing"):
-        return False
-    code = getattr(obj, "__code__", None)
-    if code is not None:
-        return _is_learners_file(code.co_filename)
-    return True
+def _globals_read(function) -> list[str]:
+    """The global names a function's code (and the code nested in it) reads, once each, in order."""
+    codes, names = [function.__code__], []
+    while codes:
+        code = codes.pop()
+        codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        names += [i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"]
+    return list(dict.fromkeys(names))
 
 
 def _used_exercises(obj, own: str):
     """(exercise name, object, where) for the learner's functions and classes that `obj` (a function, or a
     class's methods) reads as globals and that are exercises of the course (by their name)."""
-    import dis
-    import types
-
-    functions = []
-    if isinstance(obj, type):
-        for klass in obj.__mro__:
-            if _learners(klass):
-                functions += [f for f in vars(klass).values() if isinstance(f, types.FunctionType)]
-    elif isinstance(obj, types.FunctionType):
-        functions = [obj]
     found = []
-    for function in functions:
-        codes, names = [function.__code__], []
-        while codes:
-            code = codes.pop()
-            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-            names += [i.argval for i in dis.get_instructions(code) if i.opname == "LOAD_GLOBAL"]
-        for name in dict.fromkeys(names):
+    for function in _functions_of(obj, learners):
+        for name in _globals_read(function):
             value = function.__globals__.get(name)
             exercise = getattr(value, "__name__", None)
-            if value is None or value is obj or exercise == own or exercise not in REGISTRY or not _learners(value):
+            if value is None or value is obj or exercise == own or exercise not in REGISTRY or not learners(value):
                 continue
-            if isinstance(value, type):
+            if isinstance(value, type) or not callable(value):
                 continue  # a class the code names may not be the one it builds: the module's parts tell
-            if not callable(value):
-                continue
             found.append((exercise, value, ""))
     return found
+
+
+def _referenced(exercise: Exercise) -> list[str]:
+    """The exercises whose references `exercise`'s reference calls (a global its code reads) or builds (a part of
+    a module); none for a recorded reference (the student environment)."""
+    found = []
+    for function in _functions_of(exercise.reference, lambda klass: klass.__module__.startswith("course_lib")):
+        for name in _globals_read(function):
+            value = function.__globals__.get(name)
+            piece = REGISTRY.get(getattr(value, "__name__", None))
+            if piece is not None and piece.reference is value:
+                found.append(piece.name)
+    return found + [n for n in (getattr(exercise, "part_exercises", None) or {}).values() if n in REGISTRY]
+
+
+def builds_on() -> dict[str, tuple[str, ...]]:
+    """{exercise: the exercises of its own notebook it builds on}, read from the checks: those its reference calls
+    or builds, and those its check names (`Exercise(builds_on=...)`: pieces a learner's code may use that the
+    contract's members keep out of the reference). The grader counts a failure under the piece it builds on when
+    both fail in one submission (autograde/engine/results.py)."""
+    table = {}
+    for name, exercise in REGISTRY.items():
+        found = [*exercise.builds_on, *_referenced(exercise)]
+        own = [n for n in dict.fromkeys(found) if n != name and REGISTRY[n].topic == exercise.topic]
+        if own:
+            table[name] = tuple(own)
+    return table

@@ -1,5 +1,6 @@
 """Checks for notebook 03: softmax, scaled dot-product attention, causal and padding masks."""
 import math
+import warnings
 
 import torch
 
@@ -127,8 +128,6 @@ def _sdpa_variant(**change):
 
 def _reversed_axes(k):
     """`k.T`: on a tensor of more than 2 dimensions it reverses all of them (torch warns; quiet here)."""
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return k.T

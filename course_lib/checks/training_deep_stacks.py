@@ -1,4 +1,6 @@
 """Checks for notebook 07: layer_norm, FeedForward, EncoderLayer, noam_lr, label_smoothed_cross_entropy."""
+import inspect
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -107,8 +109,6 @@ def _ffn_cases(seed):
 
 def without_dropout(cls):
     """`cls` built with dropout=0 whatever it is given: dropout never applied, in train() too."""
-    import inspect
-
     params = [p for p in inspect.signature(cls).parameters]
 
     def build(*args, **kwargs):
@@ -292,6 +292,7 @@ LAYER_DROPOUT_HINT = ("as in nn.TransformerEncoderLayer, dropout acts on each su
 
 ENCODER_LAYER = DropoutPlacementExercise(
     "EncoderLayer", ref.EncoderLayer, _encoder_cases, arg_names=["x"], given=(MultiHeadAttention,),
+    builds_on=("layer_norm", "FeedForward"),  # a learner's layer may call them; the members keep them out of ours
     members="the members self_attn (a MultiHeadAttention), linear1, linear2, norm1 and norm2 "
             "(nn.LayerNorm(d_model)), and no other parameters",
     mistakes=[

@@ -1,9 +1,9 @@
-"""The grader's words a student reads: the feedback page, `validate` and `submit` (autograde/feedback.py,
-autograde/student.py). The instructor's commands speak English. (course_lib never imports autograde: the English
+"""The grader's words a student reads: the feedback page, `validate` and `submit` (autograde/steps/feedback.py,
+autograde/steps/student.py). The instructor's commands speak English. (course_lib never imports autograde: the English
 keys are written out here, and tests/test_messages_zh.py holds them equal to the grader's texts.)"""
 
 MESSAGES = {
-    # autograde/feedback.py
+    # autograde/steps/feedback.py
     "Your submission has not been graded yet: the grader had a problem of its own while running it "
     "(nothing is wrong with your file, and no score was recorded). Your instructor has been told and "
     "will grade it again.":
@@ -36,7 +36,7 @@ MESSAGES = {
     'Experiments: run while grading at full size (--experiments full); no grade depends on them, and a '
     'crash in one costs nothing.':
         "实验：评分时按完整规模运行（--experiments full）；没有任何分数依赖它们，其中出错也不扣分。",
-    # autograde/student.py: validate and submit
+    # autograde/steps/student.py: validate and submit
     "pass": "通过",
     "FAIL": "未通过",
     "note": "注意",
@@ -47,7 +47,7 @@ MESSAGES = {
 }
 
 MESSAGES.update({
-    # autograde/report.py (`report --lang zh`: for an instructor who reads Chinese)
+    # autograde/steps/report.py (`report --lang zh`: for an instructor who reads Chinese)
     "wrong": "答错",
     "not attempted": "未作答",
     "students": "学生人数",

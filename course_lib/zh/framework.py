@@ -1,9 +1,8 @@
 """The check framework's messages in Chinese: course_lib/checks/framework.py (the ✔ line, failures, diagnoses, the
 masking mistakes every attention exercise shares), and what the harness (_harness.py), the student environment's
-recordings (_recorded.py) and the grader's worker (_trusted.py) tell a learner.
-
-Pieces that are joined into one message are written to be joined: a hint of `_error_hint` has no full stop (the
-framework adds "。"), a suffix of `_factor_words` starts with its colon, `agreed_words` ends with its semicolon.
+recordings (_recorded.py), the plain-data codec (_plain.py) and the grader's worker (_trusted.py) tell a learner.
+The framework's other jobs have their own: `errors` (_errors.py), `difference` (_difference.py) and `localise`
+(_localise.py).
 """
 
 MESSAGES = {
@@ -88,42 +87,6 @@ MESSAGES = {
     "in `{output}`, {shape}": "在 `{output}` 中，{shape}",
     "yours gives the reference's result for {moved}: an off-by-one in how you use it?":
         "你的结果与参考实现在 {moved} 时的结果相同：是用它的时候差了一吗？",
-    "yours is the reference times {factor:.4g}": "你的结果是参考实现的 {factor:.4g} 倍",
-    "yours is the reference times {factor:.4g} everywhere": "你的结果处处是参考实现的 {factor:.4g} 倍",
-    ": a division by sqrt({n}) too many, or a missing multiplication by it?": "：多除了一次 sqrt({n})，还是漏乘了它？",
-    ": a multiplication by sqrt({n}) too many, or a missing division by it?": "：多乘了一次 sqrt({n})，还是漏除了它？",
-    ": the sign is flipped": "：符号反了",
-    ": a division by {n} (= sqrt({square})) too many, or a missing multiplication by it?":
-        "：多除了一次 {n}（= sqrt({square})），还是漏乘了它？",
-    ": a multiplication by {n} (= sqrt({square})) too many, or a missing division by it?":
-        "：多乘了一次 {n}（= sqrt({square})），还是漏除了它？",
-    "yours is the reference plus {offset:.4g} everywhere: a constant added or left out?":
-        "你的结果处处等于参考实现加上 {offset:.4g}：是多加了一个常数，还是漏了一个常数？",
-    "yours is the reference with axes {a} and {b} swapped (a transpose too many or missing?)":
-        "你的结果是参考实现交换第 {a} 轴和第 {b} 轴后的样子（多了一次转置，还是漏了一次？）",
-    "yours holds the right numbers in the wrong layout: the reference with axes {a} and {b} transposed and reshaped "
-    "back (a reshape or view where a transpose was needed, or the reverse)":
-        "你的结果数值都对，但排布错了：它是参考实现转置第 {a} 轴和第 {b} 轴、再 reshape 回原形状的样子（该转置的地方"
-        "用了 reshape 或 view，或者反过来）",
-    "yours holds the right numbers in the wrong layout: transposing axes {a} and {b} and reshaping back gives the "
-    "reference (a reshape or view where a transpose was needed)":
-        "你的结果数值都对，但排布错了：把它的第 {a} 轴和第 {b} 轴转置、再 reshape 回原形状，就得到参考实现（该转置的"
-        "地方用了 reshape 或 view）",
-    "yours at index i + 1 of axis {axis} equals the reference at index i: shifted by one along axis {axis} (an "
-    "off-by-one slice, or a position counted from 1?)":
-        "你的结果在第 {axis} 轴下标 i + 1 处等于参考实现在下标 i 处：沿第 {axis} 轴错开了一位（切片差了一，还是位置"
-        "从 1 开始数了？）",
-    "yours at index i of axis {axis} equals the reference at index i + 1: shifted by one along axis {axis} (an "
-    "off-by-one slice, or a position counted from 1?)":
-        "你的结果在第 {axis} 轴下标 i 处等于参考实现在下标 i + 1 处：沿第 {axis} 轴错开了一位（切片差了一，还是位置"
-        "从 1 开始数了？）",
-    "yours differs only where the mask blocks (masked or padded positions)":
-        "你的结果只在掩码屏蔽的地方（被掩码或填充的位置）与参考实现不同",
-    "yours differs only at {indices} of axis {axis} (of {size}); elsewhere it agrees":
-        "你的结果只在第 {axis} 轴（长度 {size}）中{indices}与参考实现不同，其余位置都一致",
-    "index {index}": "下标为 {index} 的位置",
-    "indices {first} to {last}": "下标 {first} 到 {last} 的位置",
-    "indices {indices}": "下标为 {indices} 的位置",
 
     # -- naming the mistake ----------------------------------------------------------------------------------------
     "looks like {mistake}. {hint}": "看起来是“{mistake}”。{hint}",
@@ -189,86 +152,6 @@ MESSAGES = {
     "masked scores set to 0 instead of -inf": "被掩码的分数设成了 0，而不是 -inf",
     "a score of 0 still gets weight exp(0) = 1 after the softmax: use float('-inf').":
         "分数为 0 的位置经过 softmax 仍会得到权重 exp(0) = 1：请用 float('-inf')。",
-
-    # -- a raised error as a sentence about the learner's line (translate_error) -----------------------------------
-    "line {line} of your `{function}`": "你的 `{function}` 的第 {line} 行",
-    "line {line} of your `{function}` ({file})": "你的 `{function}`（{file}）的第 {line} 行",
-    "{name} is {shape}": "{name} 是 {shape}",
-    "{name} is a tuple of {count} tensors": "{name} 是含 {count} 个张量的元组",
-    "{where}, `{line}`, fails ({shapes})": "{where} `{line}` 出错（{shapes}）",
-    "{where}, `{line}`, fails": "{where} `{line}` 出错",
-    "{where} fails ({shapes})": "{where}出错（{shapes}）",
-    "{where} fails": "{where}出错",
-    "{failing}: {hint}": "{failing}：{hint}",
-    "{failing} with {error}: {message}": "{failing}，抛出 {error}：{message}",
-    "{where}, `{line}`: {hint}": "{where} `{line}`：{hint}",
-    "{where}: {hint}": "{where}：{hint}",
-    ".": "。",
-    "it changes in place a tensor that autograd needs for the backward pass: write it out of place (w = w / s, not "
-    "w /= s; s = 1 / s, not s.reciprocal_(); x = -x, not x.neg_())":
-        "它原地修改了一个自动求导在反向传播中要用到的张量：请改用非原地写法（写 w = w / s，而不是 w /= s；"
-        "写 s = 1 / s，而不是 s.reciprocal_()；写 x = -x，而不是 x.neg_()）",
-    "a tuple is used where a tensor is expected: an attention returns (output, weights) and a cached module (output, "
-    "cache); take the output with [0] or unpack it":
-        "在需要张量的地方用了元组：注意力返回 (output, weights)，带缓存的模块返回 (output, cache)；用 [0] 取出输出，"
-        "或者解包",
-    "a matrix product whose inner sizes differ: is a transpose missing, or the wrong tensor used?":
-        "矩阵乘法两边的内侧维度大小不同：是漏了一次转置，还是用错了张量？",
-    "two tensors meet whose sizes differ along dimension {dim} ({a} and {b}): is an axis missing (a [:, None]), "
-    "transposed, or one tensor the wrong one?":
-        "两个在第 {dim} 维上大小不同（{a} 和 {b}）的张量参与了同一运算：是少了一个轴（[:, None]）、做了转置，还是"
-        "其中一个张量用错了？",
-    "it names an axis the tensor does not have: count its dimensions (tensor.dim())":
-        "它用到了张量并没有的轴：数一数张量的维数（tensor.dim()）",
-    "a view or reshape asks for sizes whose product is not the number of elements: check the sizes":
-        "view 或 reshape 要求的各维大小之积不等于元素个数：检查这些大小",
-    "an embedding is looked up with a token id past the end of its table: are these the tokens of another vocabulary "
-    "(source for target), or positions past max_len?":
-        "查嵌入表时用的词元 id 超出了表的末尾：这些是不是另一个词表的词元（把源序列当成了目标序列），或者位置超过了 "
-        "max_len？",
-    "an index runs past the end of an axis: check which axis you index and its length":
-        "索引超出了某个轴的末尾：检查你索引的是哪个轴，以及它的长度",
-    "it unpacks a different number of values than the call returns": "它解包的值的个数与调用返回的个数不同",
-
-    # -- where a module departs (localise) -------------------------------------------------------------------------
-    "first": "第一",
-    "second": "第二",
-    "third": "第三",
-    "fourth": "第四",
-    "fifth": "第五",
-    "{k}th": "第 {k} ",
-    "`{part}` (on its {ordinal} call)": "`{part}`（{ordinal}次调用时）",
-    "{parts} agrees with the reference; ": "{parts} 与参考实现一致；",
-    "{parts} agree with the reference; ": "{parts} 都与参考实现一致；",
-    "the parts it calls agree with the reference; ": "它调用的各部分都与参考实现一致；",
-    " (yours passes None, the reference a value)": "（你的代码传入 None，参考实现传入一个值）",
-    " (yours passes a value, the reference None)": "（你的代码传入一个值，参考实现传入 None）",
-    "check what you pass as queries, keys and values (and which mask)":
-        "检查你作为查询、键和值传入的是什么（以及哪个掩码）",
-    "check that the cache is passed on to it": "检查缓存有没有传给它",
-    "check which mask you pass it": "检查你传给它的是哪个掩码",
-    "look at what you compute before it and pass it": "看看你在它之前算出并传给它的东西",
-    "the input of {part} differs from the reference's, in {argument}: {hint}.":
-        "{part} 的输入与参考实现的不同，差在 {argument}：{hint}。",
-    "{part} gets no {arguments} from yours (the reference passes it): {hint}.":
-        "你的代码没有给 {part} 传 {arguments}（参考实现传了）：{hint}。",
-    "further argument": "更多参数",
-    "check the arguments you pass it": "检查你传给它的参数",
-    "{part} is called with {count} argument(s), the reference passes {wanted}: check the arguments you pass it.":
-        "你调用 {part} 时传了 {count} 个参数，参考实现传了 {wanted} 个：检查你传给它的参数。",
-    "It never calls {parts}, which the reference calls.": "它从未调用参考实现调用了的 {parts}。",
-    " (the {ordinal} tensor it returns)": "（它返回的{ordinal}个张量）",
-    "the input of {part} agrees with the reference's, but its output{which} does not: look inside {part}.":
-        "{part} 的输入与参考实现的一致，但它的输出{which}不一致：看看 {part} 内部。",
-    "the output{which} of {part} does not: look at how {part} combines them (residual sums, norms, the order of its "
-    "steps, what it returns).":
-        "但 {part} 的输出{which}不一致：看看 {part} 是怎样把它们组合起来的（残差相加、归一化、各步骤的顺序、返回什么）"
-        "。",
-    "`{part}` {count} times where the reference calls it {wanted}": "`{part}` {count} 次，而参考实现调用 {wanted} 次",
-    "It calls {calls}.": "它调用了 {calls}。",
-    "the output of {module} does not: look at how it combines them (residual sums, norms, the order of its steps, what "
-    "it returns).":
-        "但{module} 的输出不一致：看看它是怎样把它们组合起来的（残差相加、归一化、各步骤的顺序、返回什么）。",
 
     # -- _harness.py: ways of calling an implementation, checks a kind of exercise adds ----------------------------
     "the module needs an nn.Embedding member named `embedding` (self.embedding = nn.Embedding(max_len, d_model)), so "

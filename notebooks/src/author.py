@@ -21,12 +21,12 @@ import inspect
 import os
 from dataclasses import dataclass, field
 
-from autograde import hints as _hints
-from autograde.notebook import code as _code
-from autograde.notebook import locked_code as _locked_code
-from autograde.notebook import markdown as _markdown
-from autograde.notebook import notebook as _notebook
-from autograde.notebook import solution_code, solution_source, test_code  # noqa: F401
+from autograde.engine import hints as _hints
+from autograde.engine.notebook import code as _code
+from autograde.engine.notebook import locked_code as _locked_code
+from autograde.engine.notebook import markdown as _markdown
+from autograde.engine.notebook import notebook as _notebook
+from autograde.engine.notebook import solution_code, solution_source, test_code  # noqa: F401
 from course_lib.checks.framework import snake_case
 
 LANGUAGES = ("en", "zh")
@@ -200,7 +200,7 @@ def check_cell(name, impl_name=None):
 
 def graded_cell(name, points, seed, final_assert, impl_name=None):
     """A graded test: the public check and one visible assert run in the learner's kernel; the hidden tests
-    are a marker the grader reads (`autograde/verdict.py`) and runs in its own process, never in the kernel.
+    are a marker the grader reads (`autograde/engine/verdict.py`) and runs in its own process, never in the kernel.
 
     `final_assert` is a small assert a learner can read; it ends the cell in both versions, so the cell
     never ends in an expression (nbgrader would read its value as partial credit). The marker is a comment:
@@ -256,8 +256,8 @@ def exercise(number, obj, *, points, seed, final_assert, difficulty, importance,
 
 # ---- Staged hints (issue 32): the idea, then the shapes and the steps, and only then the code ----------------
 # Each stage is its own `<details data-hint="STAGE">` block in the exercise's header cell (a plain markdown cell:
-# neither graded nor read-only, so nbgrader keeps it and checksums nothing in it). `autograde.release` finds the
-# blocks by that attribute: `release --hints idea,shapes` drops every `data-hint="code"` block (autograde/hints.py).
+# neither graded nor read-only, so nbgrader keeps it and checksums nothing in it). `autograde.steps.release` finds the
+# blocks by that attribute: `release --hints idea,shapes` drops every `data-hint="code"` block (autograde/engine/hints.py).
 
 HINT_STAGES = _hints.STAGES  # ("idea", "shapes", "code"), the order a learner opens them; a release may drop `code`
 HINT_TITLES = {
