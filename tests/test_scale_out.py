@@ -39,9 +39,8 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _class(released, source):
+def _class(released, good):
     """student id -> what they hand in: honest, buggy, hostile (patches the checks) and broken (not JSON)."""
-    good = solutions_of(source)
     unscaled = good["scaled_dot_product_attention"].replace(" / math.sqrt(d_k)", "")
     assert unscaled != good["scaled_dot_product_attention"]
     return {
@@ -60,18 +59,16 @@ def _csv(course_dir, *args):
 
 
 @pytest.fixture(scope="module")
-def local_class(tmp_path_factory, repo, released_course):
+def local_class(tmp_path_factory, release):
     """The class graded by the local grader (process pool) into the sqlite gradebook: the reference result."""
     root = tmp_path_factory.mktemp("scale")
     course_dir, subs = root / "local", root / "submissions"
-    released_course(course_dir, NB)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    source = nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4)
-    for student, content in _class(released, source).items():
+    released, good = release(course_dir, NB)[1:]
+    for student, content in _class(released, good).items():
         hand_in(subs, student, NB, content)
     (subs / "honest" / NB / "timestamp.txt").write_text("2026-12-01 09:00:00.000000 UTC")  # as collect writes it
     autograde("grade", subs, "--course-dir", course_dir, "--no-progress", "--timeout", "30", check=False)
-    return {"root": root, "course_dir": course_dir, "subs": subs, "csv": _csv(course_dir), "source": source,
+    return {"root": root, "course_dir": course_dir, "subs": subs, "csv": _csv(course_dir), "good": good,
             "released": released}
 
 
@@ -170,15 +167,13 @@ except Exception as _error:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the network namespace that keeps the gradebook out of reach needs root")
-def test_a_students_code_cannot_reach_the_postgres_gradebook(postgres, tmp_path, repo, released_course):
+def test_a_students_code_cannot_reach_the_postgres_gradebook(postgres, tmp_path, release):
     """Issue 28's attack on a real PostgreSQL gradebook (trust authentication on 127.0.0.1, as a careless set-up
     has): a solution cell connects with the gradebook's own URL and tries to rewrite every grade. No connection
     is made, the submission is graded as what it handed in, and no grade was rewritten."""
     url = postgres("intruded")
-    course_dir = released_course(tmp_path / "course", NB)
+    course_dir, released, good = release(tmp_path / "course", NB)
     autograde("migrate-db", "--course-dir", course_dir, "--to", url)
-    released = nbformat.read(course_dir / "release" / NB / f"{NB}.ipynb", as_version=4)
-    good = solutions_of(nbformat.read(repo / "notebooks" / f"{NB}.ipynb", as_version=4))
     attack = good["padding_mask"] + "\n" + INTRUDER.replace("URL", url)
     hand_in(tmp_path / "subs", "intruder", NB, student_notebook(released, {**good, "padding_mask": attack}))
     autograde("grade", tmp_path / "subs", "--course-dir", course_dir, "--no-progress")
@@ -276,7 +271,7 @@ def test_students_fetch_and_submit_on_nbgraders_exchange_and_are_graded(local_cl
     assert formgrader is None
     disabled = json.loads((hub / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
     assert "@jupyter/nbgrader:formgrader" in disabled and "@jupyter/nbgrader:assignment-list" not in disabled
-    answers = {"ada": solutions_of(local_class["source"]), "bob": {}}
+    answers = {"ada": local_class["good"], "bob": {}}
     for student, solution in answers.items():
         home = tmp_path / student
         home.mkdir()
