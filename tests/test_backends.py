@@ -80,3 +80,27 @@ def test_a_worker_whose_course_code_is_not_the_coordinators_refuses_as_a_grader_
     job._build("03_self_attention")
     assert "this worker's course code is not the coordinator's" in job.unbuilt["03_self_attention"]
     assert job.envs == {}
+
+
+def test_the_coordinator_reads_which_exercise_builds_on_which_from_the_graded_notebook_without_torch():
+    """The grading job writes the table the checks give (`results.builds_on`) into the notebook it hands back; the
+    grader's main process reads it from there and never imports the checks (torch: seconds and 200 MB) for it."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        from autograde.engine.log import ExerciseResult
+        from autograde.engine.results import with_dependencies
+
+        def result(name, passed):
+            return ExerciseResult(f"test_{name}", name, float(passed), 1.0, passed, "" if passed else "wrong", "")
+
+        out = with_dependencies([result("Encoder", False), result("EncoderLayer", False)], "en",
+                                {"Encoder": ["EncoderLayer"]})
+        print(out[0].builds_on, "torch" in sys.modules)
+    """
+    said = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert said == ["EncoderLayer", "False"]
+    table = worker.results.builds_on()  # what the job writes: the checks' own, in plain data
+    assert table and all(isinstance(v, (list, tuple)) and all(isinstance(d, str) for d in v) for v in table.values())

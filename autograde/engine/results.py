@@ -133,20 +133,22 @@ def exercise_results(nb):
                 mistake=mistake,
             )
         )
-    return with_dependencies(results, language)
+    # The table the grading job wrote into the notebook (`worker.Worker.run`): read from the checks there, where
+    # they are loaded anyway, so the grader's main process never imports them for it
+    return with_dependencies(results, language, nb.metadata.get("autograde", {}).get("builds_on"))
 
 
-def with_dependencies(results, language="en"):
+def with_dependencies(results, language="en", table=None):
     """The results, each failure that comes from a failing piece it builds on (`BLAMED` in its message, else
     `builds_on()` and that piece's own result in the same submission) marked `builds_on`, and its mistake counted
-    under that piece's: "through softmax: <softmax's mistake>"."""
+    under that piece's: "through softmax: <softmax's mistake>". `table`: `builds_on()`'s, when the caller has it."""
     by_name = {r.exercise: r for r in results}
     out = []
     for r in results:
         if not r.passed and r.mistake not in ("not attempted", TIMED_OUT):
             said = BLAMED.search(in_english(r.message, language))
-            pieces = [said.group(1)] if said else [d for d in builds_on().get(r.exercise, ()) if d in by_name
-                                                   and not by_name[d].passed]
+            pieces = [said.group(1)] if said else [d for d in (builds_on() if table is None else table).get(
+                r.exercise, ()) if d in by_name and not by_name[d].passed]
             piece = next((by_name[p] for p in pieces if p in by_name), None)
             own_mistake = r.mistake and not said
             if piece is not None and not own_mistake:

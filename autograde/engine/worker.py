@@ -31,7 +31,7 @@ from pathlib import Path
 import nbformat
 
 import course_lib
-from autograde.engine import pool, sandbox
+from autograde.engine import pool, results, sandbox
 from autograde.gradebook import course
 from course_lib.i18n import notebook_language, speaking
 
@@ -243,6 +243,9 @@ class Worker:
                 notes += verdict.judge(nb, source, session)
             judged = time.perf_counter() - judging
             nb.metadata.setdefault("autograde", {})["forked"] = sorted(pool.FORKED)  # else started cold
+            # which exercise builds on which (`results.builds_on`, read from the checks this job has loaded): the
+            # coordinator reads it from here and never imports the checks (torch, about 4.7 s and 200 MB) for it
+            nb.metadata["autograde"]["builds_on"] = {k: list(v) for k, v in results.builds_on().items()}
         finally:
             session.close()
         return {"notebook": nbformat.writes(nb), "error": None, "notes": notes,
