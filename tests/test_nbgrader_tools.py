@@ -202,3 +202,17 @@ print(verdicts)
             for how in ("kit", "alone")]
     assert runs[0].returncode == 0 and runs[0].stdout == runs[1].stdout, (runs[0].stderr, runs[1].stderr)
     assert runs[0].stdout.strip() == "['invalid', 'valid', 'valid', 'invalid', 'valid', 'valid']"
+
+
+def test_a_course_folder_written_before_the_grader_moved_into_packages_still_configures_nbgrader(tmp_path):
+    """Its nbgrader_config.py imports `autograde.course`, which is now `autograde.gradebook.course`: the kit puts
+    today's line in its place when it reads the file, and the file configures nbgrader as a new one does."""
+    from autograde.gradebook import config_file
+
+    old = config_file.TEXT.replace("from autograde.gradebook.course import", "from autograde.course import")
+    assert old != config_file.TEXT
+    config_file.path(tmp_path).write_text(old + '\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    settings = config_file.read(tmp_path)
+    assert "from autograde.gradebook.course import configure_nbgrader" in config_file.path(tmp_path).read_text()
+    assert settings.LateSubmissionPlugin.penalty_method == "zero"  # the instructor's own line kept and read
+    assert settings.CourseDirectory.submitted_directory == config_file.SUBMISSIONS

@@ -354,8 +354,10 @@ def test_dask_workers_without_the_course_or_the_submissions_grade_exactly_as_the
     assert "hostile" in run.stdout
     assert _verdicts(read_log(course_dir).values()) == _verdicts(read_log(local_class["course_dir"]).values())
     assert _csv(course_dir) == local_class["csv"]
-    for folder in folders:  # what each worker wrote stayed in its own folder, and its package was built there
-        assert list(folder.glob("**/.grading-env/*/03_self_attention/course_lib")), sorted(folder.rglob("*"))[:20]
+    # what a worker wrote stayed in its own folder, and its package was built there (a worker Dask gave no task
+    # builds none: which one gets the class is Dask's choice)
+    built = [f for f in folders if list(f.glob("**/.grading-env/*/03_self_attention/course_lib"))]
+    assert built, [sorted(f.rglob("*"))[:10] for f in folders]
     assert not (course_dir / ".grading-env").exists(), "the coordinator built no package: the workers did"
 
 

@@ -267,6 +267,9 @@ def start(setup: Setup, place):
     """Set this process up as a grading worker (a process pool's initializer), unless it already is, for `setup`."""
     global _this_process
     if _this_process is None or _this_process.setup.key != setup.key:
+        if _this_process is not None:  # a new grading on a long-lived worker (Dask): the last one's templates and
+            pool.stop()                # scratch folder go first
+            shutil.rmtree(_this_process.scratch, ignore_errors=True)
         _this_process = Worker(setup, place)
     return _this_process
 
